@@ -1,0 +1,132 @@
+# prochookd - process event hooks from the kernel's proc connector
+
+VERSION		= 0.1.0
+PREFIX		?= /usr/local
+SYSCONFDIR	?= /etc
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+UNITDIR		?= /lib/systemd/system
+DESTDIR		?=
+
+CC		?= cc
+PKGS		= libmnl inih libcap
+TEST_PKGS	= cmocka
+DEBIAN_PKGS	= build-essential pkg-config libmnl-dev libinih-dev libcap-dev \
+		  libcmocka-dev python3 util-linux procps
+
+CFLAGS		?= -O2 -g
+WARNFLAGS	= -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+		  -Wmissing-prototypes -Werror
+HARDEN		= -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+DEFS		= -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" \
+		  -DSYSCONFDIR=\"$(SYSCONFDIR)\"
+ALL_CFLAGS	= $(CFLAGS) $(WARNFLAGS) -Iinclude $(DEFS) \
+		  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS		= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS	= $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+SAN		= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		  -fno-sanitize-recover=all
+
+SRCS		= $(wildcard src/*.c)
+OBJS		= $(SRCS:src/%.c=build/%.o)
+ASAN_OBJS	= $(SRCS:src/%.c=build/asan/%.o)
+
+# Each unit test links its module and what that module needs, nothing else.
+TESTS		= event proc table output notify config rule
+test_event_SRCS	= src/event.c
+test_proc_SRCS	= src/proc.c
+test_table_SRCS	= src/table.c src/event.c
+test_output_SRCS = src/output.c src/event.c src/rule.c
+test_notify_SRCS = src/notify.c
+test_config_SRCS = src/config.c src/rule.c src/event.c src/log.c
+test_rule_SRCS	= src/rule.c src/table.c src/event.c
+
+ifeq ($(V),)
+Q		= @
+say		= @printf '  %-6s %s\n' $(1) $(2);
+else
+Q		=
+say		=
+endif
+
+.PHONY: all clean test unit check-asan e2e deps run install user
+
+all: prochookd
+
+prochookd: $(OBJS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) -o $@ $(OBJS) $(LIBS)
+
+build/%.o: src/%.c $(wildcard include/*.h) | build
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(HARDEN) -c -o $@ $<
+
+build/asan/%.o: src/%.c $(wildcard include/*.h) | build
+	$(call say,CC-SAN,$<)$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
+
+build:
+	@mkdir -p build/asan build/tests build/asan-tests
+
+build/prochookd-asan: $(ASAN_OBJS)
+	$(call say,LD-SAN,$@)$(CC) $(CFLAGS) $(SAN) -o $@ $(ASAN_OBJS) $(LIBS)
+
+define unit_test
+build/tests/test_$(1): tests/test_$(1).c $$(test_$(1)_SRCS) $(wildcard include/*.h) tests/testutil.h | build
+	$$(call say,CC,$$@)$$(CC) $$(ALL_CFLAGS) -Itests -o $$@ tests/test_$(1).c $$(test_$(1)_SRCS) $$(LIBS) $$(TEST_LIBS)
+build/asan-tests/test_$(1): tests/test_$(1).c $$(test_$(1)_SRCS) $(wildcard include/*.h) tests/testutil.h | build
+	$$(call say,CC-SAN,$$@)$$(CC) $$(ALL_CFLAGS) $$(SAN) -Itests -o $$@ tests/test_$(1).c $$(test_$(1)_SRCS) $$(LIBS) $$(TEST_LIBS)
+endef
+$(foreach t,$(TESTS),$(eval $(call unit_test,$(t))))
+
+# Unit tests run from the source tree so that they find tests/data.
+unit: $(TESTS:%=build/tests/test_%)
+	@for t in $^; do echo "== $$t"; $$t || exit 1; done
+
+check-asan: $(TESTS:%=build/asan-tests/test_%) build/prochookd-asan
+	@for t in $(TESTS:%=build/asan-tests/test_%); do echo "== $$t (ASan+UBSan)"; \
+	  ASAN_OPTIONS=detect_leaks=1 $$t || exit 1; done
+	@PROCHOOKD=build/prochookd-asan tests/e2e/run.sh
+
+e2e: prochookd
+	@PROCHOOKD=./prochookd tests/e2e/run.sh
+
+# Everything: the build dependencies, unit tests, end-to-end tests, and
+# both again under AddressSanitizer and UndefinedBehaviorSanitizer.
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) e2e
+	$(MAKE) check-asan
+
+deps:
+	@if ! pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null || \
+	    ! command -v python3 >/dev/null; then \
+	  echo "installing build dependencies: $(DEBIAN_PKGS)"; \
+	  apt-get update && apt-get install -y $(DEBIAN_PKGS); \
+	fi
+	@$(MAKE) --no-print-directory user
+
+user:
+	@getent passwd prochook >/dev/null || \
+	  useradd --system --no-create-home --home-dir / \
+	    --shell /usr/sbin/nologin prochook
+
+run: deps
+	$(MAKE) all
+	./prochookd -c conf/prochook.conf
+
+install: all
+	install -D -m 0755 prochookd $(DESTDIR)$(SBINDIR)/prochookd
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/prochook/hooks.d \
+	  $(DESTDIR)$(SYSCONFDIR)/prochook/rules.d
+	test -e $(DESTDIR)$(SYSCONFDIR)/prochook/prochook.conf || \
+	  sed -e 's|^hooks_dir *=.*|hooks_dir = $(SYSCONFDIR)/prochook/hooks.d|' \
+	      -e 's|^rules_dir *=.*|rules_dir = $(SYSCONFDIR)/prochook/rules.d|' \
+	      conf/prochook.conf > $(DESTDIR)$(SYSCONFDIR)/prochook/prochook.conf
+	install -D -m 0644 man/prochookd.8 $(DESTDIR)$(MANDIR)/man8/prochookd.8
+	install -D -m 0644 man/prochook.conf.5 $(DESTDIR)$(MANDIR)/man5/prochook.conf.5
+	sed 's|@SBINDIR@|$(SBINDIR)|g' conf/prochookd.service > prochookd.service.tmp
+	install -D -m 0644 prochookd.service.tmp $(DESTDIR)$(UNITDIR)/prochookd.service
+	rm -f prochookd.service.tmp
+	@if [ -z "$(DESTDIR)" ]; then $(MAKE) --no-print-directory user; fi
+
+clean:
+	rm -rf build prochookd

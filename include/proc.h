@@ -1,0 +1,46 @@
+/*
+ * proc.h - reading /proc/PID files.
+ *
+ * Every reader works relative to a directory fd (an open /proc/PID, or a
+ * directory of a fake tree in the tests) and returns 0 or -errno.  The
+ * contents are written by untrusted processes: nothing here assumes a
+ * field is well formed.
+ */
+#ifndef PROCHOOK_PROC_H
+#define PROCHOOK_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PROC_CMDLINE_MAX	4096	/* bytes of arguments kept */
+#define PROC_PATH_MAX		4096
+
+struct proc_stat {
+	char		comm[16];
+	pid_t		ppid;
+	uint64_t	starttime;	/* clock ticks since boot */
+};
+
+struct proc_status {
+	pid_t		tgid;
+	uint32_t	uid, euid, gid, egid;
+};
+
+/* Open /proc/PID as a directory relative to procfd. */
+int	proc_open(int procfd, pid_t pid);
+/* Arguments, NULs turned into spaces, at most size - 1 bytes, NUL ended. */
+int	proc_read_cmdline(int dirfd, char *buf, size_t size, size_t *len);
+int	proc_read_stat(int dirfd, struct proc_stat *);
+int	proc_read_status(int dirfd, struct proc_status *);
+/* The cgroup v2 path ("0::" line), NUL ended. */
+int	proc_read_cgroup(int dirfd, char *buf, size_t size);
+/* readlink of exe, NUL ended. */
+int	proc_read_exe(int dirfd, char *buf, size_t size);
+
+/* Parsers behind the readers, for the tests. */
+int	proc_parse_stat(const char *buf, size_t len, struct proc_stat *);
+int	proc_parse_status(const char *buf, size_t len, struct proc_status *);
+int	proc_parse_cgroup(const char *buf, size_t len, char *out, size_t size);
+
+#endif
