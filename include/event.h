@@ -14,7 +14,7 @@
 #include <sys/types.h>
 
 enum event_type {
-	EV_NONE = 0,		/* subscription acknowledgement */
+	EV_ACK = 0,		/* subscription acknowledgement */
 	EV_FORK,
 	EV_EXEC,
 	EV_UID,
@@ -40,8 +40,8 @@ struct event {
 	pid_t		tid;		/* thread */
 	union {
 		struct {
-			pid_t	parent_pid, parent_tid;
-		} fork;			/* pid/tid are the child's */
+			pid_t	child_pid, child_tid;
+		} fork;			/* pid/tid are the parent's */
 		struct {
 			uint32_t r, e;	/* real and effective uid or gid */
 		} id;

@@ -1,0 +1,58 @@
+/*
+ * enrich.h - keeping the process table by events, and naming each event's
+ * process from it.
+ */
+#ifndef PROCHOOK_ENRICH_H
+#define PROCHOOK_ENRICH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "event.h"
+#include "exe.h"
+#include "table.h"
+
+struct enrich_stats {
+	uint64_t	vanished;	/* events of processes we could not read */
+	uint64_t	exe_miss;	/* execs whose executable stayed unknown */
+	uint64_t	cmdline_miss;	/* execs whose arguments stayed unknown */
+	uint64_t	reused;		/* /proc showed another process by that pid */
+	uint64_t	dup_ids;	/* per-thread uid/gid events folded into one */
+	uint64_t	synthetic;	/* execs rebuilt after a loss */
+};
+
+struct enrich {
+	struct table	*t;
+	int		 procfd;	/* /proc, or a fake tree */
+	struct exe_src	*exe;		/* NULL without fanotify */
+	bool		 threads;	/* report thread fork/exit/comm/ptrace */
+	int64_t		 boot_off_ns;	/* CLOCK_BOOTTIME - CLOCK_MONOTONIC */
+	uint64_t	 ticks_ns;	/* nanoseconds per clock tick */
+	uint64_t	 gen;
+	struct proc	 stub;		/* what is known of an unknown process */
+	struct enrich_stats st;
+};
+
+typedef void (*enrich_emit_fn)(void *arg, const struct pevent *);
+
+int	enrich_init(struct enrich *, struct table *, int procfd,
+	    struct exe_src *);
+/* Fill the table from /proc.  Returns the number of processes. */
+size_t	enrich_scan(struct enrich *);
+/*
+ * Apply ev to the table and describe it in *pe.  Returns false when the
+ * event is not to be reported (a thread's, or a repeated per-thread id
+ * change).  Call enrich_done() once the event has been handled.
+ */
+bool	enrich_event(struct enrich *, const struct event *, struct pevent *);
+void	enrich_done(struct enrich *, const struct event *);
+/*
+ * After a loss: rescan /proc, forget what exited, and emit a synthetic
+ * exec for every process that appeared or changed executable.
+ */
+void	enrich_rescan(struct enrich *, enrich_emit_fn, void *);
+/* Mark pid (and what it forks from now on) as one of ours. */
+void	enrich_mark(struct enrich *, pid_t pid, uint32_t flag);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * loop.h - the event loop: receive, validate, enrich, hand to a sink.
+ */
+#ifndef PROCHOOK_LOOP_H
+#define PROCHOOK_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "enrich.h"
+#include "event.h"
+#include "exe.h"
+#include "netlink.h"
+
+struct loop_sink {
+	/* One event, enriched. */
+	void	(*event)(void *arg, const struct pevent *);
+	/* The end of a batch: write out what was buffered.  Non-zero stops
+	 * the loop (a closed output). */
+	int	(*flush)(void *arg);
+	/* SIGUSR1: log the sink's own counters. */
+	void	(*stats)(void *arg);
+	/* SIGHUP. */
+	void	(*reload)(void *arg);
+	/* Another descriptor to watch (-1: none), and what to do when it is
+	 * readable; returning non-zero stops the loop with that status. */
+	int	  fd;
+	int	(*ready)(void *arg);
+	void	 *arg;
+};
+
+struct loop_stats {
+	uint64_t	events[EV__MAX];	/* received, by type */
+	uint64_t	threads;		/* thread events not reported */
+	uint64_t	forged;			/* not sent by the kernel */
+	uint64_t	truncated;
+	uint64_t	lost;			/* dropped by the kernel */
+	uint64_t	acks;			/* other programs' acknowledgements */
+	struct event_stats rej;
+};
+
+struct loop {
+	struct nl	*nl;
+	struct enrich	*en;
+	struct exe_src	*exe;		/* NULL without fanotify */
+	int		 sigfd;
+	struct loop_sink sink;
+	uint32_t	 drops;		/* socket drop counter last read */
+	struct loop_stats st;
+};
+
+/* Block the signals the loop handles and open a signalfd for them. */
+int	loop_signals(void);
+/*
+ * Run until SIGINT or SIGTERM (returns 0), a fatal receive error (-errno),
+ * or a sink asks to stop (1: as on SIGTERM; other values: that status).
+ */
+int	loop_run(struct loop *);
+void	loop_log_stats(struct loop *);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * monitor.h - the --monitor sink: every event, one line each, to stdout.
+ */
+#ifndef PROCHOOK_MONITOR_H
+#define PROCHOOK_MONITOR_H
+
+#include <stdbool.h>
+
+#include "loop.h"
+#include "output.h"
+#include "users.h"
+
+struct monitor {
+	struct obuf	 out;
+	struct out_ctx	 oc;
+	struct users	*users;
+	bool		 json;
+	uint64_t	 lines;
+};
+
+int	monitor_init(struct monitor *, struct loop_sink *, bool json, int fd);
+void	monitor_free(struct monitor *);
+
+#endif

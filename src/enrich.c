@@ -1,0 +1,524 @@
+/*
+ * enrich.c - keeping the process table by events, and naming each event's
+ * process from it.
+ *
+ * A forked child inherits its parent's record until it execs.  On exec the
+ * process is read at once, most valuable and most fleeting first: the
+ * executable (from fanotify, which outlives the process), the arguments,
+ * then stat and cgroup.  A process that is gone before it can be read
+ * keeps what was known and counts as a miss; its event is still reported.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "enrich.h"
+#include "proc.h"
+
+/* A stat start time further than this from ours is another process. */
+#define REUSE_SLACK_NS	50000000ull
+
+static int64_t
+clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int
+enrich_init(struct enrich *e, struct table *t, int procfd,
+    struct exe_src *exe)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	memset(e, 0, sizeof(*e));
+	e->t = t;
+	e->procfd = procfd;
+	e->exe = exe;
+	e->ticks_ns = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
+	e->boot_off_ns = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
+	return 0;
+}
+
+void
+enrich_mark(struct enrich *e, pid_t pid, uint32_t flag)
+{
+	struct proc *p = table_get(e->t, pid);
+
+	if (p != NULL)
+		p->flags |= flag;
+}
+
+static uint64_t
+start_of(const struct enrich *e, const struct proc_stat *st)
+{
+	int64_t ns = (int64_t)(st->starttime * e->ticks_ns) - e->boot_off_ns;
+
+	return ns < 0 ? 0 : (uint64_t)ns;
+}
+
+/* Does the stat start time belong to the process p records? */
+static bool
+same_process(const struct enrich *e, const struct proc *p,
+    const struct proc_stat *st)
+{
+	uint64_t s = start_of(e, st);
+
+	if (!(p->flags & P_START))
+		return true;
+	return s + REUSE_SLACK_NS >= p->start_ns &&
+	    s <= p->start_ns + REUSE_SLACK_NS;
+}
+
+static void
+set_cmdline(struct enrich *e, struct proc *p, int dirfd)
+{
+	char buf[PROC_CMDLINE_MAX + 1];
+	size_t len;
+
+	if (proc_read_cmdline(dirfd, buf, sizeof(buf), &len) == 0 &&
+	    (len > 0 || !(p->flags & P_EXECED))) {
+		str_set(e->t, &p->cmdline, str_new(buf, len));
+		if (p->cmdline != NULL) {
+			p->flags |= P_CMDLINE;
+			return;
+		}
+	}
+	/* Empty after an exec means the process is already a zombie. */
+	str_set(e->t, &p->cmdline, NULL);
+	p->flags &= ~P_CMDLINE;
+}
+
+static void
+set_cgroup(struct enrich *e, struct proc *p, int dirfd)
+{
+	char buf[PROC_PATH_MAX];
+
+	if (proc_read_cgroup(dirfd, buf, sizeof(buf)) == 0 &&
+	    (str_set(e->t, &p->cgroup, str_intern(e->t, buf, strlen(buf))),
+	    p->cgroup != NULL))
+		p->flags |= P_CGROUP;
+	else
+		p->flags &= ~P_CGROUP;
+}
+
+static void
+set_ids(struct proc *p, int dirfd)
+{
+	struct proc_status st;
+
+	if (proc_read_status(dirfd, &st) == 0) {
+		p->uid = st.uid;
+		p->euid = st.euid;
+		p->gid = st.gid;
+		p->egid = st.egid;
+		p->flags |= P_IDS;
+	} else
+		p->flags &= ~P_IDS;
+}
+
+static void
+set_exe_link(struct enrich *e, struct proc *p, int dirfd)
+{
+	char buf[PROC_PATH_MAX];
+
+	if (proc_read_exe(dirfd, buf, sizeof(buf)) == 0 &&
+	    (str_set(e->t, &p->exe, str_intern(e->t, buf, strlen(buf))),
+	    p->exe != NULL))
+		p->flags |= P_EXE;
+}
+
+static void
+set_pexe(struct enrich *e, struct proc *p)
+{
+	struct proc *pp = p->ppid > 0 ? table_get(e->t, p->ppid) : NULL;
+
+	if (pp != NULL && (pp->flags & P_EXE)) {
+		str_set(e->t, &p->pexe, str_ref(pp->exe));
+		p->flags |= P_PEXE;
+	}
+}
+
+/*
+ * Read everything about a process we had no record of.  Returns the
+ * record, or NULL if the process is gone.
+ */
+static struct proc *
+fill(struct enrich *e, pid_t pid)
+{
+	struct proc_stat st;
+	struct proc *p;
+	bool setid;
+	int dirfd;
+
+	if ((dirfd = proc_open(e->procfd, pid)) < 0)
+		return NULL;
+	if (proc_read_stat(dirfd, &st) < 0 || (p = table_add(e->t, pid)) == NULL) {
+		close(dirfd);
+		return NULL;
+	}
+	p->ppid = st.ppid;
+	p->start_ns = start_of(e, &st);
+	p->flags |= P_START | P_COMM | P_SCANNED;
+	memcpy(p->comm, st.comm, sizeof(p->comm));
+	p->exe = exe_take(e->exe, pid, e->t, &setid);
+	if (p->exe != NULL)
+		p->flags |= P_EXE;
+	else
+		set_exe_link(e, p, dirfd);
+	set_cmdline(e, p, dirfd);
+	set_ids(p, dirfd);
+	set_cgroup(e, p, dirfd);
+	set_pexe(e, p);
+	p->gen = e->gen;
+	close(dirfd);
+	return p;
+}
+
+/* The record of pid, read from /proc if we have none. */
+static struct proc *
+lookup(struct enrich *e, pid_t pid)
+{
+	struct proc *p = table_get(e->t, pid);
+
+	return p != NULL ? p : fill(e, pid);
+}
+
+static void
+inherit(struct enrich *e, struct proc *child, const struct proc *parent)
+{
+	const uint32_t known = P_EXE | P_CMDLINE | P_IDS | P_COMM | P_CGROUP;
+
+	child->flags |= parent->flags & (known | P_HOOK | P_SELF);
+	child->uid = parent->uid;
+	child->euid = parent->euid;
+	child->gid = parent->gid;
+	child->egid = parent->egid;
+	memcpy(child->comm, parent->comm, sizeof(child->comm));
+	str_set(e->t, &child->exe, str_ref(parent->exe));
+	str_set(e->t, &child->cmdline, str_ref(parent->cmdline));
+	str_set(e->t, &child->cgroup, str_ref(parent->cgroup));
+	if (parent->flags & P_EXE) {
+		str_set(e->t, &child->pexe, str_ref(parent->exe));
+		child->flags |= P_PEXE;
+	}
+}
+
+/* A process has exec'd: learn what it now runs. */
+static void
+on_exec(struct enrich *e, struct proc *p)
+{
+	struct proc_stat st;
+	struct str *exe;
+	bool setid = false;
+	int dirfd;
+
+	p->flags |= P_EXECED;
+	exe = exe_take(e->exe, p->pid, e->t, &setid);
+	str_set(e->t, &p->exe, exe);
+	if (exe != NULL)
+		p->flags |= P_EXE;
+	else
+		p->flags &= ~P_EXE;
+
+	if ((dirfd = proc_open(e->procfd, p->pid)) < 0) {
+		/* Gone already: what it inherited is not what it ran. */
+		p->flags &= ~(P_CMDLINE | P_COMM);
+		e->st.vanished++;
+		goto out;
+	}
+	if (exe == NULL)
+		set_exe_link(e, p, dirfd);
+	set_cmdline(e, p, dirfd);
+	if (proc_read_stat(dirfd, &st) < 0) {
+		p->flags &= ~P_COMM;
+	} else if (!same_process(e, p, &st)) {
+		/* The pid is another process's now: keep nothing read. */
+		e->st.reused++;
+		str_set(e->t, &p->cmdline, NULL);
+		p->flags &= ~(P_CMDLINE | P_COMM);
+		if (exe == NULL)
+			p->flags &= ~P_EXE;
+		close(dirfd);
+		goto out;
+	} else {
+		memcpy(p->comm, st.comm, sizeof(p->comm));
+		p->flags |= P_COMM;
+	}
+	/* Ids change at exec only through set-user/group-ID files. */
+	if (setid || !(p->flags & P_IDS))
+		set_ids(p, dirfd);
+	set_cgroup(e, p, dirfd);
+	close(dirfd);
+out:
+	if (!(p->flags & P_EXE))
+		e->st.exe_miss++;
+	if (!(p->flags & P_CMDLINE))
+		e->st.cmdline_miss++;
+}
+
+static void
+scan_dir(struct enrich *e, void (*fn)(struct enrich *, pid_t, void *),
+    void *arg)
+{
+	struct dirent *d;
+	DIR *dir;
+	int fd;
+
+	if ((fd = openat(e->procfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		return;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		char *end;
+		long pid = strtol(d->d_name, &end, 10);
+
+		if (*end == '\0' && pid > 0 && d->d_name[0] != '\0')
+			fn(e, (pid_t)pid, arg);
+	}
+	closedir(dir);
+}
+
+static void
+scan_one(struct enrich *e, pid_t pid, void *arg)
+{
+	(void)arg;
+	(void)fill(e, pid);
+}
+
+static void
+link_parent(struct proc *p, void *arg)
+{
+	struct enrich *e = arg;
+
+	if (!(p->flags & P_PEXE))
+		set_pexe(e, p);
+}
+
+size_t
+enrich_scan(struct enrich *e)
+{
+	e->gen++;
+	scan_dir(e, scan_one, NULL);
+	/* Parents may have been read after their children. */
+	table_foreach(e->t, link_parent, e);
+	return table_count(e->t);
+}
+
+bool
+enrich_event(struct enrich *e, const struct event *ev, struct pevent *pe)
+{
+	struct proc *p, *child;
+
+	memset(pe, 0, sizeof(*pe));
+	pe->ev = ev;
+	memset(&e->stub, 0, sizeof(e->stub));
+	e->stub.pid = ev->pid;
+	pe->p = &e->stub;
+
+	switch (ev->type) {
+	case EV_FORK:
+		p = lookup(e, ev->pid);
+		if (p != NULL)
+			pe->p = p;
+		else
+			e->st.vanished++;
+		if (ev->thread)
+			return e->threads;
+		child = table_add(e->t, ev->u.fork.child_pid);
+		if (child == NULL)
+			return true;
+		child->ppid = ev->pid;
+		child->start_ns = ev->ts_ns;
+		child->flags = P_START;
+		child->gen = e->gen;
+		if (p != NULL)
+			inherit(e, child, p);
+		return true;
+	case EV_EXEC:
+		p = table_get(e->t, ev->pid);
+		if (p == NULL && (p = table_add(e->t, ev->pid)) == NULL)
+			return true;
+		on_exec(e, p);
+		pe->p = p;
+		if (p->ppid == 0 || !(p->flags & P_PEXE)) {
+			struct proc_stat st;
+			int dirfd = proc_open(e->procfd, p->pid);
+
+			if (dirfd >= 0) {
+				if (p->ppid == 0 && proc_read_stat(dirfd, &st) == 0)
+					p->ppid = st.ppid;
+				close(dirfd);
+			}
+			set_pexe(e, p);
+		}
+		return true;
+	case EV_EXIT:
+		if ((p = table_get(e->t, ev->pid)) != NULL)
+			pe->p = p;
+		else if (!ev->thread)
+			e->st.vanished++;
+		return !ev->thread || e->threads;
+	case EV_UID:
+	case EV_GID:
+		if ((p = lookup(e, ev->pid)) == NULL) {
+			e->st.vanished++;
+			return true;
+		}
+		pe->p = p;
+		if (ev->type == EV_UID) {
+			if ((p->flags & P_IDS) && p->uid == ev->u.id.r &&
+			    p->euid == ev->u.id.e) {
+				/* The other threads of one setuid(). */
+				e->st.dup_ids++;
+				return false;
+			}
+			pe->has_prev = (p->flags & P_IDS) != 0;
+			pe->prev_uid = p->uid;
+			pe->prev_euid = p->euid;
+			p->uid = ev->u.id.r;
+			p->euid = ev->u.id.e;
+		} else {
+			if ((p->flags & P_IDS) && p->gid == ev->u.id.r &&
+			    p->egid == ev->u.id.e) {
+				e->st.dup_ids++;
+				return false;
+			}
+			p->gid = ev->u.id.r;
+			p->egid = ev->u.id.e;
+		}
+		return true;
+	case EV_COMM:
+		if ((p = lookup(e, ev->pid)) == NULL) {
+			e->st.vanished++;
+			return !ev->thread || e->threads;
+		}
+		pe->p = p;
+		if (ev->thread)
+			return e->threads;
+		memcpy(p->comm, ev->u.comm.comm, sizeof(p->comm));
+		p->flags |= P_COMM;
+		return true;
+	case EV_SID:
+	case EV_PTRACE:
+	case EV_COREDUMP:
+		if ((p = lookup(e, ev->pid)) != NULL)
+			pe->p = p;
+		else
+			e->st.vanished++;
+		return !ev->thread || e->threads;
+	case EV_LOST:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void
+enrich_done(struct enrich *e, const struct event *ev)
+{
+	if (ev->type == EV_EXIT && !ev->thread) {
+		table_del(e->t, ev->pid);
+		exe_forget(e->exe, ev->pid, e->t);
+	}
+}
+
+struct rescan {
+	enrich_emit_fn	 emit;
+	void		*arg;
+	uint64_t	 now;
+};
+
+static void
+emit_synthetic(struct enrich *e, struct rescan *r, struct proc *p)
+{
+	struct event ev;
+	struct pevent pe;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_EXEC;
+	ev.synthetic = true;
+	ev.pid = ev.tid = p->pid;
+	ev.ts_ns = r->now;
+	memset(&pe, 0, sizeof(pe));
+	pe.ev = &ev;
+	pe.p = p;
+	e->st.synthetic++;
+	r->emit(r->arg, &pe);
+}
+
+/* Has the process at dirfd run another executable than p records? */
+static bool
+exe_changed(struct enrich *e, struct proc *p, int dirfd)
+{
+	char buf[PROC_PATH_MAX];
+
+	if (e->exe != NULL)
+		return exe_pending(e->exe, p->pid);
+	if (proc_read_exe(dirfd, buf, sizeof(buf)) < 0)
+		return false;
+	return !(p->flags & P_EXE) || strcmp(buf, p->exe->s) != 0;
+}
+
+static void
+rescan_one(struct enrich *e, pid_t pid, void *arg)
+{
+	struct rescan *r = arg;
+	struct proc_stat st;
+	struct proc *p = table_get(e->t, pid), *pp;
+	int dirfd;
+
+	if (p != NULL) {
+		if ((dirfd = proc_open(e->procfd, pid)) < 0)
+			return;
+		if (proc_read_stat(dirfd, &st) == 0 && same_process(e, p, &st)) {
+			bool changed = exe_changed(e, p, dirfd);
+
+			close(dirfd);
+			p->gen = e->gen;
+			if (changed) {
+				on_exec(e, p);
+				emit_synthetic(e, r, p);
+			}
+			return;
+		}
+		close(dirfd);
+	}
+	/* New during the gap, or the pid is another process's now. */
+	if ((p = fill(e, pid)) == NULL)
+		return;
+	if (!(p->flags & P_EXE) && (pp = table_get(e->t, p->ppid)) != NULL &&
+	    (pp->flags & P_EXE)) {
+		/* Forked during the gap and not exec'd: its parent's exe. */
+		str_set(e->t, &p->exe, str_ref(pp->exe));
+		p->flags |= P_EXE;
+	}
+	emit_synthetic(e, r, p);
+}
+
+static bool
+seen(struct proc *p, void *arg)
+{
+	const struct enrich *e = arg;
+
+	return p->gen == e->gen;
+}
+
+void
+enrich_rescan(struct enrich *e, enrich_emit_fn emit, void *arg)
+{
+	struct rescan r = { emit, arg, (uint64_t)clock_ns(CLOCK_MONOTONIC) };
+
+	e->gen++;
+	scan_dir(e, rescan_one, &r);
+	table_prune(e->t, seen, e);
+}

@@ -1,0 +1,518 @@
+/*
+ * exe.c - naming executables from fanotify exec notifications.
+ *
+ * One exec queues, in order, a notification for the file given to execve,
+ * then (binfmt_script) one for its interpreter, then (binfmt_elf) one for
+ * the ELF interpreter, the dynamic loader; /proc/PID/exe is the last file
+ * that is not the loader.  So the name of an exec is the last file noted
+ * for the pid unless that file is the PT_INTERP of the one before it.
+ * The PT_INTERP of each executable is read once and cached by inode.
+ *
+ * The connector's exec event is sent when execve has finished, after the
+ * notifications were queued, so draining the fanotify queue before
+ * handling a batch of connector events finds every name that batch needs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <elf.h>
+#include <limits.h>
+#include <sys/fanotify.h>
+#include <sys/stat.h>
+
+#include "exe.h"
+
+#define PENDING_MAX	8192	/* pids with notifications not yet claimed */
+#define FILES_MAX	4	/* files kept per pid: script, interpreter, loader */
+#define CACHE_SLOTS	1024	/* PT_INTERP cache, direct mapped by inode */
+
+struct file_note {
+	struct str	*path;
+	dev_t		 dev;
+	ino_t		 ino;
+	dev_t		 idev;		/* its ELF interpreter, when it has one */
+	ino_t		 iino;
+	uint32_t	 ibase;		/* hash of the basename of PT_INTERP; 0: none */
+	bool		 setid;
+};
+
+struct pending {
+	pid_t		 pid;		/* 0: free */
+	unsigned	 n;
+	struct file_note f[FILES_MAX];
+};
+
+struct interp_cache {
+	dev_t		 dev;
+	ino_t		 ino;
+	struct timespec	 ctime;
+	bool		 valid, has;
+	dev_t		 idev;
+	ino_t		 iino;
+	char		 ibase[64];
+};
+
+struct exe_src {
+	int		 fd;
+	struct pending	*pend;		/* open addressing by pid */
+	size_t		 pmask;
+	size_t		 pcount;
+	struct interp_cache cache[CACHE_SLOTS];
+	struct exe_stats st;
+};
+
+int
+exe_open(struct exe_src **out)
+{
+	struct exe_src *x = calloc(1, sizeof(*x));
+
+	if (x == NULL)
+		return -ENOMEM;
+	x->pmask = 16383;
+	x->pend = calloc(x->pmask + 1, sizeof(*x->pend));
+	if (x->pend == NULL) {
+		free(x);
+		return -ENOMEM;
+	}
+	x->fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK,
+	    O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	if (x->fd < 0) {
+		int err = -errno;
+
+		free(x->pend);
+		free(x);
+		return err;
+	}
+	*out = x;
+	return 0;
+}
+
+int
+exe_fd(const struct exe_src *x)
+{
+	return x->fd;
+}
+
+const struct exe_stats *
+exe_stats(const struct exe_src *x)
+{
+	return &x->st;
+}
+
+/* Undo the octal escapes (\040) of a mountinfo field in place. */
+static void
+unescape(char *s)
+{
+	char *d = s;
+
+	while (*s != '\0') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+			    (s[3] - '0'));
+			s += 4;
+		} else
+			*d++ = *s++;
+	}
+	*d = '\0';
+}
+
+int
+exe_parse_mountinfo(char *line, char **mnt, char **fstype)
+{
+	char *field[5], *save = NULL, *tok, *sep;
+	int i;
+
+	/* id parent major:minor root mountpoint opts [optional...] - type */
+	tok = strtok_r(line, " \n", &save);
+	for (i = 0; i < 5 && tok != NULL; i++) {
+		field[i] = tok;
+		tok = i < 4 ? strtok_r(NULL, " \n", &save) : NULL;
+	}
+	if (i < 5)
+		return -EINVAL;
+	sep = strstr(save == NULL ? "" : save, " - ");
+	if (sep == NULL)
+		return -EINVAL;
+	*fstype = strtok_r(sep + 3, " \n", &save);
+	if (*fstype == NULL)
+		return -EINVAL;
+	unescape(field[4]);
+	*mnt = field[4];
+	return 0;
+}
+
+/* File systems no program is executed from. */
+static bool
+pseudo_fs(const char *type)
+{
+	static const char *const skip[] = {
+		"proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue",
+		"bpf", "tracefs", "debugfs", "securityfs", "pstore",
+		"configfs", "fusectl", "binfmt_misc", "efivarfs", "nsfs",
+		"autofs", "rpc_pipefs", "selinuxfs", "hugetlbfs",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (strcmp(type, skip[i]) == 0)
+			return true;
+	return false;
+}
+
+int
+exe_mark_mounts(struct exe_src *x, int mountinfo_fd, unsigned *n)
+{
+	char *line = NULL, *mnt, *type;
+	size_t cap = 0;
+	FILE *f;
+	int fd;
+
+	*n = 0;
+	if ((fd = dup(mountinfo_fd)) < 0)
+		return -errno;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return -errno;
+	}
+	rewind(f);
+	while (getline(&line, &cap, f) > 0) {
+		if (exe_parse_mountinfo(line, &mnt, &type) < 0 ||
+		    pseudo_fs(type))
+			continue;
+		/* Marking one superblock twice only merges the marks. */
+		if (fanotify_mark(x->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+		    FAN_OPEN_EXEC, AT_FDCWD, mnt) == 0)
+			(*n)++;
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+int
+exe_elf_interp(const unsigned char *buf, size_t len, uint64_t *off,
+    uint64_t *size)
+{
+	uint64_t phoff;
+	unsigned phentsize, phnum, i;
+	bool is64;
+
+	if (len < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG) != 0)
+		return -EINVAL;
+	is64 = buf[EI_CLASS] == ELFCLASS64;
+	if (!is64 && buf[EI_CLASS] != ELFCLASS32)
+		return -EINVAL;
+	if (is64) {
+		Elf64_Ehdr eh;
+
+		if (len < sizeof(eh))
+			return -EINVAL;
+		memcpy(&eh, buf, sizeof(eh));
+		phoff = eh.e_phoff;
+		phentsize = eh.e_phentsize;
+		phnum = eh.e_phnum;
+		if (phentsize != sizeof(Elf64_Phdr))
+			return -EINVAL;
+	} else {
+		Elf32_Ehdr eh;
+
+		if (len < sizeof(eh))
+			return -EINVAL;
+		memcpy(&eh, buf, sizeof(eh));
+		phoff = eh.e_phoff;
+		phentsize = eh.e_phentsize;
+		phnum = eh.e_phnum;
+		if (phentsize != sizeof(Elf32_Phdr))
+			return -EINVAL;
+	}
+	if (phoff > len || phnum > (len - phoff) / phentsize)
+		return -EINVAL;
+	for (i = 0; i < phnum; i++) {
+		const unsigned char *ph = buf + phoff + (uint64_t)i * phentsize;
+
+		if (is64) {
+			Elf64_Phdr p;
+
+			memcpy(&p, ph, sizeof(p));
+			if (p.p_type != PT_INTERP)
+				continue;
+			*off = p.p_offset;
+			*size = p.p_filesz;
+		} else {
+			Elf32_Phdr p;
+
+			memcpy(&p, ph, sizeof(p));
+			if (p.p_type != PT_INTERP)
+				continue;
+			*off = p.p_offset;
+			*size = p.p_filesz;
+		}
+		if (*size < 2 || *size > PATH_MAX)
+			return -EINVAL;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static uint32_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a; 0 is kept for "none" */
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h == 0 ? 1 : h;
+}
+
+/* Look up, or read and cache, the ELF interpreter of an open executable. */
+static const struct interp_cache *
+interp_of(struct exe_src *x, int fd, const struct stat *sb)
+{
+	struct interp_cache *c = &x->cache[(sb->st_ino ^ sb->st_dev) %
+	    CACHE_SLOTS];
+	unsigned char hdr[4096];
+	char path[PATH_MAX + 1];
+	uint64_t off, size;
+	struct stat is;
+	ssize_t n;
+	const char *base;
+
+	if (c->valid && c->dev == sb->st_dev && c->ino == sb->st_ino &&
+	    c->ctime.tv_sec == sb->st_ctim.tv_sec &&
+	    c->ctime.tv_nsec == sb->st_ctim.tv_nsec)
+		return c;
+	memset(c, 0, sizeof(*c));
+	c->valid = true;
+	c->dev = sb->st_dev;
+	c->ino = sb->st_ino;
+	c->ctime = sb->st_ctim;
+	n = pread(fd, hdr, sizeof(hdr), 0);
+	if (n <= 0 || exe_elf_interp(hdr, (size_t)n, &off, &size) < 0)
+		return c;
+	n = pread(fd, path, (size_t)size, (off_t)off);
+	if (n != (ssize_t)size)
+		return c;
+	path[size] = '\0';
+	path[strnlen(path, (size_t)size)] = '\0';
+	c->has = true;
+	base = strrchr(path, '/');
+	base = base == NULL ? path : base + 1;
+	if (strlen(base) < sizeof(c->ibase))
+		memcpy(c->ibase, base, strlen(base) + 1);
+	if (stat(path, &is) == 0) {
+		c->idev = is.st_dev;
+		c->iino = is.st_ino;
+	}
+	return c;
+}
+
+static struct pending *
+pending_get(struct exe_src *x, pid_t pid, bool create)
+{
+	size_t i = ((uint32_t)pid * 2654435761u) & x->pmask;
+
+	while (x->pend[i].pid != 0) {
+		if (x->pend[i].pid == pid)
+			return &x->pend[i];
+		i = (i + 1) & x->pmask;
+	}
+	if (!create)
+		return NULL;
+	x->pend[i].pid = pid;
+	x->pend[i].n = 0;
+	x->pcount++;
+	return &x->pend[i];
+}
+
+static void
+note_clear(struct table *t, struct file_note *f)
+{
+	str_set(t, &f->path, NULL);
+	memset(f, 0, sizeof(*f));
+}
+
+static void
+pending_clear_all(struct exe_src *x, struct table *t)
+{
+	size_t i;
+	unsigned j;
+
+	for (i = 0; i <= x->pmask; i++) {
+		for (j = 0; j < x->pend[i].n; j++)
+			note_clear(t, &x->pend[i].f[j]);
+		x->pend[i].pid = 0;
+		x->pend[i].n = 0;
+	}
+	x->pcount = 0;
+}
+
+/* Remove the entry at p, re-placing later members of its probe run. */
+static void
+pending_del(struct exe_src *x, struct pending *p, struct table *t)
+{
+	size_t i = (size_t)(p - x->pend), j;
+	unsigned k;
+
+	for (k = 0; k < p->n; k++)
+		note_clear(t, &p->f[k]);
+	p->pid = 0;
+	p->n = 0;
+	x->pcount--;
+	for (j = (i + 1) & x->pmask; x->pend[j].pid != 0;
+	    j = (j + 1) & x->pmask) {
+		struct pending tmp = x->pend[j];
+		struct pending *q;
+
+		x->pend[j].pid = 0;
+		x->pend[j].n = 0;
+		x->pcount--;
+		q = pending_get(x, tmp.pid, true);
+		*q = tmp;
+	}
+}
+
+static void
+note(struct exe_src *x, struct table *t, pid_t pid, int fd)
+{
+	char link[32], path[PATH_MAX];
+	const struct interp_cache *c;
+	struct file_note *f;
+	struct pending *p;
+	struct stat sb;
+	ssize_t n;
+
+	if (fstat(fd, &sb) < 0)
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path));
+	if (n <= 0 || (size_t)n >= sizeof(path))
+		return;
+	if (x->pcount >= PENDING_MAX) {
+		/* Execs whose connector event never came: start afresh. */
+		x->st.evicted += x->pcount;
+		pending_clear_all(x, t);
+	}
+	p = pending_get(x, pid, true);
+	if (p->n == FILES_MAX) {
+		note_clear(t, &p->f[0]);
+		memmove(&p->f[0], &p->f[1], (FILES_MAX - 1) * sizeof(p->f[0]));
+		memset(&p->f[FILES_MAX - 1], 0, sizeof(p->f[0]));
+		p->n--;
+	}
+	f = &p->f[p->n];
+	if ((f->path = str_intern(t, path, (size_t)n)) == NULL)
+		return;
+	p->n++;
+	f->dev = sb.st_dev;
+	f->ino = sb.st_ino;
+	f->setid = (sb.st_mode & (S_ISUID | S_ISGID)) != 0;
+	c = interp_of(x, fd, &sb);
+	if (c->has) {
+		f->idev = c->idev;
+		f->iino = c->iino;
+		f->ibase = name_hash(c->ibase);
+	}
+}
+
+int
+exe_drain(struct exe_src *x, struct table *t)
+{
+	char buf[8192] __attribute__((aligned(8)));
+	struct fanotify_event_metadata *m;
+	ssize_t len;
+
+	for (;;) {
+		len = read(x->fd, buf, sizeof(buf));
+		if (len < 0) {
+			if (errno == EAGAIN)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (len == 0)
+			return 0;
+		for (m = (void *)buf; FAN_EVENT_OK(m, len);
+		    m = FAN_EVENT_NEXT(m, len)) {
+			if (m->vers != FANOTIFY_METADATA_VERSION)
+				return -EPROTO;
+			if (m->mask & FAN_Q_OVERFLOW)
+				x->st.overflows++;
+			if (m->fd < 0)
+				continue;
+			x->st.notes++;
+			note(x, t, m->pid, m->fd);
+			close(m->fd);
+		}
+	}
+}
+
+/* Is b the ELF interpreter that a asked for? */
+static bool
+is_interp_of(const struct file_note *a, const struct file_note *b)
+{
+	const char *base;
+
+	if (a->ibase == 0)
+		return false;
+	if (a->idev == b->dev && a->iino == b->ino && a->iino != 0)
+		return true;
+	/* The interpreter path may not resolve here (a chroot): by name. */
+	base = strrchr(b->path->s, '/');
+	return base != NULL && name_hash(base + 1) == a->ibase;
+}
+
+struct str *
+exe_take(struct exe_src *x, pid_t pid, struct table *t, bool *setid)
+{
+	struct pending *p;
+	struct file_note *f;
+	struct str *s;
+
+	*setid = false;
+	if (x == NULL || (p = pending_get(x, pid, false)) == NULL)
+		return NULL;
+	if (p->n == 0) {
+		pending_del(x, p, t);
+		return NULL;
+	}
+	f = &p->f[p->n - 1];
+	if (p->n >= 2 && is_interp_of(&p->f[p->n - 2], f))
+		f = &p->f[p->n - 2];
+	s = str_ref(f->path);
+	*setid = f->setid;
+	pending_del(x, p, t);
+	return s;
+}
+
+bool
+exe_pending(struct exe_src *x, pid_t pid)
+{
+	struct pending *p = pending_get(x, pid, false);
+
+	return p != NULL && p->n > 0;
+}
+
+void
+exe_forget(struct exe_src *x, pid_t pid, struct table *t)
+{
+	struct pending *p;
+
+	if (x != NULL && (p = pending_get(x, pid, false)) != NULL)
+		pending_del(x, p, t);
+}
+
+void
+exe_close(struct exe_src *x, struct table *t)
+{
+	if (x == NULL)
+		return;
+	pending_clear_all(x, t);
+	close(x->fd);
+	free(x->pend);
+	free(x);
+}

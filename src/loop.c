@@ -1,0 +1,260 @@
+/*
+ * loop.c - the event loop: receive, validate, enrich, hand to a sink.
+ *
+ * One poll() over named slots.  When the connector socket is readable,
+ * batches of datagrams are received with recvmmsg(); the fanotify queue is
+ * drained after each receive, because every exec's notifications are
+ * queued before its connector event is sent.  Output is flushed per batch,
+ * so a reader of a pipe sees events within milliseconds.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+
+#include "log.h"
+#include "loop.h"
+
+enum { PFD_NETLINK, PFD_EXE, PFD_SIGNAL, PFD_SINK, PFD_MAX };
+
+/* Receive batches in a row before looking at signals again. */
+#define BATCHES_PER_WAKEUP	64
+
+int
+loop_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+static void
+emit(void *arg, const struct pevent *pe)
+{
+	struct loop *l = arg;
+
+	l->sink.event(l->sink.arg, pe);
+}
+
+/* The kernel dropped events: say how many, then catch up from /proc. */
+static void
+lost(struct loop *l)
+{
+	struct event ev;
+	struct pevent pe;
+	struct timespec ts;
+	uint32_t drops = l->drops;
+
+	if (nl_drops(l->nl, &drops) < 0 || drops == l->drops)
+		drops = l->drops + 1;	/* at least one, if uncounted */
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_LOST;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	ev.u.lost.count = (uint32_t)(drops - l->drops);
+	l->st.lost += ev.u.lost.count;
+	ev.u.lost.total = l->st.lost;
+	l->drops = drops;
+	l->st.events[EV_LOST]++;
+	log_warnx("the kernel dropped %llu events (%llu since start); "
+	    "rescanning /proc", (unsigned long long)ev.u.lost.count,
+	    (unsigned long long)ev.u.lost.total);
+	if (enrich_event(l->en, &ev, &pe))
+		emit(l, &pe);
+	if (l->exe != NULL)
+		(void)exe_drain(l->exe, l->en->t);
+	enrich_rescan(l->en, emit, l);
+}
+
+static void
+handle(struct loop *l, const struct event *ev)
+{
+	struct pevent pe;
+
+	if (ev->type == EV_ACK) {
+		l->st.acks++;
+		return;
+	}
+	l->st.events[ev->type]++;
+	if (enrich_event(l->en, ev, &pe))
+		l->sink.event(l->sink.arg, &pe);
+	else if (ev->thread)
+		l->st.threads++;
+	enrich_done(l->en, ev);
+}
+
+/*
+ * Receive and handle what is queued; returns -errno on a fatal error, or
+ * what the sink's flush returned.
+ */
+static int
+receive(struct loop *l, struct nl_batch *b)
+{
+	struct event evs[4];
+	bool loss = false;
+	size_t i, j, n;
+	int r, k;
+
+	for (k = 0; k < BATCHES_PER_WAKEUP; k++) {
+		r = nl_recv(l->nl, b);
+		if (r == -ENOBUFS) {
+			loss = true;
+			continue;
+		}
+		if (r < 0)
+			return r;
+		if (b->n == 0)
+			break;
+		if (l->exe != NULL)
+			(void)exe_drain(l->exe, l->en->t);
+		for (i = 0; i < b->n; i++) {
+			if (b->sender[i] != 0) {
+				/* Any process with CAP_NET_ADMIN can send here. */
+				l->st.forged++;
+				continue;
+			}
+			if (b->trunc[i]) {
+				l->st.truncated++;
+				continue;
+			}
+			n = event_parse(b->buf[i], b->len[i], evs, 4, &l->st.rej);
+			for (j = 0; j < n; j++)
+				handle(l, &evs[j]);
+		}
+		if ((r = l->sink.flush(l->sink.arg)) != 0)
+			return r;
+	}
+	if (loss) {
+		lost(l);
+		if ((r = l->sink.flush(l->sink.arg)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+void
+loop_log_stats(struct loop *l)
+{
+	const struct enrich_stats *es = &l->en->st;
+	const struct loop_stats *s = &l->st;
+	uint64_t rej = 0;
+	int i;
+
+	for (i = 0; i < EVR__MAX; i++)
+		rej += s->rej.rejected[i];
+	log_info("events: fork %llu, exec %llu, exit %llu, uid %llu, "
+	    "gid %llu, sid %llu, comm %llu, ptrace %llu, coredump %llu; "
+	    "thread events not reported %llu",
+	    (unsigned long long)s->events[EV_FORK],
+	    (unsigned long long)s->events[EV_EXEC],
+	    (unsigned long long)s->events[EV_EXIT],
+	    (unsigned long long)s->events[EV_UID],
+	    (unsigned long long)s->events[EV_GID],
+	    (unsigned long long)s->events[EV_SID],
+	    (unsigned long long)s->events[EV_COMM],
+	    (unsigned long long)s->events[EV_PTRACE],
+	    (unsigned long long)s->events[EV_COREDUMP],
+	    (unsigned long long)s->threads);
+	log_info("lost: %llu events dropped by the kernel in %llu gaps, "
+	    "%llu synthetic execs", (unsigned long long)s->lost,
+	    (unsigned long long)s->events[EV_LOST],
+	    (unsigned long long)es->synthetic);
+	log_info("refused: %llu messages not from the kernel, %llu malformed, "
+	    "%llu truncated", (unsigned long long)s->forged,
+	    (unsigned long long)rej, (unsigned long long)s->truncated);
+	log_info("enrichment misses: %llu processes vanished before they "
+	    "could be read, %llu executables and %llu argument lists unknown, "
+	    "%llu reused pids; %llu repeated per-thread id changes folded",
+	    (unsigned long long)es->vanished,
+	    (unsigned long long)es->exe_miss,
+	    (unsigned long long)es->cmdline_miss,
+	    (unsigned long long)es->reused,
+	    (unsigned long long)es->dup_ids);
+	if (l->exe != NULL) {
+		const struct exe_stats *x = exe_stats(l->exe);
+
+		log_info("fanotify: %llu exec notifications, %llu queue "
+		    "overflows, %llu unclaimed dropped",
+		    (unsigned long long)x->notes,
+		    (unsigned long long)x->overflows,
+		    (unsigned long long)x->evicted);
+	}
+	log_info("process table: %zu processes", table_count(l->en->t));
+	if (l->sink.stats != NULL)
+		l->sink.stats(l->sink.arg);
+}
+
+/* Returns 1 to stop, 0 to go on. */
+static int
+signals(struct loop *l)
+{
+	struct signalfd_siginfo si;
+	int stop = 0;
+
+	while (read(l->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGINT:
+		case SIGTERM:
+			stop = 1;
+			break;
+		case SIGUSR1:
+			loop_log_stats(l);
+			break;
+		case SIGHUP:
+			if (l->sink.reload != NULL)
+				l->sink.reload(l->sink.arg);
+			break;
+		default:
+			break;
+		}
+	}
+	return stop;
+}
+
+int
+loop_run(struct loop *l)
+{
+	static struct nl_batch batch;
+	struct pollfd pfd[PFD_MAX];
+	int r;
+
+	pfd[PFD_NETLINK].fd = nl_fd(l->nl);
+	pfd[PFD_EXE].fd = l->exe != NULL ? exe_fd(l->exe) : -1;
+	pfd[PFD_SIGNAL].fd = l->sigfd;
+	pfd[PFD_SINK].fd = l->sink.fd;
+	for (r = 0; r < PFD_MAX; r++)
+		pfd[r].events = POLLIN;
+	(void)nl_drops(l->nl, &l->drops);
+
+	for (;;) {
+		if (poll(pfd, PFD_MAX, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if ((pfd[PFD_SIGNAL].revents & POLLIN) && signals(l))
+			return 0;
+		if (pfd[PFD_SINK].revents & (POLLIN | POLLHUP | POLLERR) &&
+		    (r = l->sink.ready(l->sink.arg)) != 0)
+			return r == 1 ? 0 : r;
+		if (pfd[PFD_NETLINK].revents & (POLLIN | POLLERR) &&
+		    (r = receive(l, &batch)) != 0)
+			return r == 1 ? 0 : r;
+		if (pfd[PFD_EXE].revents & POLLIN)
+			(void)exe_drain(l->exe, l->en->t);
+	}
+}

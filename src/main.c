@@ -1,0 +1,263 @@
+/*
+ * main.c - options, start-up order, and the choice of loop.
+ *
+ * Start-up: subscribe to the proc connector and wait for the kernel's
+ * acknowledgement, set up fanotify exec notifications, scan /proc, then
+ * say "ready".  Everything that needs privilege happens before the loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "enrich.h"
+#include "exe.h"
+#include "log.h"
+#include "loop.h"
+#include "monitor.h"
+#include "netlink.h"
+#include "notify.h"
+#include "table.h"
+
+#define EXIT_CONFIG	1
+#define EXIT_USAGE	2
+#define EXIT_KERNEL	3
+#define EXIT_PART	4
+
+#define DEFAULT_RCVBUF	(4u << 20)
+
+struct options {
+	const char	*config;
+	bool		 check;
+	bool		 dry_run;
+	bool		 monitor;
+	bool		 json;
+	bool		 syslog;
+	int		 verbose;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: prochookd [-c FILE] [-t] [-n] [-m [--json]] [--syslog] [-v] [-V] [-h]\n"
+"  -c, --config FILE  configuration file (default %s/prochook/prochook.conf)\n"
+"  -t, --check        check the configuration and hooks, print the rules, exit\n"
+"  -n, --dry-run      only log what each match would do\n"
+"  -m, --monitor      print every process event, one line each\n"
+"      --json         with -m: one JSON object per line\n"
+"      --syslog       log to syslog instead of stderr\n"
+"  -v, --verbose      more logging (with -m: thread events too)\n"
+"  -V, --version      print the version\n"
+"  -h, --help         this help\n", SYSCONFDIR);
+}
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_JSON = 256, OPT_SYSLOG };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 't' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "monitor", no_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "syslog", no_argument, NULL, OPT_SYSLOG },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->config = SYSCONFDIR "/prochook/prochook.conf";
+	while ((c = getopt_long(argc, argv, "c:tnmvVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 't':
+			o->check = true;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case 'm':
+			o->monitor = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_SYSLOG:
+			o->syslog = true;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'V':
+			printf("prochookd %s\n", VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "prochookd: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		exit(EXIT_USAGE);
+	}
+	if (o->json && !o->monitor) {
+		fprintf(stderr, "prochookd: --json needs --monitor\n");
+		exit(EXIT_USAGE);
+	}
+	if (o->monitor && (o->check || o->dry_run)) {
+		fprintf(stderr, "prochookd: --monitor takes no rules: "
+		    "not with --check or --dry-run\n");
+		exit(EXIT_USAGE);
+	}
+}
+
+/* What a failure to reach the proc connector means, for a person. */
+static const char *
+kernel_reason(int err)
+{
+	switch (err) {
+	case -EPROTONOSUPPORT:
+	case -ENOENT:
+		return "this kernel has no proc connector "
+		    "(CONFIG_CONNECTOR and CONFIG_PROC_EVENTS)";
+	case -EPERM:
+	case -EACCES:
+		return "not permitted: run prochookd as root "
+		    "(an ordinary user may monitor on Linux 6.6 and later)";
+	case -ECONNREFUSED:
+		return "connection refused: prochookd is not in the host's "
+		    "network namespace, and the kernel delivers process "
+		    "events only there";
+	case -ETIMEDOUT:
+		return "the kernel did not acknowledge the subscription: "
+		    "prochookd is not in the host's pid and user namespaces, "
+		    "and the kernel ignores subscriptions from any other";
+	default:
+		return strerror(-err);
+	}
+}
+
+/* Open and subscribe the connector socket; exits 3 on failure. */
+static struct nl *
+open_connector(size_t rcvbuf, bool threads)
+{
+	enum nl_mode mode;
+	struct nl *nl;
+	bool forced;
+	size_t got;
+	int r;
+
+	if ((r = nl_open(&nl, rcvbuf, &got, &forced)) < 0)
+		fatalx(EXIT_KERNEL, "cannot open the proc connector: %s",
+		    kernel_reason(r));
+	if (!forced)
+		log_warnx("cannot force the receive buffer to %zu bytes "
+		    "(not root?); got %zu, events may be lost under load",
+		    rcvbuf, got);
+	if ((r = nl_subscribe(nl, &mode)) < 0)
+		fatalx(EXIT_KERNEL, "cannot subscribe to process events: %s",
+		    kernel_reason(r));
+	log_debug("subscribed (%s), receive buffer %zu bytes",
+	    mode == NL_MODE_FILTERED ? "Linux 6.6+: events filtered by type "
+	    "in the kernel" : "before Linux 6.6: every event type", got);
+	if ((r = nl_filter_threads(nl, !threads)) < 0)
+		log_warnx("cannot filter thread events in the kernel: %s",
+		    strerror(-r));
+	return nl;
+}
+
+/* fanotify exec notifications, when we may have them. */
+static struct exe_src *
+open_exe(void)
+{
+	struct exe_src *exe;
+	unsigned n;
+	int r, fd;
+
+	if ((r = exe_open(&exe)) < 0) {
+		log_warnx("no fanotify exec notifications (%s): executables "
+		    "are read from /proc, and a process that exits at once "
+		    "may not be named", strerror(-r));
+		return NULL;
+	}
+	if ((fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0 ||
+	    exe_mark_mounts(exe, fd, &n) < 0) {
+		log_warn("cannot read /proc/self/mountinfo");
+		n = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	log_debug("fanotify: exec notifications on %u file systems", n);
+	return exe;
+}
+
+static int
+run_monitor(const struct options *o)
+{
+	struct monitor mon;
+	struct enrich en;
+	struct loop l;
+	struct table *t;
+	size_t n;
+	int procfd, r;
+
+	if ((procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		fatal(EXIT_KERNEL, "/proc");
+	if ((t = table_new()) == NULL)
+		fatalx(EXIT_PART, "out of memory");
+	memset(&l, 0, sizeof(l));
+	if ((l.sigfd = loop_signals()) < 0)
+		fatalx(EXIT_PART, "signalfd: %s", strerror(-l.sigfd));
+	l.nl = open_connector(DEFAULT_RCVBUF, o->verbose > 0);
+	l.exe = open_exe();
+	enrich_init(&en, t, procfd, l.exe);
+	en.threads = o->verbose > 0;
+	l.en = &en;
+	n = enrich_scan(&en);
+	if (monitor_init(&mon, &l.sink, o->json, STDOUT_FILENO) < 0)
+		fatalx(EXIT_PART, "out of memory");
+
+	log_info("ready: monitoring %zu processes", n);
+	(void)notify_send("READY=1");
+	r = loop_run(&l);
+	(void)notify_send("STOPPING=1");
+	monitor_free(&mon);
+	if (r < 0)
+		log_warnx("receiving events: %s", strerror(-r));
+	(void)nl_unsubscribe(l.nl);
+	nl_close(l.nl);
+	exe_close(l.exe, t);
+	table_free(t);
+	close(procfd);
+	return r < 0 ? EXIT_PART : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+
+	parse_options(argc, argv, &o);
+	log_init("prochookd", o.syslog, o.verbose);
+	if (notify_init() < 0)
+		log_warnx("ignoring a malformed NOTIFY_SOCKET");
+	if (o.monitor)
+		return run_monitor(&o);
+	fatalx(EXIT_CONFIG, "rules are not supported yet: use --monitor");
+}

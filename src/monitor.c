@@ -1,0 +1,80 @@
+/*
+ * monitor.c - the --monitor sink: every event, one line each, to stdout.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "monitor.h"
+
+static void
+monitor_event(void *arg, const struct pevent *pe)
+{
+	struct monitor *m = arg;
+
+	if (m->json)
+		out_json(&m->out, pe, &m->oc, NULL, NULL);
+	else
+		out_text(&m->out, pe, &m->oc);
+	m->lines++;
+}
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, to date the kernel's timestamps. */
+static int64_t
+real_offset(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000 +
+	    (r.tv_nsec - m.tv_nsec);
+}
+
+static int
+monitor_flush(void *arg)
+{
+	struct monitor *m = arg;
+
+	m->oc.real_off_ns = real_offset();
+	if (ob_flush(&m->out) == -EPIPE)
+		return 1;	/* the reader is gone: stop as on SIGTERM */
+	return 0;
+}
+
+static void
+monitor_stats(void *arg)
+{
+	struct monitor *m = arg;
+
+	log_info("monitor: %llu lines written", (unsigned long long)m->lines);
+}
+
+int
+monitor_init(struct monitor *m, struct loop_sink *sink, bool json, int fd)
+{
+	memset(m, 0, sizeof(*m));
+	if (ob_init(&m->out, fd, 1 << 16) < 0 ||
+	    (m->users = users_new()) == NULL)
+		return -ENOMEM;
+	m->json = json;
+	m->oc.real_off_ns = real_offset();
+	m->oc.user = users_lookup;
+	m->oc.user_arg = m->users;
+	memset(sink, 0, sizeof(*sink));
+	sink->event = monitor_event;
+	sink->flush = monitor_flush;
+	sink->stats = monitor_stats;
+	sink->fd = -1;
+	sink->arg = m;
+	return 0;
+}
+
+void
+monitor_free(struct monitor *m)
+{
+	ob_flush(&m->out);
+	ob_free(&m->out);
+	users_free(m->users);
+}
