@@ -397,11 +397,12 @@ out_text(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc)
 	}
 	if (ev->synthetic)
 		ob_puts(ob, " synthetic=1");
-	ob_puts(ob, " -- ");
-	if ((p->flags & P_CMDLINE) && p->cmdline != NULL)
+	ob_puts(ob, " --");
+	if ((p->flags & P_CMDLINE) && p->cmdline != NULL) {
+		ob_putc(ob, ' ');
 		out_text_escape(ob, p->cmdline->s, p->cmdline->len, false);
-	else if (ev->type != EV_LOST)
-		ob_putc(ob, '?');
+	} else if (ev->type != EV_LOST)
+		ob_puts(ob, " ?");
 	ob_putc(ob, '\n');
 }
 

@@ -1,0 +1,214 @@
+/*
+ * test_exe.c - ELF interpreters, mountinfo lines, and (as root) naming
+ * real execs from fanotify notifications.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "testutil.h"
+#include "exe.h"
+
+static void
+test_elf_real(void **state)
+{
+	unsigned char buf[4096];
+	uint64_t off, size;
+	ssize_t n;
+	int fd = open("/bin/true", O_RDONLY);
+
+	(void)state;
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	assert_int_equal(exe_elf_interp(buf, (size_t)n, &off, &size), 0);
+	assert_true(size > 2 && off + size <= (uint64_t)n);
+	assert_int_equal(buf[off], '/');
+	/* A script is not ELF. */
+	assert_int_equal(exe_elf_interp((const unsigned char *)"#!/bin/sh\n",
+	    10, &off, &size), -EINVAL);
+}
+
+static void
+test_elf_malformed(void **state)
+{
+	unsigned char buf[512];
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	uint64_t off, size;
+	unsigned seed = 5;
+	size_t i, j;
+
+	(void)state;
+	memset(&eh, 0, sizeof(eh));
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_phoff = sizeof(eh);
+	eh.e_phentsize = sizeof(ph);
+	eh.e_phnum = 1;
+	memset(&ph, 0, sizeof(ph));
+	ph.p_type = PT_INTERP;
+	ph.p_offset = 200;
+	ph.p_filesz = 20;
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, &eh, sizeof(eh));
+	memcpy(buf + sizeof(eh), &ph, sizeof(ph));
+	assert_int_equal(exe_elf_interp(buf, sizeof(buf), &off, &size), 0);
+	assert_int_equal(off, 200);
+
+	/* Program headers beyond the buffer, absurd counts and sizes. */
+	for (i = 0; i < sizeof(eh) + sizeof(ph); i++)
+		assert_true(exe_elf_interp(buf, i, &off, &size) < 0);
+	eh.e_phnum = 0xffff;
+	memcpy(buf, &eh, sizeof(eh));
+	assert_int_equal(exe_elf_interp(buf, sizeof(buf), &off, &size),
+	    -EINVAL);
+	eh.e_phnum = 1;
+	eh.e_phoff = (uint64_t)-8;
+	memcpy(buf, &eh, sizeof(eh));
+	assert_int_equal(exe_elf_interp(buf, sizeof(buf), &off, &size),
+	    -EINVAL);
+	eh.e_phoff = sizeof(eh);
+	memcpy(buf, &eh, sizeof(eh));
+	ph.p_filesz = (uint64_t)1 << 40;
+	memcpy(buf + sizeof(eh), &ph, sizeof(ph));
+	assert_int_equal(exe_elf_interp(buf, sizeof(buf), &off, &size),
+	    -EINVAL);
+
+	/* Random mutations: no crash, no overread (ASan). */
+	for (i = 0; i < 20000; i++) {
+		unsigned char *m;
+		size_t len = (size_t)rand_r(&seed) % sizeof(buf);
+
+		m = malloc(len ? len : 1);
+		memcpy(m, buf, len);
+		for (j = 0; j < 4 && len > 0; j++)
+			m[(size_t)rand_r(&seed) % len] = (unsigned char)rand_r(&seed);
+		(void)exe_elf_interp(m, len, &off, &size);
+		free(m);
+	}
+}
+
+static void
+test_mountinfo(void **state)
+{
+	char line[] = "36 35 98:0 /mnt1 /mnt\\040with\\040space rw,noatime "
+	    "master:1 - ext3 /dev/root rw,errors=continue\n";
+	char bad[] = "36 35 98:0 /mnt1\n";
+	char *mnt, *type;
+
+	(void)state;
+	assert_int_equal(exe_parse_mountinfo(line, &mnt, &type), 0);
+	assert_string_equal(mnt, "/mnt with space");
+	assert_string_equal(type, "ext3");
+	assert_true(exe_parse_mountinfo(bad, &mnt, &type) < 0);
+}
+
+/* Run path with argv0 and wait; returns its pid. */
+static pid_t
+run(const char *path)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(waitpid(pid, &st, 0) == pid);
+	return pid;
+}
+
+static void
+test_fanotify_real(void **state)
+{
+	char script[] = "/tmp/prochook-exe-XXXXXX";
+	struct table *t;
+	struct exe_src *x;
+	struct str *s;
+	unsigned n;
+	bool setid;
+	pid_t pid;
+	int fd;
+
+	(void)state;
+	if (geteuid() != 0) {
+		fprintf(stderr, "SKIPPED: test_fanotify_real needs root "
+		    "(fanotify marks whole file systems)\n");
+		skip();
+	}
+	t = table_new();
+	assert_int_equal(exe_open(&x), 0);
+	fd = open("/proc/self/mountinfo", O_RDONLY);
+	assert_int_equal(exe_mark_mounts(x, fd, &n), 0);
+	close(fd);
+	assert_true(n > 0);
+
+	/* A dynamic executable: named, not its loader. */
+	pid = run("/bin/true");
+	assert_int_equal(exe_drain(x, t), 0);
+	s = exe_take(x, pid, t, &setid);
+	assert_non_null(s);
+	assert_true(strcmp(s->s, "/usr/bin/true") == 0 ||
+	    strcmp(s->s, "/bin/true") == 0);
+	assert_false(setid);
+	str_unref(t, s);
+	/* Taken once. */
+	assert_null(exe_take(x, pid, t, &setid));
+
+	/* A script: the interpreter, as /proc/PID/exe would say. */
+	fd = mkstemp(script);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "#!/bin/sh\nexit 0\n", 17), 17);
+	fchmod(fd, 0755);
+	close(fd);
+	pid = run(script);
+	assert_int_equal(exe_drain(x, t), 0);
+	s = exe_take(x, pid, t, &setid);
+	assert_non_null(s);
+	assert_true(strstr(s->s, "sh") != NULL);
+	assert_null(strstr(s->s, "ld-linux"));
+	str_unref(t, s);
+	unlink(script);
+
+	/* A set-user-ID program says so. */
+	if (access("/usr/bin/passwd", X_OK) == 0) {
+		pid = fork();
+		if (pid == 0) {
+			int dn = open("/dev/null", O_RDWR);
+
+			dup2(dn, 0);
+			dup2(dn, 1);
+			dup2(dn, 2);
+			execl("/usr/bin/passwd", "passwd", "--help", (char *)NULL);
+			_exit(127);
+		}
+		waitpid(pid, NULL, 0);
+		assert_int_equal(exe_drain(x, t), 0);
+		s = exe_take(x, pid, t, &setid);
+		assert_non_null(s);
+		assert_true(setid);
+		str_unref(t, s);
+	}
+	exe_close(x, t);
+	table_free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_elf_real),
+		cmocka_unit_test(test_elf_malformed),
+		cmocka_unit_test(test_mountinfo),
+		cmocka_unit_test(test_fanotify_real),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,245 @@
+/*
+ * test_output.c - the --monitor text and JSON formats, against golden
+ * files, and the escapers on hostile bytes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "testutil.h"
+#include "event.h"
+#include "output.h"
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static const char *
+fake_user(void *arg, uint32_t uid)
+{
+	(void)arg;
+	return uid == 0 ? "root" : NULL;
+}
+
+static struct str *
+mkstr(const char *s)
+{
+	return str_new(s, strlen(s));
+}
+
+/* The same events in both formats; see tests/data/output/. */
+static void
+render(struct obuf *ob, bool json)
+{
+	struct out_ctx oc = { 0, fake_user, NULL };
+	struct event ev;
+	struct proc p;
+	struct pevent pe = { &ev, &p, 0, 0, false };
+
+	/* 2026-11-26T17:50:01.123 UTC, with the monotonic clock at 1000 s. */
+	oc.real_off_ns = 1795715401123000000ll - 1000000000000ll;
+	memset(&p, 0, sizeof(p));
+	p.pid = 4242;
+	p.ppid = 1;
+	p.flags = P_EXE | P_CMDLINE | P_IDS | P_COMM | P_CGROUP | P_PEXE |
+	    P_START;
+	p.start_ns = 1000000000000ull - 1500000000ull;
+	p.exe = mkstr("/usr/bin/my prog");
+	p.pexe = mkstr("/usr/lib/systemd/systemd");
+	p.cmdline = mkstr("prog \"quoted\" back\\slash\nnewline \xff\xfe bad \xc3\xa9t\xc3\xa9");
+	p.cgroup = mkstr("/system.slice/x.service");
+	memcpy(p.comm, "prog\tx", 7);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ns = 1000000000000ull;
+	ev.type = EV_EXEC;
+	ev.pid = ev.tid = 4242;
+	json ? out_json(ob, &pe, &oc, NULL, NULL) : out_text(ob, &pe, &oc);
+
+	ev.type = EV_EXIT;
+	ev.u.exit.code = 3 << 8;
+	json ? out_json(ob, &pe, &oc, NULL, NULL) : out_text(ob, &pe, &oc);
+	ev.u.exit.code = 11 | 0x80;
+	json ? out_json(ob, &pe, &oc, "crash", "run") : out_text(ob, &pe, &oc);
+
+	ev.type = EV_FORK;
+	ev.u.fork.child_pid = ev.u.fork.child_tid = 4243;
+	json ? out_json(ob, &pe, &oc, NULL, NULL) : out_text(ob, &pe, &oc);
+
+	ev.type = EV_UID;
+	ev.u.id.r = 0;
+	ev.u.id.e = 0;
+	pe.has_prev = true;
+	pe.prev_uid = 1000;
+	pe.prev_euid = 1000;
+	json ? out_json(ob, &pe, &oc, NULL, NULL) : out_text(ob, &pe, &oc);
+	pe.has_prev = false;
+
+	/* Nothing known: a vanished process. */
+	ev.type = EV_EXEC;
+	ev.synthetic = true;
+	free(p.exe);
+	free(p.pexe);
+	free(p.cmdline);
+	free(p.cgroup);
+	memset(&p, 0, sizeof(p));
+	p.pid = 4244;
+	ev.pid = ev.tid = 4244;
+	json ? out_json(ob, &pe, &oc, NULL, NULL) : out_text(ob, &pe, &oc);
+
+	ev.type = EV_LOST;
+	ev.synthetic = false;
+	ev.pid = ev.tid = p.pid = 0;
+	ev.u.lost.count = 12;
+	ev.u.lost.total = 40;
+	json ? out_json(ob, &pe, &oc, NULL, NULL) : out_text(ob, &pe, &oc);
+}
+
+static void
+golden(bool json, const char *file)
+{
+	struct obuf ob;
+	char *want;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(ob_init(&ob, -1, 64), 0);
+	render(&ob, json);
+	ob_putc(&ob, '\0');
+	/* PROCHOOK_UPDATE_GOLDEN=1 rewrites the golden files. */
+	if (getenv("PROCHOOK_UPDATE_GOLDEN") != NULL) {
+		FILE *f = fopen(file, "w");
+
+		assert_non_null(f);
+		fputs(ob.b, f);
+		fclose(f);
+	}
+	want = slurp(file);
+	assert_string_equal(ob.b, want);
+	free(want);
+	ob_free(&ob);
+}
+
+static void
+test_text_golden(void **state)
+{
+	(void)state;
+	golden(false, TEST_DATA "/output/monitor.txt");
+}
+
+static void
+test_json_golden(void **state)
+{
+	(void)state;
+	golden(true, TEST_DATA "/output/monitor.json");
+}
+
+static void
+test_text_escape(void **state)
+{
+	struct obuf ob;
+
+	(void)state;
+	ob_init(&ob, -1, 8);
+	out_text_escape(&ob, "a\\b\nc\x7f d\x01", 9, false);
+	ob_putc(&ob, '\0');
+	assert_string_equal(ob.b, "a\\x5cb\\x0ac\\x7f d\\x01");
+	ob.len = 0;
+	out_text_escape(&ob, "a b", 3, true);
+	ob_putc(&ob, '\0');
+	assert_string_equal(ob.b, "a\\x20b");
+	ob_free(&ob);
+}
+
+static void
+test_json_escape(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *out;
+	} cases[] = {
+		{ "plain", 5, "plain" },
+		{ "q\"b\\", 4, "q\\\"b\\\\" },
+		{ "\n\t\r\x01\x1f\x7f", 6, "\\n\\t\\u000d\\u0001\\u001f\\u007f" },
+		{ "\xc3\xa9", 2, "\xc3\xa9" },			/* é */
+		{ "\xe2\x82\xac", 3, "\xe2\x82\xac" },		/* € */
+		{ "\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80" },	/* U+1F600 */
+		{ "\xff", 1, "\\ufffd" },
+		{ "\xc3", 1, "\\ufffd" },			/* truncated */
+		{ "\xc0\xaf", 2, "\\ufffd\\ufffd" },		/* overlong */
+		{ "\xed\xa0\x80", 3, "\\ufffd\\ufffd\\ufffd" },	/* surrogate */
+		{ "\xf4\x90\x80\x80", 4, "\\ufffd\\ufffd\\ufffd\\ufffd" },
+		{ "a\0b", 3, "a\\u0000b" },
+	};
+	struct obuf ob;
+	size_t i;
+
+	(void)state;
+	ob_init(&ob, -1, 4);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ob.len = 0;
+		out_json_escape(&ob, cases[i].in, cases[i].len);
+		ob_putc(&ob, '\0');
+		assert_string_equal(ob.b, cases[i].out);
+	}
+	ob_free(&ob);
+}
+
+/* Every byte string escapes to printable ASCII or valid UTF-8 only. */
+static void
+test_json_escape_random(void **state)
+{
+	unsigned char in[64];
+	unsigned seed = 7;
+	struct obuf ob;
+	size_t i, j;
+
+	(void)state;
+	ob_init(&ob, -1, 16);
+	for (i = 0; i < 20000; i++) {
+		size_t n = (size_t)rand_r(&seed) % sizeof(in);
+
+		for (j = 0; j < n; j++)
+			in[j] = (unsigned char)rand_r(&seed);
+		ob.len = 0;
+		out_json_escape(&ob, (const char *)in, n);
+		for (j = 0; j < ob.len; j++) {
+			unsigned char c = (unsigned char)ob.b[j];
+
+			assert_true(c >= 0x20 && c != 0x7f);
+			if (c == '"')
+				assert_true(j > 0 && ob.b[j - 1] == '\\');
+		}
+	}
+	ob_free(&ob);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_golden),
+		cmocka_unit_test(test_json_golden),
+		cmocka_unit_test(test_text_escape),
+		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_json_escape_random),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
