@@ -11,6 +11,7 @@
 
 #include "event.h"
 #include "exe.h"
+#include "proc.h"
 #include "table.h"
 
 struct enrich_stats {
@@ -22,6 +23,17 @@ struct enrich_stats {
 	uint64_t	synthetic;	/* execs rebuilt after a loss */
 };
 
+#define ENRICH_PREFETCH	64	/* execs read ahead per batch */
+
+/* What was read of a process right after its exec, before anything else. */
+struct prefetch {
+	pid_t		 pid;
+	int		 dirfd;		/* -1: gone */
+	struct str	*cmdline;	/* NULL: unreadable */
+	bool		 stat_ok;
+	struct proc_stat st;
+};
+
 struct enrich {
 	struct table	*t;
 	int		 procfd;	/* /proc, or a fake tree */
@@ -31,6 +43,8 @@ struct enrich {
 	uint64_t	 ticks_ns;	/* nanoseconds per clock tick */
 	uint64_t	 gen;
 	struct proc	 stub;		/* what is known of an unknown process */
+	struct prefetch	 pf[ENRICH_PREFETCH];
+	size_t		 npf;
 	struct enrich_stats st;
 };
 
@@ -40,6 +54,14 @@ int	enrich_init(struct enrich *, struct table *, int procfd,
 	    struct exe_src *);
 /* Fill the table from /proc.  Returns the number of processes. */
 size_t	enrich_scan(struct enrich *);
+/*
+ * Read the arguments and stat of every process that execs in this batch
+ * of events, before handling any: they vanish with the process.  The
+ * batch's enrich_event() calls use what was read; enrich_batch_end()
+ * drops what they did not.
+ */
+void	enrich_prefetch(struct enrich *, const struct event *, size_t n);
+void	enrich_batch_end(struct enrich *);
 /*
  * Apply ev to the table and describe it in *pe.  Returns false when the
  * event is not to be reported (a thread's, or a repeated per-thread id

@@ -49,6 +49,8 @@ struct loop {
 	struct loop_stats st;
 };
 
+/* Short scheduler slices for low wake-up latency (not a priority). */
+int	loop_sched_latency(uint64_t slice_ns);
 /* Block the signals the loop handles and open a signalfd for them. */
 int	loop_signals(void);
 /*

@@ -82,15 +82,13 @@ set_cmdline(struct enrich *e, struct proc *p, int dirfd)
 	char buf[PROC_CMDLINE_MAX + 1];
 	size_t len;
 
-	if (proc_read_cmdline(dirfd, buf, sizeof(buf), &len) == 0 &&
-	    (len > 0 || !(p->flags & P_EXECED))) {
+	if (proc_read_cmdline(dirfd, buf, sizeof(buf), &len) == 0) {
 		str_set(e->t, &p->cmdline, str_new(buf, len));
 		if (p->cmdline != NULL) {
 			p->flags |= P_CMDLINE;
 			return;
 		}
 	}
-	/* Empty after an exec means the process is already a zombie. */
 	str_set(e->t, &p->cmdline, NULL);
 	p->flags &= ~P_CMDLINE;
 }
@@ -210,14 +208,69 @@ inherit(struct enrich *e, struct proc *child, const struct proc *parent)
 	}
 }
 
+void
+enrich_prefetch(struct enrich *e, const struct event *ev, size_t n)
+{
+	char buf[PROC_CMDLINE_MAX + 1];
+	struct prefetch *pf;
+	size_t i, len;
+
+	for (i = 0; i < n && e->npf < ENRICH_PREFETCH; i++) {
+		if (ev[i].type != EV_EXEC)
+			continue;
+		pf = &e->pf[e->npf++];
+		pf->pid = ev[i].pid;
+		pf->cmdline = NULL;
+		pf->stat_ok = false;
+		pf->dirfd = proc_open(e->procfd, ev[i].pid);
+		if (pf->dirfd < 0)
+			continue;
+		/* Empty arguments after an exec: already a zombie. */
+		if (proc_read_cmdline(pf->dirfd, buf, sizeof(buf), &len) == 0 &&
+		    len > 0)
+			pf->cmdline = str_new(buf, len);
+		pf->stat_ok = proc_read_stat(pf->dirfd, &pf->st) == 0;
+	}
+}
+
+static struct prefetch *
+prefetched(struct enrich *e, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < e->npf; i++)
+		if (e->pf[i].pid == pid)
+			return &e->pf[i];
+	return NULL;
+}
+
+static void
+prefetch_drop(struct enrich *e, struct prefetch *pf)
+{
+	if (pf->dirfd >= 0)
+		close(pf->dirfd);
+	pf->dirfd = -1;
+	str_set(e->t, &pf->cmdline, NULL);
+	pf->pid = 0;
+}
+
+void
+enrich_batch_end(struct enrich *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->npf; i++)
+		prefetch_drop(e, &e->pf[i]);
+	e->npf = 0;
+}
+
 /* A process has exec'd: learn what it now runs. */
 static void
 on_exec(struct enrich *e, struct proc *p)
 {
-	struct proc_stat st;
+	struct prefetch *pf = prefetched(e, p->pid), none;
 	struct str *exe;
 	bool setid = false;
-	int dirfd;
 
 	p->flags |= P_EXECED;
 	exe = exe_take(e->exe, p->pid, e->t, &setid);
@@ -227,36 +280,62 @@ on_exec(struct enrich *e, struct proc *p)
 	else
 		p->flags &= ~P_EXE;
 
-	if ((dirfd = proc_open(e->procfd, p->pid)) < 0) {
-		/* Gone already: what it inherited is not what it ran. */
-		p->flags &= ~(P_CMDLINE | P_COMM);
+	if (pf == NULL) {
+		/* Not read ahead (a rescan, or more execs than slots). */
+		char buf[PROC_CMDLINE_MAX + 1];
+		size_t len;
+
+		pf = &none;
+		memset(pf, 0, sizeof(*pf));
+		pf->pid = p->pid;
+		pf->dirfd = proc_open(e->procfd, p->pid);
+		if (pf->dirfd >= 0) {
+			if (proc_read_cmdline(pf->dirfd, buf, sizeof(buf),
+			    &len) == 0 && len > 0)
+				pf->cmdline = str_new(buf, len);
+			pf->stat_ok = proc_read_stat(pf->dirfd, &pf->st) == 0;
+		}
+	}
+	/* What it inherited is not what it runs now. */
+	p->flags &= ~(P_CMDLINE | P_COMM | P_CGROUP);
+	if (pf->dirfd < 0) {
 		e->st.vanished++;
 		goto out;
 	}
-	if (exe == NULL)
-		set_exe_link(e, p, dirfd);
-	set_cmdline(e, p, dirfd);
-	if (proc_read_stat(dirfd, &st) < 0) {
-		p->flags &= ~P_COMM;
-	} else if (!same_process(e, p, &st)) {
+	if (pf->stat_ok && !same_process(e, p, &pf->st)) {
 		/* The pid is another process's now: keep nothing read. */
 		e->st.reused++;
-		str_set(e->t, &p->cmdline, NULL);
-		p->flags &= ~(P_CMDLINE | P_COMM);
 		if (exe == NULL)
 			p->flags &= ~P_EXE;
-		close(dirfd);
 		goto out;
-	} else {
-		memcpy(p->comm, st.comm, sizeof(p->comm));
+	}
+	if (exe == NULL)
+		set_exe_link(e, p, pf->dirfd);
+	if (pf->cmdline != NULL) {
+		str_set(e->t, &p->cmdline, str_ref(pf->cmdline));
+		p->flags |= P_CMDLINE;
+	}
+	if (pf->stat_ok) {
+		memcpy(p->comm, pf->st.comm, sizeof(p->comm));
 		p->flags |= P_COMM;
+		if (p->ppid == 0)
+			p->ppid = pf->st.ppid;
+		if (!(p->flags & P_START)) {
+			p->start_ns = start_of(e, &pf->st);
+			p->flags |= P_START;
+		}
 	}
 	/* Ids change at exec only through set-user/group-ID files. */
 	if (setid || !(p->flags & P_IDS))
-		set_ids(p, dirfd);
-	set_cgroup(e, p, dirfd);
-	close(dirfd);
+		set_ids(p, pf->dirfd);
+	set_cgroup(e, p, pf->dirfd);
 out:
+	if (!(p->flags & P_CMDLINE))
+		str_set(e->t, &p->cmdline, NULL);
+	if (!(p->flags & P_CGROUP))
+		str_set(e->t, &p->cgroup, NULL);
+	if (pf == &none)
+		prefetch_drop(e, pf);
 	if (!(p->flags & P_EXE))
 		e->st.exe_miss++;
 	if (!(p->flags & P_CMDLINE))
@@ -350,17 +429,8 @@ enrich_event(struct enrich *e, const struct event *ev, struct pevent *pe)
 			return true;
 		on_exec(e, p);
 		pe->p = p;
-		if (p->ppid == 0 || !(p->flags & P_PEXE)) {
-			struct proc_stat st;
-			int dirfd = proc_open(e->procfd, p->pid);
-
-			if (dirfd >= 0) {
-				if (p->ppid == 0 && proc_read_stat(dirfd, &st) == 0)
-					p->ppid = st.ppid;
-				close(dirfd);
-			}
+		if (!(p->flags & P_PEXE))
 			set_pexe(e, p);
-		}
 		return true;
 	case EV_EXIT:
 		if ((p = table_get(e->t, ev->pid)) != NULL)

@@ -12,7 +12,10 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <sched.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 
 #include "log.h"
@@ -22,6 +25,36 @@ enum { PFD_NETLINK, PFD_EXE, PFD_SIGNAL, PFD_SINK, PFD_MAX };
 
 /* Receive batches in a row before looking at signals again. */
 #define BATCHES_PER_WAKEUP	64
+
+/*
+ * Ask the scheduler for short slices (Linux 6.12+ EEVDF: sched_runtime of
+ * a SCHED_OTHER task).  A task with a short slice gets an early deadline,
+ * so when an event wakes it, it preempts the task that sent the event
+ * instead of waiting behind it; a program that exits a few hundred
+ * microseconds after its exec can then still be read.  Its share of the
+ * CPU is unchanged: this is no priority, and a fork bomb gains nothing
+ * from it.  Older kernels refuse or ignore it.
+ */
+int
+loop_sched_latency(uint64_t slice_ns)
+{
+	struct {
+		uint32_t size, policy;
+		uint64_t flags;
+		int32_t	 nice;
+		uint32_t priority;
+		uint64_t runtime, deadline, period;
+	} attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.policy = SCHED_OTHER;
+	attr.nice = getpriority(PRIO_PROCESS, 0);
+	attr.runtime = slice_ns;
+	if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
+		return -errno;
+	return 0;
+}
 
 int
 loop_signals(void)
@@ -99,14 +132,17 @@ handle(struct loop *l, const struct event *ev)
 
 /*
  * Receive and handle what is queued; returns -errno on a fatal error, or
- * what the sink's flush returned.
+ * what the sink's flush returned.  Within a batch, the arguments of new
+ * execs are read first, then the fanotify queue (it holds every name the
+ * batch needs: an exec's notifications are queued before its event is
+ * sent), then the events are handled in order.
  */
 static int
 receive(struct loop *l, struct nl_batch *b)
 {
-	struct event evs[4];
+	static struct event evs[NL_BATCH * 2];
 	bool loss = false;
-	size_t i, j, n;
+	size_t i, n;
 	int r, k;
 
 	for (k = 0; k < BATCHES_PER_WAKEUP; k++) {
@@ -119,9 +155,7 @@ receive(struct loop *l, struct nl_batch *b)
 			return r;
 		if (b->n == 0)
 			break;
-		if (l->exe != NULL)
-			(void)exe_drain(l->exe, l->en->t);
-		for (i = 0; i < b->n; i++) {
+		for (i = n = 0; i < b->n; i++) {
 			if (b->sender[i] != 0) {
 				/* Any process with CAP_NET_ADMIN can send here. */
 				l->st.forged++;
@@ -131,10 +165,15 @@ receive(struct loop *l, struct nl_batch *b)
 				l->st.truncated++;
 				continue;
 			}
-			n = event_parse(b->buf[i], b->len[i], evs, 4, &l->st.rej);
-			for (j = 0; j < n; j++)
-				handle(l, &evs[j]);
+			n += event_parse(b->buf[i], b->len[i], evs + n,
+			    sizeof(evs) / sizeof(evs[0]) - n, &l->st.rej);
 		}
+		enrich_prefetch(l->en, evs, n);
+		if (l->exe != NULL)
+			(void)exe_drain(l->exe, l->en->t);
+		for (i = 0; i < n; i++)
+			handle(l, &evs[i]);
+		enrich_batch_end(l->en);
 		if ((r = l->sink.flush(l->sink.arg)) != 0)
 			return r;
 	}

@@ -29,6 +29,7 @@
 #define EXIT_PART	4
 
 #define DEFAULT_RCVBUF	(4u << 20)
+#define SCHED_SLICE_NS	100000	/* the shortest EEVDF allows */
 
 struct options {
 	const char	*config;
@@ -224,6 +225,8 @@ run_monitor(const struct options *o)
 	memset(&l, 0, sizeof(l));
 	if ((l.sigfd = loop_signals()) < 0)
 		fatalx(EXIT_PART, "signalfd: %s", strerror(-l.sigfd));
+	if ((r = loop_sched_latency(SCHED_SLICE_NS)) < 0)
+		log_debug("no short scheduler slice: %s", strerror(-r));
 	l.nl = open_connector(DEFAULT_RCVBUF, o->verbose > 0);
 	l.exe = open_exe();
 	enrich_init(&en, t, procfd, l.exe);

@@ -1,0 +1,81 @@
+# lib.sh - shared helpers for the end-to-end tests.
+#
+# Each test is a function; run.sh calls them one by one.  A test fails by
+# calling fail (or by any command failing under set -e in a subshell).
+
+: "${PROCHOOKD:=./prochookd}"
+PROCHOOKD=$(readlink -f "$PROCHOOKD")
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$E2E_DIR/../.." && pwd)
+HELPER=$TOP/build/e2e-helper
+
+fail() {
+	echo "    FAIL: $*" >&2
+	exit 1
+}
+
+# Start the daemon in the background with the given arguments; stdout
+# goes to $T/out, stderr to $T/err.  Waits for "ready".  Sets DPID.
+start_daemon() {
+	"$PROCHOOKD" "$@" >"$T/out" 2>"$T/err" &
+	DPID=$!
+	local i
+	for i in $(seq 1 100); do
+		grep -q ready "$T/err" 2>/dev/null && return 0
+		kill -0 "$DPID" 2>/dev/null || {
+			cat "$T/err" >&2
+			fail "prochookd exited before ready"
+		}
+		sleep 0.05
+	done
+	cat "$T/err" >&2
+	fail "prochookd not ready after 5 s"
+}
+
+# Stop the daemon with SIGTERM; sets DSTATUS.
+stop_daemon() {
+	sleep "${1:-0.3}"
+	kill -TERM "$DPID" 2>/dev/null || true
+	DSTATUS=0
+	wait "$DPID" || DSTATUS=$?
+}
+
+# Wait until a file contains a pattern (grep -E), at most 5 s.
+wait_for() {
+	local file=$1 pat=$2 i
+	for i in $(seq 1 100); do
+		grep -qE -- "$pat" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Query the JSON lines of $T/out with a Python expression over e (one
+# event); prints the matching events, one per line, as JSON.
+jq_events() {
+	python3 - "$T/out" "$1" <<'PY'
+import json, sys
+expr = compile(sys.argv[2], "filter", "eval")
+for line in open(sys.argv[1], encoding="utf-8"):
+    e = json.loads(line)
+    if eval(expr, {}, {"e": e}):
+        print(json.dumps(e))
+PY
+}
+
+# Count the events matching a Python expression.
+count_events() {
+	jq_events "$1" | wc -l
+}
+
+# Every line of $T/out must be a JSON object.
+all_json() {
+	python3 - "$T/out" <<'PY'
+import json, sys
+n = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    json.loads(line)
+    n += 1
+print(n)
+PY
+}
