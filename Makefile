@@ -40,7 +40,7 @@ test_output_SRCS = src/output.c src/event.c src/table.c
 test_notify_SRCS = src/notify.c
 test_enrich_SRCS = src/enrich.c src/proc.c src/table.c src/event.c src/exe.c
 test_exe_SRCS	= src/exe.c src/table.c
-test_config_SRCS = src/config.c src/rule.c src/event.c src/log.c
+test_config_SRCS = src/config.c src/rule.c src/event.c src/log.c src/table.c
 test_rule_SRCS	= src/rule.c src/table.c src/event.c
 
 ifeq ($(V),)

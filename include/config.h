@@ -19,6 +19,13 @@
 
 enum log_format { LOGF_TEXT, LOGF_JSON };
 
+/* The text of one file read, so that the other part can parse the same. */
+struct config_file {
+	char		*path;
+	char		*text;
+	size_t		 len;
+};
+
 struct config {
 	char		*path;		/* main file */
 	char		*hooks_dir;	/* absolute */
@@ -33,6 +40,8 @@ struct config {
 	size_t		 nrules;
 	uint32_t	 events;	/* EV_BIT() set the rules need */
 	bool		 threads;	/* some rule asks for threads */
+	struct config_file *files;	/* every file read: main file first */
+	size_t		 nfiles;
 };
 
 /* Called once per error, msg is "FILE:LINE: message". */
@@ -44,6 +53,14 @@ typedef void (*config_err_fn)(void *arg, const char *msg);
  * rules_dir are taken relative to the directory of path.
  */
 struct config	*config_load(const char *path, config_err_fn err, void *arg);
+/*
+ * The same from texts read by another process (the privileged part, which
+ * may read what the event loop may not): files[0] is the main file, the
+ * others the rules_dir files in order.  Hook files are not checked; the
+ * privileged part did, and does again before each run.
+ */
+struct config	*config_load_files(const struct config_file *, size_t n,
+		    config_err_fn err, void *arg);
 void		 config_free(struct config *);
 /* One line per rule, saying what it matches and does (for -t). */
 void		 config_print(const struct config *, FILE *);

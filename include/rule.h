@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "event.h"
@@ -56,18 +57,58 @@ struct rule {
 	unsigned	 rate;		/* per second; 0: unlimited */
 };
 
+/* The keys of a rule section. */
+enum rule_key {
+	RK_EVENT,
+	RK_EXE, RK_COMM, RK_CMDLINE, RK_CGROUP, RK_PARENT, RK_ANCESTOR,
+	RK_UID, RK_GID, RK_EUID, RK_EGID, RK_PREV_UID, RK_PREV_EUID,
+	RK_EXIT_STATUS, RK_EXIT_SIGNAL, RK_THREADS,
+	RK_ACTION, RK_SIGNAL, RK_HOOK, RK_RUN_AS, RK_TIMEOUT, RK_RATE,
+	RK__MAX
+};
+
 /*
  * Does the event match the rule?  When a key tests a value that is not
  * known (the process vanished before it could be read), the key does not
- * match and *miss is set.
+ * match and *miss is set -- only when no known key already ruled the event
+ * out, so that a miss is counted only where it decided the outcome.
+ * Events of hooks and their descendants (P_HOOK) and of prochookd itself
+ * (P_SELF) never match.
  */
 bool		 rule_match(const struct rule *, const struct pevent *,
 		    struct table *, bool *miss);
 const char	*rule_action_name(enum action);
-/* Signal by name ("KILL", "SIGKILL") or number; 0 if unknown. */
+/*
+ * Signal by name ("KILL", "SIGKILL", "kill", "RTMIN+3") or number 1-64;
+ * 0 if unknown.
+ */
 int		 rule_signal_lookup(const char *);
-/* "KILL" for SIGKILL; NULL if unknown. */
+/* "KILL" for SIGKILL, "RTMIN+3"; NULL if unknown. */
 const char	*rule_signal_name(int);
+/* Frees what the rule owns (not the struct itself) and zeroes it. */
 void		 rule_free(struct rule *);
+
+/* Building rules (config.c drives these, one value at a time). */
+enum rule_key	 rule_key_lookup(const char *);	/* RK__MAX if unknown */
+const char	*rule_key_name(enum rule_key);
+/* EV_BIT() set of the event types a key can be given with. */
+uint32_t	 rule_key_events(enum rule_key);
+/* Does the key take a list of values (or exactly one)? */
+bool		 rule_key_multi(enum rule_key);
+/*
+ * Add one value (a word, quotes already removed; neg for a leading '!')
+ * to key k of the rule.  Names are resolved here (users, groups, signals);
+ * hook names are stored as given.  Returns 0, -EINVAL with a message
+ * ("unknown event 'exce'") in err, or -ENOMEM.
+ */
+int		 rule_add_value(struct rule *, enum rule_key, const char *,
+		    bool neg, char *err, size_t errlen);
+/*
+ * What the rule matches and does, on one line without a newline:
+ * "exec where exe in {/usr/bin/nc*, /bin/nc*} and uid not 0 -> kill KILL,
+ * then hook notify-admin".  Hooks under hooks_dir print by name.
+ */
+void		 rule_describe(const struct rule *, const char *hooks_dir,
+		    FILE *);
 
 #endif

@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
 #include <signal.h>
@@ -46,7 +47,8 @@ static const char *const daemon_keys[DK__MAX] = {
 	[DK_LOG_FORMAT] = "log_format",
 };
 
-#define NKEYS		((int)RK__MAX > (int)DK__MAX ? (int)RK__MAX : (int)DK__MAX)
+#define NKEYS		((int)RK__MAX > (int)DK__MAX ? (int)RK__MAX : \
+			 (int)DK__MAX)
 #define KEY_NONE	(-1)	/* continuation lines go nowhere */
 #define BIT(k)		(1u << (k))
 
@@ -81,6 +83,8 @@ struct parse {
 	unsigned	 nerr;
 
 	/* the file */
+	const struct config_file *src;	/* texts to parse instead of files */
+	size_t		 nsrc;
 	const char	*file;
 	bool		 main;
 	FILE		*fp;
@@ -652,7 +656,7 @@ begin_section(struct parse *ps, const char *name, size_t len,
 	}
 }
 
-/* inih's ini_find_chars_or_comment(), for the reader to see lines as inih does. */
+/* inih's ini_find_chars_or_comment(): the reader sees lines as inih does. */
 static const char *
 find_chars_or_comment(const char *s, const char *chars)
 {
@@ -905,7 +909,8 @@ resolve_hooks(struct parse *ps)
 				perr(ps, pd->line[j], "out of memory");
 				continue;
 			}
-			if (config_hook_safe(path, why, sizeof(why)) < 0)
+			if (ps->src == NULL &&
+			    config_hook_safe(path, why, sizeof(why)) < 0)
 				perr(ps, pd->line[j], "hook '%s' of rule [%s] "
 				    "refused: %s", r->hooks[j], r->name, why);
 			free(r->hooks[j]);
@@ -918,22 +923,105 @@ resolve_hooks(struct parse *ps)
 	ps->npend = 0;
 }
 
+/* Read a whole file (configuration files are small; 16 MiB at most). */
+static int
+slurp(int fd, char **text, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1), *nb;
+	ssize_t got;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	for (;;) {
+		if (n == cap) {
+			if (cap >= 16u << 20 ||
+			    (nb = realloc(buf, cap * 2 + 1)) == NULL) {
+				free(buf);
+				return cap >= 16u << 20 ? -EFBIG : -ENOMEM;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int err = errno;
+
+			free(buf);
+			return -err;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
 static int
 parse_file(struct parse *ps, const char *path, bool main)
 {
+	struct config *cfg = ps->cfg;
+	struct config_file *f, *nf;
 	struct stat st;
+	size_t i;
 	int r;
 
-	if ((ps->fp = fopen(path, "re")) == NULL) {
-		r = errno;
-		perrx(ps, "%s: %s", path, strerror(r));
-		return -r;
+	if ((nf = reallocarray(cfg->files, cfg->nfiles + 1,
+	    sizeof(*nf))) == NULL) {
+		perrx(ps, "%s: out of memory", path);
+		return -ENOMEM;
 	}
-	if (main && fstat(fileno(ps->fp), &st) == 0) {
-		ps->main_dev = st.st_dev;
-		ps->main_ino = st.st_ino;
+	cfg->files = nf;
+	f = &cfg->files[cfg->nfiles];
+	memset(f, 0, sizeof(*f));
+	if ((f->path = strdup(path)) == NULL) {
+		perrx(ps, "%s: out of memory", path);
+		return -ENOMEM;
 	}
-	ps->file = path;
+	cfg->nfiles++;
+	if (ps->src != NULL) {
+		for (i = 0; i < ps->nsrc && strcmp(ps->src[i].path, path); i++)
+			;
+		if (i == ps->nsrc) {
+			perrx(ps, "%s: %s", path, strerror(ENOENT));
+			return -ENOENT;
+		}
+		f->text = malloc(ps->src[i].len + 1);
+		if (f->text != NULL) {
+			memcpy(f->text, ps->src[i].text, ps->src[i].len);
+			f->len = ps->src[i].len;
+		}
+	} else {
+		int fd;
+
+		/* Kept whole: the event loop parses the same text. */
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			r = errno;
+			perrx(ps, "%s: %s", path, strerror(r));
+			return -r;
+		}
+		if (main && fstat(fd, &st) == 0) {
+			ps->main_dev = st.st_dev;
+			ps->main_ino = st.st_ino;
+		}
+		r = slurp(fd, &f->text, &f->len);
+		close(fd);
+		if (r < 0) {
+			perrx(ps, "%s: %s", path, strerror(-r));
+			return r;
+		}
+	}
+	if (f->text == NULL ||
+	    (ps->fp = fmemopen(f->text, f->len, "r")) == NULL) {
+		perrx(ps, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	ps->file = f->path;
 	ps->main = main;
 	ps->lineno = 0;
 	ps->read_errno = 0;
@@ -1042,6 +1130,14 @@ read_rules_dir(struct parse *ps)
 	char *path;
 	int i, n;
 
+	if (ps->src != NULL) {
+		/* The privileged part listed the directory: its files, in order. */
+		for (i = 1; (size_t)i < ps->nsrc; i++) {
+			parse_file(ps, ps->src[i].path, false);
+			resolve_hooks(ps);
+		}
+		return;
+	}
 	if ((n = scandir(cfg->rules_dir, &list, conf_filter, name_cmp)) < 0) {
 		if (errno == ENOENT)
 			return;
@@ -1072,8 +1168,9 @@ read_rules_dir(struct parse *ps)
 	free(list);
 }
 
-struct config *
-config_load(const char *path, config_err_fn err, void *arg)
+static struct config *
+load(const char *path, const struct config_file *src, size_t nsrc,
+    config_err_fn err, void *arg)
 {
 	struct parse ps;
 	struct config *cfg;
@@ -1083,6 +1180,8 @@ config_load(const char *path, config_err_fn err, void *arg)
 	ps.errfn = err;
 	ps.errarg = arg;
 	ps.cur = KEY_NONE;
+	ps.src = src;
+	ps.nsrc = nsrc;
 	if ((cfg = calloc(1, sizeof(*cfg))) == NULL ||
 	    (cfg->path = strdup(path)) == NULL) {
 		free(cfg);
@@ -1125,6 +1224,23 @@ config_load(const char *path, config_err_fn err, void *arg)
 	return cfg;
 }
 
+struct config *
+config_load(const char *path, config_err_fn err, void *arg)
+{
+	return load(path, NULL, 0, err, arg);
+}
+
+struct config *
+config_load_files(const struct config_file *files, size_t n,
+    config_err_fn err, void *arg)
+{
+	if (n == 0) {
+		err(arg, "no configuration file");
+		return NULL;
+	}
+	return load(files[0].path, files, n, err, arg);
+}
+
 void
 config_free(struct config *cfg)
 {
@@ -1135,6 +1251,11 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->nrules; i++)
 		rule_free(&cfg->rules[i]);
 	free(cfg->rules);
+	for (i = 0; i < cfg->nfiles; i++) {
+		free(cfg->files[i].path);
+		free(cfg->files[i].text);
+	}
+	free(cfg->files);
 	free(cfg->path);
 	free(cfg->hooks_dir);
 	free(cfg->rules_dir);
@@ -1190,9 +1311,9 @@ warn_paths(const struct rule *r, const char *key, const struct glob_list *g,
 
 	for (i = 0; i < g->n; i++)
 		if (never_absolute(g->pat[i]))
-			warnf(fn, arg, "%s:%u: rule [%s]: %s '%s' never matches: "
-			    "executables are absolute paths%s", r->file,
-			    r->line, r->name, key, g->pat[i],
+			warnf(fn, arg, "%s:%u: rule [%s]: %s '%s' never "
+			    "matches: executables are absolute paths%s",
+			    r->file, r->line, r->name, key, g->pat[i],
 			    g == &r->exe ? " (comm is the task name)" : "");
 }
 

@@ -1,0 +1,95 @@
+/*
+ * ipc.h - the messages between the event loop and the privileged part.
+ *
+ * Every message has the same fixed size and travels alone in one
+ * SOCK_SEQPACKET datagram; the receiver refuses a datagram of any other
+ * size, an unknown type, a string without its NUL, or a number out of
+ * range.  The privileged part trusts nothing else about what it receives.
+ */
+#ifndef PROCHOOK_IPC_H
+#define PROCHOOK_IPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proc.h"
+#include "table.h"
+
+enum ipc_type {
+	IPC_READY = 1,		/* loop: subscribed, scanned, unprivileged */
+	IPC_ACT,		/* loop: a rule matched; act and run its hooks */
+	IPC_EXE_REQ,		/* loop: name the executable of this process */
+	IPC_EXE,		/* privd: the answer */
+	IPC_CONFIG,		/* privd: one chunk of configuration text */
+	IPC_STATS,		/* privd: log your counters (SIGUSR1) */
+	IPC__MAX
+};
+
+#define IPC_CHUNK	8192
+
+/* An event as a hook's environment describes it. */
+struct ipc_event {
+	uint32_t	gen;		/* configuration generation */
+	uint32_t	rule;		/* index of the matching rule */
+	uint32_t	type;		/* enum event_type */
+	uint32_t	known;		/* P_* flags: what is known */
+	int32_t		pid, tid, ppid;
+	int32_t		child_pid, tracer_pid;
+	uint32_t	uid, euid, gid, egid;
+	uint32_t	prev_uid, prev_euid;
+	uint32_t	has_prev, synthetic, thread;
+	uint32_t	exit_code;	/* raw wait status */
+	uint64_t	ts_ns;		/* CLOCK_MONOTONIC */
+	uint64_t	start_ns;	/* CLOCK_MONOTONIC */
+	uint64_t	lost;		/* lost events: total since start */
+	char		comm[16];
+	char		exe[PROC_PATH_MAX];
+	char		pexe[PROC_PATH_MAX];
+	char		cgroup[PROC_PATH_MAX];
+	char		cmdline[PROC_CMDLINE_MAX + 1];
+};
+
+struct ipc_msg {
+	uint32_t	type;
+	uint32_t	len;		/* IPC_CONFIG: bytes of data used */
+	union {
+		struct ipc_event ev;
+		struct {
+			int32_t	 pid;
+			uint32_t found;
+			uint64_t start_ns;
+			char	 path[PROC_PATH_MAX];
+		} exe;
+		struct {
+			uint32_t gen;
+			uint32_t file;	/* index; 0 is the main file */
+			uint32_t last;	/* the last chunk of the last file */
+			char	 name[PROC_PATH_MAX];
+			char	 data[IPC_CHUNK];
+		} cfg;
+	} u;
+};
+
+/* Fill an IPC_ACT message from an enriched event. */
+void	ipc_act(struct ipc_msg *, const struct pevent *, uint32_t gen,
+	    uint32_t rule);
+/*
+ * Check a received datagram of n bytes.  Returns 0 if it is a
+ * well-formed message, -EBADMSG if not.
+ */
+int	ipc_check(const struct ipc_msg *, size_t n);
+/*
+ * Rebuild, from an IPC_ACT, the event and the process record it
+ * describes; the record's strings are new (str_unref them).
+ */
+void	ipc_to_pevent(const struct ipc_event *, struct event *,
+	    struct proc *, struct pevent *);
+/* Send one message without blocking: 0, -EAGAIN, or -errno. */
+int	ipc_send(int fd, const struct ipc_msg *);
+/* Receive one message: 1, 0 when nothing is queued, -EBADMSG, -EPIPE
+ * when the other end is gone, or -errno. */
+int	ipc_recv(int fd, struct ipc_msg *);
+
+#endif

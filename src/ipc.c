@@ -1,0 +1,211 @@
+/*
+ * ipc.c - the messages between the event loop and the privileged part.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "event.h"
+#include "ipc.h"
+
+/* Copy a table string into a fixed field, cut at its size. */
+static void
+put_str(char *dst, size_t size, const struct str *s, bool known)
+{
+	size_t n = 0;
+
+	if (known && s != NULL) {
+		n = s->len < size - 1 ? s->len : size - 1;
+		memcpy(dst, s->s, n);
+	}
+	memset(dst + n, 0, size - n);
+}
+
+void
+ipc_act(struct ipc_msg *m, const struct pevent *pe, uint32_t gen,
+    uint32_t rule)
+{
+	const struct event *ev = pe->ev;
+	const struct proc *p = pe->p;
+	struct ipc_event *e = &m->u.ev;
+
+	memset(m, 0, offsetof(struct ipc_msg, u) + offsetof(struct ipc_event,
+	    exe));
+	m->type = IPC_ACT;
+	e->gen = gen;
+	e->rule = rule;
+	e->type = ev->type;
+	e->known = p->flags;
+	e->pid = ev->pid;
+	e->tid = ev->tid;
+	e->ppid = p->ppid;
+	if (ev->type == EV_FORK)
+		e->child_pid = ev->u.fork.child_pid;
+	if (ev->type == EV_PTRACE)
+		e->tracer_pid = ev->u.ptrace.tracer_pid;
+	e->uid = p->uid;
+	e->euid = p->euid;
+	e->gid = p->gid;
+	e->egid = p->egid;
+	e->has_prev = pe->has_prev;
+	e->prev_uid = pe->prev_uid;
+	e->prev_euid = pe->prev_euid;
+	e->synthetic = ev->synthetic;
+	e->thread = ev->thread;
+	if (ev->type == EV_EXIT)
+		e->exit_code = ev->u.exit.code;
+	e->ts_ns = ev->ts_ns;
+	e->start_ns = p->start_ns;
+	if (ev->type == EV_LOST)
+		e->lost = ev->u.lost.total;
+	memcpy(e->comm, p->comm, sizeof(e->comm));
+	e->comm[sizeof(e->comm) - 1] = '\0';
+	put_str(e->exe, sizeof(e->exe), p->exe, p->flags & P_EXE);
+	put_str(e->pexe, sizeof(e->pexe), p->pexe, p->flags & P_PEXE);
+	put_str(e->cgroup, sizeof(e->cgroup), p->cgroup, p->flags & P_CGROUP);
+	put_str(e->cmdline, sizeof(e->cmdline), p->cmdline,
+	    p->flags & P_CMDLINE);
+}
+
+static bool
+terminated(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+int
+ipc_check(const struct ipc_msg *m, size_t n)
+{
+	const struct ipc_event *e = &m->u.ev;
+
+	if (n != sizeof(*m))
+		return -EBADMSG;
+	switch (m->type) {
+	case IPC_READY:
+	case IPC_STATS:
+		return 0;
+	case IPC_ACT:
+		if (e->type >= EV__MAX || e->type == EV_ACK ||
+		    (e->pid <= 0 && e->type != EV_LOST) || e->tid < 0 ||
+		    e->ppid < 0 || e->child_pid < 0 || e->tracer_pid < 0 ||
+		    e->has_prev > 1 || e->synthetic > 1 || e->thread > 1 ||
+		    !terminated(e->comm, sizeof(e->comm)) ||
+		    !terminated(e->exe, sizeof(e->exe)) ||
+		    !terminated(e->pexe, sizeof(e->pexe)) ||
+		    !terminated(e->cgroup, sizeof(e->cgroup)) ||
+		    !terminated(e->cmdline, sizeof(e->cmdline)))
+			return -EBADMSG;
+		return 0;
+	case IPC_EXE_REQ:
+	case IPC_EXE:
+		if (m->u.exe.pid <= 0 || m->u.exe.found > 1 ||
+		    !terminated(m->u.exe.path, sizeof(m->u.exe.path)))
+			return -EBADMSG;
+		return 0;
+	case IPC_CONFIG:
+		if (m->len > IPC_CHUNK || m->u.cfg.last > 1 ||
+		    m->u.cfg.file > 65536 ||
+		    !terminated(m->u.cfg.name, sizeof(m->u.cfg.name)))
+			return -EBADMSG;
+		return 0;
+	default:
+		return -EBADMSG;
+	}
+}
+
+static struct str *
+get_str(const char *s, bool known)
+{
+	return known ? str_new(s, strlen(s)) : NULL;
+}
+
+void
+ipc_to_pevent(const struct ipc_event *e, struct event *ev, struct proc *p,
+    struct pevent *pe)
+{
+	memset(ev, 0, sizeof(*ev));
+	memset(p, 0, sizeof(*p));
+	memset(pe, 0, sizeof(*pe));
+	ev->type = (enum event_type)e->type;
+	ev->pid = e->pid;
+	ev->tid = e->tid;
+	ev->ts_ns = e->ts_ns;
+	ev->synthetic = e->synthetic;
+	ev->thread = e->thread;
+	switch (ev->type) {
+	case EV_FORK:
+		ev->u.fork.child_pid = ev->u.fork.child_tid = e->child_pid;
+		break;
+	case EV_PTRACE:
+		ev->u.ptrace.tracer_pid = e->tracer_pid;
+		break;
+	case EV_EXIT:
+		ev->u.exit.code = e->exit_code;
+		break;
+	case EV_UID:
+		ev->u.id.r = e->uid;
+		ev->u.id.e = e->euid;
+		break;
+	case EV_GID:
+		ev->u.id.r = e->gid;
+		ev->u.id.e = e->egid;
+		break;
+	case EV_LOST:
+		ev->u.lost.total = e->lost;
+		break;
+	default:
+		break;
+	}
+	p->pid = e->pid;
+	p->ppid = e->ppid;
+	p->flags = e->known & (P_EXE | P_CMDLINE | P_IDS | P_COMM | P_CGROUP |
+	    P_PEXE | P_START);
+	p->uid = e->uid;
+	p->euid = e->euid;
+	p->gid = e->gid;
+	p->egid = e->egid;
+	p->start_ns = e->start_ns;
+	memcpy(p->comm, e->comm, sizeof(p->comm));
+	p->exe = get_str(e->exe, p->flags & P_EXE);
+	p->pexe = get_str(e->pexe, p->flags & P_PEXE);
+	p->cgroup = get_str(e->cgroup, p->flags & P_CGROUP);
+	p->cmdline = get_str(e->cmdline, p->flags & P_CMDLINE);
+	pe->ev = ev;
+	pe->p = p;
+	pe->has_prev = e->has_prev;
+	pe->prev_uid = e->prev_uid;
+	pe->prev_euid = e->prev_euid;
+}
+
+int
+ipc_send(int fd, const struct ipc_msg *m)
+{
+	ssize_t n;
+
+	do
+		n = send(fd, m, sizeof(*m), MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return n == (ssize_t)sizeof(*m) ? 0 : -EMSGSIZE;
+}
+
+int
+ipc_recv(int fd, struct ipc_msg *m)
+{
+	ssize_t n;
+
+	do
+		n = recv(fd, m, sizeof(*m), MSG_DONTWAIT | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		return errno == ECONNRESET ? -EPIPE : -errno;
+	}
+	if (n == 0)
+		return -EPIPE;
+	if (ipc_check(m, (size_t)n) < 0)
+		return -EBADMSG;
+	return 1;
+}
