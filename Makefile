@@ -87,8 +87,8 @@ check-asan: $(TESTS:%=build/asan-tests/test_%) build/prochookd-asan
 	  ASAN_OPTIONS=detect_leaks=1 $$t || exit 1; done
 	@PROCHOOKD=build/prochookd-asan tests/e2e/run.sh
 
-build/e2e-helper: tests/e2e/helper.c | build
-	$(call say,CC,$@)$(CC) $(CFLAGS) $(WARNFLAGS) -D_GNU_SOURCE -o $@ $< -lpthread
+build/e2e-helper: tests/e2e/helper.c include/ipc.h | build
+	$(call say,CC,$@)$(CC) $(CFLAGS) $(WARNFLAGS) -D_GNU_SOURCE -Iinclude -o $@ $< -lpthread
 
 e2e: prochookd
 	@PROCHOOKD=./prochookd tests/e2e/run.sh

@@ -30,6 +30,8 @@ struct exe_stats {
 int	exe_open(struct exe_src **);
 /* Mark every mounted file system of mountinfo (an open file); count in *n. */
 int	exe_mark_mounts(struct exe_src *, int mountinfo_fd, unsigned *n);
+/* The same on a fanotify group fd shared with the privileged part. */
+int	exe_mark_mounts_fd(int fanfd, int mountinfo_fd, unsigned *n);
 int	exe_fd(const struct exe_src *);
 /* Read every queued notification. */
 int	exe_drain(struct exe_src *, struct table *);

@@ -40,6 +40,7 @@ struct ipc_event {
 	uint32_t	uid, euid, gid, egid;
 	uint32_t	prev_uid, prev_euid;
 	uint32_t	has_prev, synthetic, thread;
+	uint32_t	run_hooks;	/* 0: over the rule's rate, no hooks */
 	uint32_t	exit_code;	/* raw wait status */
 	uint64_t	ts_ns;		/* CLOCK_MONOTONIC */
 	uint64_t	start_ns;	/* CLOCK_MONOTONIC */
@@ -86,6 +87,8 @@ int	ipc_check(const struct ipc_msg *, size_t n);
  */
 void	ipc_to_pevent(const struct ipc_event *, struct event *,
 	    struct proc *, struct pevent *);
+/* Room for a burst of messages on a socketpair end. */
+void	ipc_buffers(int fd);
 /* Send one message without blocking: 0, -EAGAIN, or -errno. */
 int	ipc_send(int fd, const struct ipc_msg *);
 /* Receive one message: 1, 0 when nothing is queued, -EBADMSG, -EPIPE

@@ -15,10 +15,13 @@ struct monitor {
 	struct out_ctx	 oc;
 	struct users	*users;
 	bool		 json;
+	int		 ipc;		/* to the privileged part, or -1 */
 	uint64_t	 lines;
 };
 
-int	monitor_init(struct monitor *, struct loop_sink *, bool json, int fd);
+/* Output to fd; ipc: the privileged part, whose end stops us (or -1). */
+int	monitor_init(struct monitor *, struct loop_sink *, bool json, int fd,
+	    int ipc);
 void	monitor_free(struct monitor *);
 
 #endif

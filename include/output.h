@@ -48,6 +48,14 @@ void	out_text(struct obuf *, const struct pevent *, const struct out_ctx *);
 /* One JSON object and newline; rule and action are added when not NULL. */
 void	out_json(struct obuf *, const struct pevent *, const struct out_ctx *,
 	    const char *rule, const char *action);
+/*
+ * A hook's PROCHOOK_* environment: "NAME=value" strings, NULL ended, all
+ * allocated (free with out_env_free).  Values are passed as they are.
+ * signal is the one a kill sent, 0 for none.  NULL on ENOMEM.
+ */
+char	**out_env(const struct pevent *, const struct out_ctx *,
+	    const char *rule, const char *action, int signal);
+void	 out_env_free(char **);
 /* "1764180000.123456789": event time since the epoch. */
 void	out_epoch(struct obuf *, const struct pevent *, const struct out_ctx *);
 /* Exit duration in seconds with 3 decimals, if known. */

@@ -193,7 +193,10 @@ inherit(struct enrich *e, struct proc *child, const struct proc *parent)
 {
 	const uint32_t known = P_EXE | P_CMDLINE | P_IDS | P_COMM | P_CGROUP;
 
-	child->flags |= parent->flags & (known | P_HOOK | P_SELF);
+	child->flags |= parent->flags & known;
+	/* What prochookd or a hook starts is a hook's. */
+	if (parent->flags & (P_HOOK | P_SELF))
+		child->flags |= P_HOOK;
 	child->uid = parent->uid;
 	child->euid = parent->euid;
 	child->gid = parent->gid;
@@ -311,6 +314,11 @@ on_exec(struct enrich *e, struct proc *p)
 	}
 	if (exe == NULL)
 		set_exe_link(e, p, pf->dirfd);
+	if (!(p->flags & P_EXE) && e->ask_exe != NULL &&
+	    (exe = e->ask_exe(e->ask_arg, p->pid, p->start_ns)) != NULL) {
+		str_set(e->t, &p->exe, exe);
+		p->flags |= P_EXE;
+	}
 	if (pf->cmdline != NULL) {
 		str_set(e->t, &p->cmdline, str_ref(pf->cmdline));
 		p->flags |= P_CMDLINE;

@@ -2,11 +2,16 @@
  * exe.c - naming executables from fanotify exec notifications.
  *
  * One exec queues, in order, a notification for the file given to execve,
- * then (binfmt_script) one for its interpreter, then (binfmt_elf) one for
- * the ELF interpreter, the dynamic loader; /proc/PID/exe is the last file
- * that is not the loader.  So the name of an exec is the last file noted
- * for the pid unless that file is the PT_INTERP of the one before it.
- * The PT_INTERP of each executable is read once and cached by inode.
+ * then (binfmt_script) one for its interpreter, and so on for a script
+ * run by a script, then (binfmt_elf) one for the ELF interpreter, the
+ * dynamic loader; /proc/PID/exe is the last file that is not the loader.
+ * Notifications carry no exec boundary, and one read of the queue may
+ * hold two execs of a pid, or a failed exec's file: so each file is
+ * classified once (ELF with or without PT_INTERP, script and its #!
+ * interpreter, anything else), cached by inode, and an exec's files are
+ * taken from the front of the pid's list by that grammar: scripts, each
+ * followed by its interpreter, then an ELF image, then its loader.  A
+ * file that fits nowhere is a failed exec's, and skipped.
  *
  * The connector's exec event is sent when execve has finished, after the
  * notifications were queued, so draining the fanotify queue before
@@ -26,16 +31,20 @@
 #include "exe.h"
 
 #define PENDING_MAX	8192	/* pids with notifications not yet claimed */
-#define FILES_MAX	4	/* files kept per pid: script, interpreter, loader */
+#define FILES_MAX	8	/* files kept per pid: two execs' worth */
+#define SCRIPT_DEPTH	4	/* the kernel's limit of nested interpreters */
 #define CACHE_SLOTS	1024	/* PT_INTERP cache, direct mapped by inode */
+
+enum kind { K_OTHER, K_ELF, K_SCRIPT };
 
 struct file_note {
 	struct str	*path;
 	dev_t		 dev;
 	ino_t		 ino;
-	dev_t		 idev;		/* its ELF interpreter, when it has one */
+	enum kind	 kind;
+	dev_t		 idev;		/* its interpreter (PT_INTERP or #!) */
 	ino_t		 iino;
-	uint32_t	 ibase;		/* hash of the basename of PT_INTERP; 0: none */
+	uint32_t	 ibase;		/* hash of the interpreter's basename; 0: none */
 	bool		 setid;
 };
 
@@ -50,6 +59,7 @@ struct interp_cache {
 	ino_t		 ino;
 	struct timespec	 ctime;
 	bool		 valid, has;
+	enum kind	 kind;
 	dev_t		 idev;
 	ino_t		 iino;
 	char		 ibase[64];
@@ -166,6 +176,12 @@ pseudo_fs(const char *type)
 int
 exe_mark_mounts(struct exe_src *x, int mountinfo_fd, unsigned *n)
 {
+	return exe_mark_mounts_fd(x->fd, mountinfo_fd, n);
+}
+
+int
+exe_mark_mounts_fd(int fanfd, int mountinfo_fd, unsigned *n)
+{
 	char *line = NULL, *mnt, *type;
 	size_t cap = 0;
 	FILE *f;
@@ -184,7 +200,7 @@ exe_mark_mounts(struct exe_src *x, int mountinfo_fd, unsigned *n)
 		    pseudo_fs(type))
 			continue;
 		/* Marking one superblock twice only merges the marks. */
-		if (fanotify_mark(x->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+		if (fanotify_mark(fanfd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
 		    FAN_OPEN_EXEC, AT_FDCWD, mnt) == 0)
 			(*n)++;
 	}
@@ -268,14 +284,36 @@ name_hash(const char *s)
 	return h == 0 ? 1 : h;
 }
 
-/* Look up, or read and cache, the ELF interpreter of an open executable. */
+/* The interpreter of a "#!" line (the kernel reads 256 bytes), or NULL. */
+static char *
+script_interp(unsigned char *hdr, size_t n)
+{
+	char *p, *end;
+
+	if (n < 3 || hdr[0] != '#' || hdr[1] != '!')
+		return NULL;
+	if (n > 256)
+		n = 256;
+	hdr[n - 1] = '\0';
+	for (p = (char *)hdr + 2; *p == ' ' || *p == '\t'; p++)
+		;
+	for (end = p; *end != '\0' && *end != ' ' && *end != '\t' &&
+	    *end != '\n'; end++)
+		;
+	if (end == p)
+		return NULL;
+	*end = '\0';
+	return p;
+}
+
+/* Look up, or read and cache, what kind of executable a file is. */
 static const struct interp_cache *
 interp_of(struct exe_src *x, int fd, const struct stat *sb)
 {
 	struct interp_cache *c = &x->cache[(sb->st_ino ^ sb->st_dev) %
 	    CACHE_SLOTS];
 	unsigned char hdr[4096];
-	char path[PATH_MAX + 1];
+	char path[PATH_MAX + 1], *ip = path;
 	uint64_t off, size;
 	struct stat is;
 	ssize_t n;
@@ -290,20 +328,28 @@ interp_of(struct exe_src *x, int fd, const struct stat *sb)
 	c->dev = sb->st_dev;
 	c->ino = sb->st_ino;
 	c->ctime = sb->st_ctim;
-	n = pread(fd, hdr, sizeof(hdr), 0);
-	if (n <= 0 || exe_elf_interp(hdr, (size_t)n, &off, &size) < 0)
+	if ((n = pread(fd, hdr, sizeof(hdr), 0)) <= 0)
 		return c;
-	n = pread(fd, path, (size_t)size, (off_t)off);
-	if (n != (ssize_t)size)
+	if ((ip = script_interp(hdr, (size_t)n)) != NULL) {
+		c->kind = K_SCRIPT;
+	} else if (exe_elf_interp(hdr, (size_t)n, &off, &size) == 0) {
+		c->kind = K_ELF;
+		if (pread(fd, path, (size_t)size, (off_t)off) != (ssize_t)size)
+			return c;
+		path[size] = '\0';
+		ip = path;
+	} else {
+		/* An ELF image without PT_INTERP is still one. */
+		if (exe_elf_interp(hdr, (size_t)n, &off, &size) == -ENOENT)
+			c->kind = K_ELF;
 		return c;
-	path[size] = '\0';
-	path[strnlen(path, (size_t)size)] = '\0';
+	}
 	c->has = true;
-	base = strrchr(path, '/');
-	base = base == NULL ? path : base + 1;
+	base = strrchr(ip, '/');
+	base = base == NULL ? ip : base + 1;
 	if (strlen(base) < sizeof(c->ibase))
 		memcpy(c->ibase, base, strlen(base) + 1);
-	if (stat(path, &is) == 0) {
+	if (stat(ip, &is) == 0) {
 		c->idev = is.st_dev;
 		c->iino = is.st_ino;
 	}
@@ -375,6 +421,19 @@ pending_del(struct exe_src *x, struct pending *p, struct table *t)
 	}
 }
 
+/* Drop the first n notes of p. */
+static void
+pending_shift(struct pending *p, unsigned n, struct table *t)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		note_clear(t, &p->f[i]);
+	memmove(&p->f[0], &p->f[n], (p->n - n) * sizeof(p->f[0]));
+	memset(&p->f[p->n - n], 0, n * sizeof(p->f[0]));
+	p->n -= n;
+}
+
 static void
 note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 {
@@ -397,12 +456,8 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 		pending_clear_all(x, t);
 	}
 	p = pending_get(x, pid, true);
-	if (p->n == FILES_MAX) {
-		note_clear(t, &p->f[0]);
-		memmove(&p->f[0], &p->f[1], (FILES_MAX - 1) * sizeof(p->f[0]));
-		memset(&p->f[FILES_MAX - 1], 0, sizeof(p->f[0]));
-		p->n--;
-	}
+	if (p->n == FILES_MAX)
+		pending_shift(p, 1, t);
 	f = &p->f[p->n];
 	if ((f->path = str_intern(t, path, (size_t)n)) == NULL)
 		return;
@@ -411,6 +466,7 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 	f->ino = sb.st_ino;
 	f->setid = (sb.st_mode & (S_ISUID | S_ISGID)) != 0;
 	c = interp_of(x, fd, &sb);
+	f->kind = c->kind;
 	if (c->has) {
 		f->idev = c->idev;
 		f->iino = c->iino;
@@ -451,7 +507,7 @@ exe_drain(struct exe_src *x, struct table *t)
 	}
 }
 
-/* Is b the ELF interpreter that a asked for? */
+/* Is b the interpreter (PT_INTERP, or #!) that a asked for? */
 static bool
 is_interp_of(const struct file_note *a, const struct file_note *b)
 {
@@ -472,21 +528,33 @@ exe_take(struct exe_src *x, pid_t pid, struct table *t, bool *setid)
 	struct pending *p;
 	struct file_note *f;
 	struct str *s;
+	unsigned i, j, depth;
 
 	*setid = false;
 	if (x == NULL || (p = pending_get(x, pid, false)) == NULL)
 		return NULL;
-	if (p->n == 0) {
-		pending_del(x, p, t);
-		return NULL;
+	for (i = 0; i < p->n; i = j + 1) {
+		/* Scripts, each followed by its interpreter. */
+		for (j = i, depth = 0; p->f[j].kind == K_SCRIPT &&
+		    depth < SCRIPT_DEPTH && j + 1 < p->n &&
+		    is_interp_of(&p->f[j], &p->f[j + 1]); j++, depth++)
+			;
+		f = &p->f[j];
+		/* A script without its interpreter, or a file of no known
+		 * format followed by others: a failed exec's. */
+		if (f->kind == K_SCRIPT || (f->kind == K_OTHER && j + 1 < p->n))
+			continue;
+		s = str_ref(f->path);
+		*setid = f->setid;
+		if (j + 1 < p->n && is_interp_of(f, &p->f[j + 1]))
+			j++;		/* its dynamic loader */
+		pending_shift(p, j + 1, t);
+		if (p->n == 0)
+			pending_del(x, p, t);
+		return s;
 	}
-	f = &p->f[p->n - 1];
-	if (p->n >= 2 && is_interp_of(&p->f[p->n - 2], f))
-		f = &p->f[p->n - 2];
-	s = str_ref(f->path);
-	*setid = f->setid;
 	pending_del(x, p, t);
-	return s;
+	return NULL;
 }
 
 bool

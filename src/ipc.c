@@ -89,6 +89,7 @@ ipc_check(const struct ipc_msg *m, size_t n)
 		    (e->pid <= 0 && e->type != EV_LOST) || e->tid < 0 ||
 		    e->ppid < 0 || e->child_pid < 0 || e->tracer_pid < 0 ||
 		    e->has_prev > 1 || e->synthetic > 1 || e->thread > 1 ||
+		    e->run_hooks > 1 ||
 		    !terminated(e->comm, sizeof(e->comm)) ||
 		    !terminated(e->exe, sizeof(e->exe)) ||
 		    !terminated(e->pexe, sizeof(e->pexe)) ||
@@ -175,6 +176,18 @@ ipc_to_pevent(const struct ipc_event *e, struct event *ev, struct proc *p,
 	pe->has_prev = e->has_prev;
 	pe->prev_uid = e->prev_uid;
 	pe->prev_euid = e->prev_euid;
+}
+
+void
+ipc_buffers(int fd)
+{
+	/* About 250 requests in flight before the loop has to drop any. */
+	int size = 4 << 20;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }
 
 int

@@ -8,12 +8,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 
+#include "act.h"
+#include "config.h"
 #include "enrich.h"
 #include "exe.h"
 #include "log.h"
@@ -21,6 +26,8 @@
 #include "monitor.h"
 #include "netlink.h"
 #include "notify.h"
+#include "priv.h"
+#include "privd.h"
 #include "table.h"
 
 #define EXIT_CONFIG	1
@@ -156,7 +163,7 @@ kernel_reason(int err)
 
 /* Open and subscribe the connector socket; exits 3 on failure. */
 static struct nl *
-open_connector(size_t rcvbuf, bool threads)
+open_connector(size_t rcvbuf, bool threads, uint32_t what)
 {
 	enum nl_mode mode;
 	struct nl *nl;
@@ -180,6 +187,8 @@ open_connector(size_t rcvbuf, bool threads)
 	if ((r = nl_filter_threads(nl, !threads)) < 0)
 		log_warnx("cannot filter thread events in the kernel: %s",
 		    strerror(-r));
+	if ((r = nl_narrow(nl, what)) < 0)
+		log_warnx("cannot narrow the subscription: %s", strerror(-r));
 	return nl;
 }
 
@@ -208,15 +217,103 @@ open_exe(void)
 	return exe;
 }
 
+static void
+print_err(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", msg);
+}
+
+/* -t: check the configuration and every hook, print the rules. */
 static int
-run_monitor(const struct options *o)
+check(const struct options *o)
+{
+	struct config *cfg = config_load(o->config, print_err, NULL);
+	struct priv_user u;
+
+	if (cfg == NULL) {
+		fprintf(stderr, "%s: configuration refused\n", o->config);
+		return EXIT_CONFIG;
+	}
+	config_print(cfg, stdout);
+	config_warnings(cfg, print_err, NULL);
+	if (priv_user(cfg->user, &u) < 0)
+		fprintf(stderr, "warning: user %s does not exist; prochookd "
+		    "will not start until it does (make install creates it)\n",
+		    cfg->user);
+	printf("%s: %zu rules, configuration OK\n", o->config, cfg->nrules);
+	config_free(cfg);
+	return 0;
+}
+
+/* The event loop, in the child, once privileges are dropped (or never had). */
+static int
+event_loop(const struct options *o, struct loop *l, struct config *cfg,
+    int ipc)
 {
 	struct monitor mon;
+	struct act a;
+	struct ipc_msg m;
+	int r;
+
+	if (o->monitor) {
+		if (monitor_init(&mon, &l->sink, o->json, STDOUT_FILENO,
+		    ipc) < 0)
+			fatalx(EXIT_PART, "out of memory");
+	} else if (act_init(&a, &l->sink, cfg, l->en, ipc, o->dry_run) < 0)
+		fatalx(EXIT_PART, "out of memory");
+	if (ipc >= 0) {
+		memset(&m, 0, sizeof(m));
+		m.type = IPC_READY;
+		if (ipc_send(ipc, &m) < 0)
+			fatalx(EXIT_PART, "cannot reach the privileged part");
+	} else {
+		log_info("ready: monitoring %zu processes", table_count(l->en->t));
+		(void)notify_send("READY=1");
+	}
+	r = loop_run(l);
+	if (r < 0)
+		log_warnx("receiving events: %s", strerror(-r));
+	if (o->monitor)
+		monitor_free(&mon);
+	else
+		act_free(&a);
+	if (ipc < 0) {
+		(void)notify_send("STOPPING=1");
+		(void)nl_unsubscribe(l->nl);
+	}
+	return r < 0 ? EXIT_PART : r;
+}
+
+static int
+run(const struct options *o)
+{
+	struct privd_args pa;
+	struct config *cfg = NULL;
+	struct priv_user u;
 	struct enrich en;
 	struct loop l;
 	struct table *t;
-	size_t n;
-	int procfd, r;
+	int procfd, sv[2], r;
+	bool root = priv_is_root();
+	pid_t pid;
+
+	if (!o->monitor) {
+		if ((cfg = config_load(o->config, print_err, NULL)) == NULL)
+			fatalx(EXIT_CONFIG, "%s: configuration refused",
+			    o->config);
+		if (!root)
+			fatalx(EXIT_CONFIG, "rules need root (an ordinary user "
+			    "may only --monitor)");
+	}
+	if (root && (r = priv_user(cfg ? cfg->user : "prochook", &u)) < 0)
+		fatalx(EXIT_CONFIG, "user %s: %s: the event loop runs as this "
+		    "unprivileged user; create it (make install does, or "
+		    "useradd --system --no-create-home --shell "
+		    "/usr/sbin/nologin %s)%s", cfg ? cfg->user : "prochook",
+		    r == -ENOENT ? "no such user" : strerror(-r),
+		    cfg ? cfg->user : "prochook",
+		    cfg ? ", or set another in [daemon] user" : "");
 
 	if ((procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		fatal(EXIT_KERNEL, "/proc");
@@ -227,28 +324,54 @@ run_monitor(const struct options *o)
 		fatalx(EXIT_PART, "signalfd: %s", strerror(-l.sigfd));
 	if ((r = loop_sched_latency(SCHED_SLICE_NS)) < 0)
 		log_debug("no short scheduler slice: %s", strerror(-r));
-	l.nl = open_connector(DEFAULT_RCVBUF, o->verbose > 0);
-	l.exe = open_exe();
+	l.nl = open_connector(cfg ? cfg->rcvbuf : DEFAULT_RCVBUF,
+	    cfg ? cfg->threads : o->verbose > 0,
+	    privd_kernel_events(cfg));
+	l.exe = root ? open_exe() : NULL;
 	enrich_init(&en, t, procfd, l.exe);
-	en.threads = o->verbose > 0;
+	en.threads = cfg ? cfg->threads : o->verbose > 0;
 	l.en = &en;
-	n = enrich_scan(&en);
-	if (monitor_init(&mon, &l.sink, o->json, STDOUT_FILENO) < 0)
-		fatalx(EXIT_PART, "out of memory");
+	(void)enrich_scan(&en);
+	enrich_mark(&en, getpid(), P_SELF);
 
-	log_info("ready: monitoring %zu processes", n);
-	(void)notify_send("READY=1");
-	r = loop_run(&l);
-	(void)notify_send("STOPPING=1");
-	monitor_free(&mon);
-	if (r < 0)
-		log_warnx("receiving events: %s", strerror(-r));
-	(void)nl_unsubscribe(l.nl);
+	if (!root)
+		return event_loop(o, &l, cfg, -1);
+
+	/* Split: the event loop as the unprivileged user, root stays here. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		fatal(EXIT_PART, "socketpair");
+	ipc_buffers(sv[0]);
+	ipc_buffers(sv[1]);
+	if ((pid = fork()) < 0)
+		fatal(EXIT_PART, "fork");
+	if (pid == 0) {
+		close(sv[0]);
+		/* Ctrl-C reaches both; the privileged part stops us. */
+		signal(SIGINT, SIG_IGN);
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() == 1)
+			_exit(EXIT_PART);
+		if ((r = priv_drop(&u)) < 0)
+			fatalx(EXIT_PART, "cannot drop privileges to %s: %s",
+			    u.name, strerror(-r));
+		enrich_mark(&en, getpid(), P_SELF);
+		_exit(event_loop(o, &l, cfg, sv[1]));
+	}
+	close(sv[1]);
+	memset(&pa, 0, sizeof(pa));
+	pa.cfg = cfg;
+	pa.cfgpath = o->config;
+	pa.ipc = sv[0];
+	pa.loop = pid;
+	pa.nl = l.nl;
+	pa.fanfd = l.exe != NULL ? exe_fd(l.exe) : -1;
+	pa.sigfd = l.sigfd;
+	pa.dry_run = o->dry_run;
+	r = privd_run(&pa);
 	nl_close(l.nl);
 	exe_close(l.exe, t);
 	table_free(t);
 	close(procfd);
-	return r < 0 ? EXIT_PART : 0;
+	return r;
 }
 
 int
@@ -260,7 +383,7 @@ main(int argc, char **argv)
 	log_init("prochookd", o.syslog, o.verbose);
 	if (notify_init() < 0)
 		log_warnx("ignoring a malformed NOTIFY_SOCKET");
-	if (o.monitor)
-		return run_monitor(&o);
-	fatalx(EXIT_CONFIG, "rules are not supported yet: use --monitor");
+	if (o.check)
+		return check(&o);
+	return run(&o);
 }

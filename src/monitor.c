@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ipc.h"
 #include "log.h"
 #include "monitor.h"
 
@@ -51,8 +52,26 @@ monitor_stats(void *arg)
 	log_info("monitor: %llu lines written", (unsigned long long)m->lines);
 }
 
+/* The privileged part has nothing to say to a monitor but goodbye. */
+static int
+monitor_ready(void *arg)
+{
+	struct monitor *m = arg;
+	static struct ipc_msg msg;
+	int r;
+
+	while ((r = ipc_recv(m->ipc, &msg)) == 1)
+		;
+	if (r == -EPIPE) {
+		log_warnx("the privileged part is gone; stopping");
+		return 4;
+	}
+	return 0;
+}
+
 int
-monitor_init(struct monitor *m, struct loop_sink *sink, bool json, int fd)
+monitor_init(struct monitor *m, struct loop_sink *sink, bool json, int fd,
+    int ipc)
 {
 	memset(m, 0, sizeof(*m));
 	if (ob_init(&m->out, fd, 1 << 16) < 0 ||
@@ -66,8 +85,10 @@ monitor_init(struct monitor *m, struct loop_sink *sink, bool json, int fd)
 	sink->event = monitor_event;
 	sink->flush = monitor_flush;
 	sink->stats = monitor_stats;
-	sink->fd = -1;
+	sink->fd = ipc;
+	sink->ready = monitor_ready;
 	sink->arg = m;
+	m->ipc = ipc;
 	return 0;
 }
 

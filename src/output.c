@@ -2,6 +2,7 @@
  * output.c - events as text lines and JSON objects.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -524,4 +525,152 @@ out_json(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc,
 	if (ev->synthetic)
 		json_num(ob, "synthetic", 1);
 	ob_puts(ob, "}\n");
+}
+
+#define ENV_MAX	40
+
+/* Append "name=value" (value n bytes) to env; false on ENOMEM. */
+static bool
+env_put(char **env, size_t *n, const char *name, const char *value, size_t len)
+{
+	size_t nl = strlen(name);
+	char *e;
+
+	if (*n >= ENV_MAX - 1 || (e = malloc(nl + 1 + len + 1)) == NULL)
+		return false;
+	memcpy(e, name, nl);
+	e[nl] = '=';
+	memcpy(e + nl + 1, value, len);
+	e[nl + 1 + len] = '\0';
+	env[(*n)++] = e;
+	env[*n] = NULL;
+	return true;
+}
+
+static bool
+env_str(char **env, size_t *n, const char *name, const char *s)
+{
+	return env_put(env, n, name, s, strlen(s));
+}
+
+static bool
+env_num(char **env, size_t *n, const char *name, int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	return env_str(env, n, name, buf);
+}
+
+/* Format into ob, then add: for values built by the out_* helpers. */
+static bool
+env_ob(char **env, size_t *n, const char *name, struct obuf *ob)
+{
+	bool ok = env_put(env, n, name, ob->b, ob->len);
+
+	ob->len = 0;
+	return ok;
+}
+
+static bool
+env_known(char **env, size_t *n, const char *name, const struct str *s,
+    bool known)
+{
+	if (!known || s == NULL)
+		return env_put(env, n, name, "", 0);
+	return env_put(env, n, name, s->s, s->len);
+}
+
+char **
+out_env(const struct pevent *pe, const struct out_ctx *oc, const char *rule,
+    const char *action, int signal)
+{
+	const struct event *ev = pe->ev;
+	const struct proc *p = pe->p;
+	char **env = calloc(ENV_MAX, sizeof(*env));
+	struct obuf ob;
+	const char *user;
+	size_t n = 0;
+	bool ok;
+	int sig;
+
+	if (env == NULL || ob_init(&ob, -1, 64) < 0) {
+		free(env);
+		return NULL;
+	}
+	out_epoch(&ob, pe, oc);
+	ok = env_str(env, &n, "PROCHOOK_EVENT", event_name(ev->type)) &&
+	    env_str(env, &n, "PROCHOOK_RULE", rule) &&
+	    env_str(env, &n, "PROCHOOK_ACTION", action) &&
+	    env_ob(env, &n, "PROCHOOK_TIME", &ob) &&
+	    env_num(env, &n, "PROCHOOK_PID", ev->pid) &&
+	    env_num(env, &n, "PROCHOOK_TID", ev->tid) &&
+	    env_num(env, &n, "PROCHOOK_PPID", p->ppid) &&
+	    env_known(env, &n, "PROCHOOK_EXE", p->exe, p->flags & P_EXE) &&
+	    env_put(env, &n, "PROCHOOK_COMM", p->comm,
+		(p->flags & P_COMM) ? strnlen(p->comm, sizeof(p->comm)) : 0) &&
+	    env_known(env, &n, "PROCHOOK_CMDLINE", p->cmdline,
+		p->flags & P_CMDLINE) &&
+	    env_known(env, &n, "PROCHOOK_PARENT_EXE", p->pexe,
+		p->flags & P_PEXE) &&
+	    env_known(env, &n, "PROCHOOK_CGROUP", p->cgroup,
+		p->flags & P_CGROUP);
+	if (ok && (p->flags & P_IDS)) {
+		ok = env_num(env, &n, "PROCHOOK_UID", p->uid) &&
+		    env_num(env, &n, "PROCHOOK_EUID", p->euid) &&
+		    env_num(env, &n, "PROCHOOK_GID", p->gid) &&
+		    env_num(env, &n, "PROCHOOK_EGID", p->egid);
+		if (ok && oc->user != NULL &&
+		    (user = oc->user(oc->user_arg, p->uid)) != NULL)
+			ok = env_str(env, &n, "PROCHOOK_USER", user);
+	}
+	if (ok && ev->type == EV_UID && pe->has_prev)
+		ok = env_num(env, &n, "PROCHOOK_PREV_UID", pe->prev_uid) &&
+		    env_num(env, &n, "PROCHOOK_PREV_EUID", pe->prev_euid);
+	if (ok && ev->type == EV_FORK)
+		ok = env_num(env, &n, "PROCHOOK_CHILD_PID", ev->u.fork.child_pid);
+	if (ok && ev->type == EV_PTRACE)
+		ok = env_num(env, &n, "PROCHOOK_TRACER_PID",
+		    ev->u.ptrace.tracer_pid);
+	if (ok && ev->type == EV_EXIT) {
+		if (event_exited(ev))
+			ok = env_num(env, &n, "PROCHOOK_EXIT_STATUS",
+			    event_exit_status(ev));
+		else if ((sig = event_exit_signal(ev)) != 0) {
+			out_signal(&ob, sig);
+			ok = env_ob(env, &n, "PROCHOOK_EXIT_SIGNAL", &ob) &&
+			    env_num(env, &n, "PROCHOOK_CORE",
+			    event_core_dumped(ev));
+		}
+		if (ok && out_duration(&ob, pe))
+			ok = env_ob(env, &n, "PROCHOOK_DURATION", &ob);
+		ob.len = 0;
+	}
+	if (ok && signal > 0) {
+		out_signal(&ob, signal);
+		ok = env_ob(env, &n, "PROCHOOK_SIGNAL", &ob);
+	}
+	if (ok && ev->synthetic)
+		ok = env_num(env, &n, "PROCHOOK_SYNTHETIC", 1);
+	if (ok && ev->type == EV_LOST)
+		ok = env_num(env, &n, "PROCHOOK_LOST",
+		    (int64_t)ev->u.lost.total);
+	ob_free(&ob);
+	if (!ok) {
+		out_env_free(env);
+		return NULL;
+	}
+	return env;
+}
+
+void
+out_env_free(char **env)
+{
+	size_t i;
+
+	if (env == NULL)
+		return;
+	for (i = 0; env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
 }

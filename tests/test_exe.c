@@ -175,6 +175,29 @@ test_fanotify_real(void **state)
 	assert_true(strstr(s->s, "sh") != NULL);
 	assert_null(strstr(s->s, "ld-linux"));
 	str_unref(t, s);
+
+	/* Two execs of one pid read at once, after a failed exec of a file
+	 * of no known format: each exec gets its own name. */
+	fd = open(script, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	assert_int_equal(write(fd, "not a program\n", 14), 14);
+	close(fd);
+	pid = fork();
+	if (pid == 0) {
+		execl(script, script, (char *)NULL);	/* ENOEXEC */
+		execl("/bin/sh", "sh", "-c", "exec /bin/true", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	assert_int_equal(exe_drain(x, t), 0);
+	s = exe_take(x, pid, t, &setid);
+	assert_non_null(s);
+	assert_true(strstr(s->s, "sh") != NULL || strstr(s->s, "dash") != NULL);
+	str_unref(t, s);
+	s = exe_take(x, pid, t, &setid);
+	assert_non_null(s);
+	assert_non_null(strstr(s->s, "/true"));
+	str_unref(t, s);
+	assert_null(exe_take(x, pid, t, &setid));
 	unlink(script);
 
 	/* A set-user-ID program says so. */

@@ -2,7 +2,9 @@
  * helper.c - programs the end-to-end tests run: fork storms, threads,
  * a setuid() in a multi-threaded process, forged connector messages.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +16,11 @@
 #include <sys/wait.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
+#include <time.h>
+
+#include "event.h"
+#include "ipc.h"
+#include "table.h"
 
 static FILE *tidfile;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -126,12 +133,152 @@ forge(pid_t pid)
 	return sent > 0 ? 0 : 1;
 }
 
+/*
+ * Run as a hook (its name starts with "envhook"): write what the hook got
+ * -- argv, environment, open descriptors, signal state, ids, directory --
+ * to DIR/../rec/RULE.PID, DIR being where the hook is.
+ */
+static int
+envhook(char **argv, char **envp)
+{
+	char path[4096], tmp[4200], line[512], *slash;
+	const char *rule = getenv("PROCHOOK_RULE"), *pid = getenv("PROCHOOK_PID");
+	struct dirent *d;
+	FILE *f, *st;
+	DIR *dir;
+	int i;
+
+	snprintf(path, sizeof(path), "%s", argv[0]);
+	if ((slash = strrchr(path, '/')) == NULL)
+		return 2;
+	*slash = '\0';
+	snprintf(tmp, sizeof(tmp), "%s/../rec/%s.%s.tmp", path,
+	    rule ? rule : "none", pid ? pid : "0");
+	if ((f = fopen(tmp, "w")) == NULL)
+		return 2;
+	fprintf(f, "ARGV=%s|%s|%s|%s\n", argv[0], argv[1] ? argv[1] : "",
+	    argv[1] && argv[2] ? argv[2] : "", argv[1] && argv[2] && argv[3] ?
+	    "more" : "");
+	for (i = 0; envp[i] != NULL; i++)
+		fprintf(f, "ENV %s\n", envp[i]);
+	if ((dir = opendir("/proc/self/fd")) != NULL) {
+		while ((d = readdir(dir)) != NULL)
+			if (d->d_name[0] != '.' && atoi(d->d_name) != dirfd(dir) &&
+			    atoi(d->d_name) != fileno(f)) {
+				char lp[300], target[256];
+				ssize_t n;
+
+				snprintf(lp, sizeof(lp), "/proc/self/fd/%s",
+				    d->d_name);
+				n = readlink(lp, target, sizeof(target) - 1);
+				target[n > 0 ? n : 0] = '\0';
+				fprintf(f, "FD %s %s\n", d->d_name, target);
+			}
+		closedir(dir);
+	}
+	if ((st = fopen("/proc/self/status", "r")) != NULL) {
+		while (fgets(line, sizeof(line), st) != NULL)
+			if (strncmp(line, "SigBlk:", 7) == 0 ||
+			    strncmp(line, "SigIgn:", 7) == 0 ||
+			    strncmp(line, "Uid:", 4) == 0 ||
+			    strncmp(line, "Gid:", 4) == 0 ||
+			    strncmp(line, "Groups:", 7) == 0)
+				fprintf(f, "%s", line);
+		fclose(st);
+	}
+	if (getcwd(line, sizeof(line)) != NULL)
+		fprintf(f, "CWD %s\n", line);
+	fprintf(f, "SID %d PID %d\n", (int)getsid(0), (int)getpid());
+	fclose(f);
+	snprintf(path, sizeof(path), "%.*s", (int)(strlen(tmp) - 4), tmp);
+	return rename(tmp, path) == 0 ? 0 : 2;
+}
+
+/*
+ * Act as a subverted event loop: take a copy of the loop's end of its
+ * socketpair (pidfd_getfd, root only) and send the privileged part a
+ * request of the given kind.
+ */
+static int
+inject(pid_t loop, const char *kind, pid_t target)
+{
+	static struct ipc_msg m;
+	char path[64];
+	struct dirent *d;
+	uint64_t start_ns = 0;
+	int pidfd, fd = -1, dom;
+	socklen_t dl = sizeof(dom);
+	DIR *dir;
+
+	if ((pidfd = (int)syscall(SYS_pidfd_open, loop, 0)) < 0)
+		return 2;
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)loop);
+	if ((dir = opendir(path)) == NULL)
+		return 2;
+	while (fd < 0 && (d = readdir(dir)) != NULL) {
+		int cand;
+
+		if (d->d_name[0] == '.')
+			continue;
+		cand = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(d->d_name), 0);
+		if (cand >= 0 && getsockopt(cand, SOL_SOCKET, SO_DOMAIN, &dom,
+		    &dl) == 0 && dom == AF_UNIX)
+			fd = cand;
+		else if (cand >= 0)
+			close(cand);
+	}
+	closedir(dir);
+	if (fd < 0)
+		return 3;
+	if (target > 0) {
+		/* Its start time, as the loop would give it (CLOCK_MONOTONIC). */
+		struct timespec b, mo;
+		unsigned long long st = 0;
+		char buf[1024], *p;
+		FILE *f;
+		int i;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)target);
+		if ((f = fopen(path, "r")) == NULL ||
+		    fgets(buf, sizeof(buf), f) == NULL)
+			return 2;
+		fclose(f);
+		p = strrchr(buf, ')');
+		for (i = 2; p != NULL && i < 22; i++)
+			p = strchr(p + 1, ' ');
+		if (p == NULL || sscanf(p, " %llu", &st) != 1)
+			return 2;
+		clock_gettime(CLOCK_BOOTTIME, &b);
+		clock_gettime(CLOCK_MONOTONIC, &mo);
+		start_ns = st * (1000000000ull / (unsigned long long)sysconf(_SC_CLK_TCK)) -
+		    (uint64_t)((b.tv_sec - mo.tv_sec) * 1000000000ll +
+		    (b.tv_nsec - mo.tv_nsec));
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_ACT;
+	m.u.ev.gen = 1;
+	m.u.ev.rule = strcmp(kind, "badrule") == 0 ? 999 : 0;
+	m.u.ev.type = EV_EXEC;
+	m.u.ev.pid = m.u.ev.tid = target > 0 ? target : 1;
+	m.u.ev.known = P_START;
+	m.u.ev.start_ns = start_ns;
+	m.u.ev.run_hooks = 1;
+	if (strcmp(kind, "garbage") == 0)
+		return send(fd, &m, 100, 0) == 100 ? 0 : 1;
+	if (strcmp(kind, "unterminated") == 0)
+		memset(m.u.ev.exe, 'A', sizeof(m.u.ev.exe));
+	return send(fd, &m, sizeof(m), 0) == (ssize_t)sizeof(m) ? 0 : 1;
+}
+
 int
-main(int argc, char **argv)
+main(int argc, char **argv, char **envp)
 {
 	pthread_t t[16];
+	const char *base = strrchr(argv[0], '/');
 	int n;
 
+	if (strncmp(base ? base + 1 : argv[0], "envhook", 7) == 0)
+		return envhook(argv, envp);
 	if (argc >= 3 && strcmp(argv[1], "forks") == 0)
 		return forks(atoi(argv[2]));
 	if (argc >= 4 && strcmp(argv[1], "threads") == 0) {
@@ -155,16 +302,29 @@ main(int argc, char **argv)
 		join_threads(n, t);
 		return 0;
 	}
+	if (argc >= 4 && strcmp(argv[1], "inject") == 0)
+		return inject(atoi(argv[2]), argv[3], argc > 4 ? atoi(argv[4]) : 0);
 	if (argc >= 3 && strcmp(argv[1], "forge") == 0)
 		return forge(atoi(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "exit") == 0)
 		return atoi(argv[2]);
+	if (argc >= 4 && strcmp(argv[1], "create-after") == 0) {
+		/* Sleep MS, then create FILE: the body a hold must stop. */
+		int fd;
+
+		usleep((useconds_t)atoi(argv[2]) * 1000);
+		if ((fd = open(argv[3], O_WRONLY | O_CREAT, 0644)) < 0)
+			return 2;
+		close(fd);
+		return 0;
+	}
 	if (argc >= 3 && strcmp(argv[1], "sleep") == 0) {
 		/* Milliseconds; further arguments are only there to be seen. */
 		usleep((useconds_t)atoi(argv[2]) * 1000);
 		return 0;
 	}
 	fprintf(stderr, "usage: helper forks N | threads N FILE | "
-	    "setuid-threads N UID | forge PID | exit N | sleep MS [ARG...]\n");
+	    "setuid-threads N UID | forge PID | exit N | sleep MS [ARG...] | "
+	    "create-after MS FILE | inject LOOPPID KIND [PID]\n");
 	return 2;
 }

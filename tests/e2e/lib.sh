@@ -79,3 +79,47 @@ for line in open(sys.argv[1], encoding="utf-8"):
 print(n)
 PY
 }
+
+# Write $T/p.conf: a [daemon] section using $T/hooks and $T/rules.d, the
+# extra [daemon] keys given as arguments, then the rules read from stdin.
+conf() {
+	mkdir -p "$T/hooks" "$T/rules.d"
+	{
+		echo "[daemon]"
+		echo "hooks_dir = $T/hooks"
+		echo "rules_dir = $T/rules.d"
+		local kv
+		for kv in "$@"; do echo "$kv"; done
+		echo
+		cat
+	} >"$T/p.conf"
+}
+
+# Write an executable hook $T/hooks/NAME from stdin.
+hook() {
+	mkdir -p "$T/hooks"
+	cat >"$T/hooks/$1"
+	chmod 755 "$T/hooks/$1"
+}
+
+# A hook that records its arguments and environment in $T/rec/RULE.PID.
+record_hook() {
+	mkdir -p "$T/rec"
+	chmod 777 "$T/rec"
+	hook "${1:-rec}" <<HOOK
+#!/bin/sh
+f=$T/rec/\$PROCHOOK_RULE.\$PROCHOOK_PID
+{ printf 'ARGV=%s|%s|%s\\n' "\$0" "\$1" "\$2"; env; } >"\$f.tmp"
+mv "\$f.tmp" "\$f"
+HOOK
+}
+
+# Wait for a file to exist, at most 5 s.
+wait_file() {
+	local i
+	for i in $(seq 1 100); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}

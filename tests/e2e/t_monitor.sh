@@ -142,12 +142,15 @@ test_monitor_lost_and_synthetic() {
 	start_daemon -m --json
 	mkdir -p "$T/bin"
 	cp /bin/sleep "$T/bin/during-stall"
-	kill -STOP "$DPID"
+	# The event loop is the child that reads the socket.
+	local lp
+	lp=$(pgrep -P "$DPID" prochookd) || fail "no event loop process"
+	kill -STOP "$lp"
 	"$HELPER" forks 30000
 	"$T/bin/during-stall" 30 &
 	local sp=$!
 	"$HELPER" forks 2000
-	kill -CONT "$DPID"
+	kill -CONT "$lp"
 	wait_for "$T/out" '"event": ?"lost"' || fail "no lost event"
 	wait_for "$T/out" "\"synthetic\": ?1" || fail "no synthetic event"
 	kill $sp

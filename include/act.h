@@ -1,0 +1,50 @@
+/*
+ * act.h - the rules sink of the event loop: match every event, log what
+ * is to be logged, and ask the privileged part for the rest.
+ */
+#ifndef PROCHOOK_ACT_H
+#define PROCHOOK_ACT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ipc.h"
+#include "loop.h"
+#include "output.h"
+#include "users.h"
+
+/* Per-rule state, rebuilt with each configuration. */
+struct act_rule {
+	uint64_t	 matches;
+	uint64_t	 misses;	/* a key's value was unknown */
+	uint64_t	 rate_dropped;
+	uint64_t	 tokens_ns;	/* token bucket, in nanoseconds of credit */
+	uint64_t	 last_ns;
+};
+
+struct act {
+	struct config	*cfg;
+	uint32_t	 gen;
+	struct act_rule	*rs;
+	struct enrich	*en;
+	int		 ipc;		/* to the privileged part */
+	bool		 dry_run;
+	struct obuf	 line;
+	struct out_ctx	 oc;
+	struct users	*users;
+	uint64_t	 ipc_dropped;	/* requests the privileged part could not take */
+	uint64_t	 ipc_warned_ns;
+	/* A configuration being received from the privileged part. */
+	struct config_file *rx;
+	size_t		 nrx;
+	uint32_t	 rxgen;
+};
+
+int	act_init(struct act *, struct loop_sink *, struct config *,
+	    struct enrich *, int ipc, bool dry_run);
+void	act_free(struct act *);
+/* For enrich: ask the privileged part to name an executable. */
+struct str *act_ask_exe(void *, pid_t, uint64_t start_ns);
+
+#endif

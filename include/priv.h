@@ -1,0 +1,28 @@
+/*
+ * priv.h - users, capabilities, no_new_privs.
+ */
+#ifndef PROCHOOK_PRIV_H
+#define PROCHOOK_PRIV_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct priv_user {
+	uid_t	 uid;
+	gid_t	 gid;
+	char	 name[64];
+};
+
+/* Look a user up by name: 0, -ENOENT if there is none, or -errno. */
+int	priv_user(const char *name, struct priv_user *);
+/*
+ * Become user for good: no supplementary groups, real, effective and
+ * saved ids, an empty capability bounding set and no capabilities of any
+ * kind, and no_new_privs.  Returns 0 or -errno; the caller treats a
+ * failure as fatal.
+ */
+int	priv_drop(const struct priv_user *);
+/* Are we root (or do we hold every capability we need)? */
+bool	priv_is_root(void);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * privd.h - the privileged part: acts on requests from the event loop.
+ */
+#ifndef PROCHOOK_PRIVD_H
+#define PROCHOOK_PRIVD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "netlink.h"
+
+struct privd_args {
+	struct config	*cfg;		/* NULL for --monitor */
+	const char	*cfgpath;
+	int		 ipc;		/* to the event loop */
+	pid_t		 loop;		/* the event loop's pid */
+	struct nl	*nl;		/* the connector socket, shared */
+	int		 fanfd;		/* fanotify group, shared; -1: none */
+	int		 sigfd;
+	bool		 dry_run;
+};
+
+/*
+ * Serve the event loop until SIGTERM/SIGINT (returns 0) or until it dies
+ * (returns 4).  Takes ownership of args->cfg.
+ */
+int	privd_run(struct privd_args *);
+/* The connector event types a configuration needs (with the table's). */
+uint32_t privd_kernel_events(const struct config *);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * spawn.h - running hooks: a bounded queue, at most max_hooks at once, and
+ * a supervisor process per job.
+ *
+ * Runs in the privileged part.  A job is the list of hooks of one rule for
+ * one event, run in order, each after the previous ended.  Each job gets a
+ * supervisor process (a child subreaper), so that on timeout the hook and
+ * every descendant it left, setsid() or not, can be found and killed.
+ */
+#ifndef PROCHOOK_SPAWN_H
+#define PROCHOOK_SPAWN_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SPAWN_KILL_GRACE_MS	2000	/* SIGTERM, then SIGKILL this later */
+#define SPAWN_LINE_MAX		1024	/* longer output lines are cut */
+#define SPAWN_LINES_MAX		100	/* lines logged per hook; the rest counted */
+
+struct spawn_job {
+	char		*rule;		/* rule name, for the log */
+	char		**hooks;	/* absolute paths, run in order */
+	size_t		 nhooks;
+	uid_t		 uid;		/* run_as */
+	gid_t		 gid;
+	char		*user;		/* run_as name, for initgroups/HOME/USER */
+	char		*home;
+	unsigned	 timeout;	/* seconds, per hook */
+	char		**env;		/* "PROCHOOK_...=..." entries, NULL ended */
+	const char	*event;		/* argv[1] */
+	pid_t		 pid;		/* argv[2] */
+	uint64_t	 cookie;	/* for the caller (a held process) */
+};
+
+struct spawn_stats {
+	uint64_t	started;	/* hooks started */
+	uint64_t	failed;		/* exited non-zero, died by signal, could not run */
+	uint64_t	timed_out;
+	uint64_t	dropped;	/* jobs dropped: queue full */
+	uint64_t	lines_dropped;	/* output lines not logged */
+};
+
+/* Called when a job has ended: ok is true if every hook exited 0. */
+typedef void (*spawn_done_fn)(void *arg, uint64_t cookie, bool ok);
+
+struct spawn;
+
+struct spawn	*spawn_new(unsigned max_hooks, unsigned queue_size,
+		    spawn_done_fn done, void *arg);
+/*
+ * Queue a job (spawn takes ownership of it and its strings).  Returns 0,
+ * or -ENOSPC when the queue is full: the job is freed, counted as
+ * dropped, and done(cookie, false) is called.
+ */
+int		 spawn_submit(struct spawn *, struct spawn_job *);
+/* Change the limits (on reload); running jobs are not touched. */
+void		 spawn_limits(struct spawn *, unsigned max_hooks,
+		    unsigned queue_size);
+/* Descriptors to poll, and what to do when they are readable. */
+size_t		 spawn_pollfds(struct spawn *, struct pollfd *, size_t max);
+void		 spawn_io(struct spawn *, const struct pollfd *, size_t n);
+/* A child has exited (from the SIGCHLD waitpid loop): is it ours? */
+bool		 spawn_reaped(struct spawn *, pid_t, int status);
+/* Stop everything: running hooks get SIGTERM, then SIGKILL. */
+void		 spawn_shutdown(struct spawn *);
+const struct spawn_stats *spawn_stats(const struct spawn *);
+size_t		 spawn_running(const struct spawn *);
+void		 spawn_free(struct spawn *);
+void		 spawn_job_free(struct spawn_job *);
+
+#endif

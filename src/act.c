@@ -1,0 +1,391 @@
+/*
+ * act.c - the rules sink of the event loop: match every event, log what
+ * is to be logged, and ask the privileged part for the rest.
+ *
+ * The loop holds no privilege, so it acts only by asking: one IPC_ACT per
+ * match, sent without blocking.  Signals are never rate-limited; hook
+ * runs and log lines are, per rule, by a token bucket.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "act.h"
+#include "log.h"
+#include "rule.h"
+
+#define EXE_ASK_TIMEOUT_MS	200
+#define WARN_INTERVAL_NS	1000000000ull
+
+static int64_t
+now_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* May this rule run hooks or log once more now?  One token per 1/rate s. */
+static bool
+take_token(const struct rule *r, struct act_rule *ar, uint64_t now)
+{
+	uint64_t cost, cap;
+
+	if (r->rate == 0)
+		return true;
+	cost = 1000000000ull / r->rate;
+	cap = 1000000000ull;		/* a burst of one second's worth */
+	if (ar->last_ns == 0)
+		ar->tokens_ns = cap;
+	else if (now > ar->last_ns)
+		ar->tokens_ns += now - ar->last_ns;
+	if (ar->tokens_ns > cap)
+		ar->tokens_ns = cap;
+	ar->last_ns = now;
+	if (ar->tokens_ns < cost) {
+		ar->rate_dropped++;
+		return false;
+	}
+	ar->tokens_ns -= cost;
+	return true;
+}
+
+static void
+log_match(struct act *a, const struct rule *r, const struct pevent *pe,
+    const char *what)
+{
+	a->line.len = 0;
+	if (a->cfg->log_format == LOGF_JSON) {
+		out_json(&a->line, pe, &a->oc, r->name, what);
+		a->line.len--;		/* the newline */
+	} else {
+		ob_puts(&a->line, "rule ");
+		ob_puts(&a->line, r->name);
+		ob_puts(&a->line, " (");
+		ob_puts(&a->line, what);
+		ob_puts(&a->line, "): ");
+		out_text(&a->line, pe, &a->oc);
+		a->line.len--;
+	}
+	ob_putc(&a->line, '\0');
+	log_info("%s", a->line.b);
+}
+
+/* What a match would do, for --dry-run. */
+static void
+log_dry(struct act *a, const struct rule *r, const struct pevent *pe,
+    bool hooks)
+{
+	char what[512];
+	size_t i, n;
+
+	n = (size_t)snprintf(what, sizeof(what), "dry-run: would %s",
+	    r->action == ACT_KILL ? "kill with " : r->action == ACT_HOLD ?
+	    "hold, then release or kill, " : "run");
+	if (r->action == ACT_KILL && n < sizeof(what)) {
+		const char *s = rule_signal_name(r->signal);
+
+		n += (size_t)snprintf(what + n, sizeof(what) - n, "SIG%s%s",
+		    s ? s : "?", r->nhooks ? ", then run" : "");
+	}
+	for (i = 0; hooks && i < r->nhooks && n < sizeof(what); i++)
+		n += (size_t)snprintf(what + n, sizeof(what) - n, "%s%s",
+		    i ? ", " : " hooks ", r->hooks[i]);
+	if (!hooks && n < sizeof(what))
+		snprintf(what + n, sizeof(what) - n, " (hooks rate-limited)");
+	log_match(a, r, pe, what);
+}
+
+static void
+request(struct act *a, const struct rule *r, size_t idx,
+    const struct pevent *pe, bool hooks)
+{
+	static struct ipc_msg m;
+	int64_t now;
+	int err;
+
+	ipc_act(&m, pe, a->gen, (uint32_t)idx);
+	m.u.ev.run_hooks = hooks;
+	if ((err = ipc_send(a->ipc, &m)) == 0)
+		return;
+	a->ipc_dropped++;
+	now = now_ns(CLOCK_MONOTONIC);
+	if ((uint64_t)(now - (int64_t)a->ipc_warned_ns) >= WARN_INTERVAL_NS) {
+		a->ipc_warned_ns = (uint64_t)now;
+		log_warnx("rule %s: cannot reach the privileged part (%s): "
+		    "%llu requests dropped so far", r->name, strerror(-err),
+		    (unsigned long long)a->ipc_dropped);
+	}
+}
+
+static void
+act_event(void *arg, const struct pevent *pe)
+{
+	struct act *a = arg;
+	const struct rule *r;
+	struct act_rule *ar;
+	size_t i;
+	bool miss, go;
+
+	for (i = 0; i < a->cfg->nrules; i++) {
+		r = &a->cfg->rules[i];
+		ar = &a->rs[i];
+		miss = false;
+		if (!rule_match(r, pe, a->en->t, &miss)) {
+			ar->misses += miss;
+			continue;
+		}
+		ar->matches++;
+		go = take_token(r, ar, pe->ev->ts_ns);
+		if (a->dry_run) {
+			if (go || r->action == ACT_KILL)
+				log_dry(a, r, pe, go);
+			continue;
+		}
+		switch (r->action) {
+		case ACT_LOG:
+			if (go)
+				log_match(a, r, pe, "log");
+			break;
+		case ACT_RUN:
+			if (go)
+				request(a, r, i, pe, true);
+			break;
+		case ACT_KILL:
+		case ACT_HOLD:
+			/* Never rate-limited; a hold without hooks ends killed. */
+			request(a, r, i, pe, go);
+			break;
+		}
+	}
+}
+
+static int
+act_flush(void *arg)
+{
+	struct act *a = arg;
+
+	a->oc.real_off_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
+	return 0;
+}
+
+static void
+act_stats(void *arg)
+{
+	struct act *a = arg;
+	size_t i;
+
+	for (i = 0; i < a->cfg->nrules; i++)
+		log_info("rule %s: %llu matches, %llu unknown values, "
+		    "%llu hook runs or log lines over its rate",
+		    a->cfg->rules[i].name,
+		    (unsigned long long)a->rs[i].matches,
+		    (unsigned long long)a->rs[i].misses,
+		    (unsigned long long)a->rs[i].rate_dropped);
+	if (a->ipc_dropped > 0)
+		log_info("requests to the privileged part dropped: %llu",
+		    (unsigned long long)a->ipc_dropped);
+}
+
+static void
+rx_free(struct act *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nrx; i++) {
+		free(a->rx[i].path);
+		free(a->rx[i].text);
+	}
+	free(a->rx);
+	a->rx = NULL;
+	a->nrx = 0;
+}
+
+static void
+config_err(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warnx("%s", msg);
+}
+
+/* Switch to a new configuration, all at once, between two events. */
+static int
+set_config(struct act *a, struct config *cfg, uint32_t gen)
+{
+	struct act_rule *rs = calloc(cfg->nrules + 1, sizeof(*rs));
+
+	if (rs == NULL)
+		return -ENOMEM;
+	config_free(a->cfg);
+	free(a->rs);
+	a->cfg = cfg;
+	a->rs = rs;
+	a->gen = gen;
+	a->en->threads = cfg->threads;
+	return 0;
+}
+
+/* A chunk of a new configuration; the last one applies it. */
+static void
+config_chunk(struct act *a, const struct ipc_msg *m)
+{
+	struct config_file *f, *nf;
+	struct config *cfg;
+	uint32_t idx = m->u.cfg.file;
+	char *nt;
+
+	if (a->nrx == 0 || a->rxgen != m->u.cfg.gen) {
+		rx_free(a);
+		a->rxgen = m->u.cfg.gen;
+	}
+	if (idx > a->nrx || (idx == a->nrx && idx >= 4096)) {
+		log_warnx("configuration from the privileged part: bad file "
+		    "index %u", idx);
+		rx_free(a);
+		return;
+	}
+	if (idx == a->nrx) {
+		if ((nf = reallocarray(a->rx, a->nrx + 1, sizeof(*nf))) == NULL)
+			goto nomem;
+		a->rx = nf;
+		f = &a->rx[a->nrx++];
+		memset(f, 0, sizeof(*f));
+		if ((f->path = strdup(m->u.cfg.name)) == NULL)
+			goto nomem;
+	}
+	f = &a->rx[idx];
+	if ((nt = realloc(f->text, f->len + m->len + 1)) == NULL)
+		goto nomem;
+	f->text = nt;
+	memcpy(f->text + f->len, m->u.cfg.data, m->len);
+	f->len += m->len;
+	f->text[f->len] = '\0';
+	if (!m->u.cfg.last)
+		return;
+	cfg = config_load_files(a->rx, a->nrx, config_err, NULL);
+	rx_free(a);
+	if (cfg == NULL || set_config(a, cfg, m->u.cfg.gen) < 0) {
+		config_free(cfg);
+		log_warnx("the event loop could not apply the new configuration; "
+		    "the old rules stay");
+		return;
+	}
+	log_info("configuration %u in force: %zu rules", a->gen, cfg->nrules);
+	return;
+nomem:
+	log_warnx("out of memory receiving the configuration");
+	rx_free(a);
+}
+
+/* Handle one message from the privileged part. */
+static void
+act_msg(struct act *a, const struct ipc_msg *m)
+{
+	switch (m->type) {
+	case IPC_CONFIG:
+		config_chunk(a, m);
+		break;
+	case IPC_STATS:
+		/* SIGUSR1 reaches the privileged part; it passes it on. */
+		break;
+	default:
+		break;
+	}
+}
+
+/* The privileged part wrote: returns 0, or 4 when it is gone. */
+static int
+act_ready(void *arg)
+{
+	struct act *a = arg;
+	static struct ipc_msg m;
+	int r;
+
+	while ((r = ipc_recv(a->ipc, &m)) == 1)
+		act_msg(a, &m);
+	if (r == -EPIPE) {
+		log_warnx("the privileged part is gone; stopping");
+		return 4;
+	}
+	if (r < 0)
+		log_warnx("message from the privileged part refused: %s",
+		    strerror(-r));
+	return 0;
+}
+
+struct str *
+act_ask_exe(void *arg, pid_t pid, uint64_t start_ns)
+{
+	struct act *a = arg;
+	static struct ipc_msg m;
+	struct pollfd pfd = { .fd = a->ipc, .events = POLLIN };
+	int64_t deadline = now_ns(CLOCK_MONOTONIC) +
+	    EXE_ASK_TIMEOUT_MS * 1000000ll;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_EXE_REQ;
+	m.u.exe.pid = pid;
+	m.u.exe.start_ns = start_ns;
+	if (ipc_send(a->ipc, &m) < 0)
+		return NULL;
+	for (;;) {
+		int64_t left = deadline - now_ns(CLOCK_MONOTONIC);
+
+		if (left <= 0 || poll(&pfd, 1, (int)(left / 1000000) + 1) <= 0)
+			return NULL;
+		while ((r = ipc_recv(a->ipc, &m)) == 1) {
+			if (m.type != IPC_EXE) {
+				act_msg(a, &m);
+				continue;
+			}
+			if (m.u.exe.pid != pid)
+				continue;	/* an answer that came too late */
+			if (!m.u.exe.found)
+				return NULL;
+			return str_intern(a->en->t, m.u.exe.path,
+			    strlen(m.u.exe.path));
+		}
+		if (r < 0)
+			return NULL;
+	}
+}
+
+int
+act_init(struct act *a, struct loop_sink *sink, struct config *cfg,
+    struct enrich *en, int ipc, bool dry_run)
+{
+	memset(a, 0, sizeof(*a));
+	a->en = en;
+	a->ipc = ipc;
+	a->dry_run = dry_run;
+	if (ob_init(&a->line, -1, 1024) < 0 || (a->users = users_new()) == NULL ||
+	    set_config(a, cfg, 1) < 0)
+		return -ENOMEM;
+	a->oc.real_off_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
+	a->oc.user = users_lookup;
+	a->oc.user_arg = a->users;
+	en->ask_exe = act_ask_exe;
+	en->ask_arg = a;
+	memset(sink, 0, sizeof(*sink));
+	sink->event = act_event;
+	sink->flush = act_flush;
+	sink->stats = act_stats;
+	sink->fd = ipc;
+	sink->ready = act_ready;
+	sink->arg = a;
+	return 0;
+}
+
+void
+act_free(struct act *a)
+{
+	config_free(a->cfg);
+	free(a->rs);
+	rx_free(a);
+	ob_free(&a->line);
+	users_free(a->users);
+}

@@ -1,0 +1,274 @@
+/*
+ * hold.c - holding a process stopped in a way its owner cannot undo.
+ *
+ * Each thread is seized and interrupted; the stop is reported through
+ * waitpid(__WALL) like a child's.  While held, the process stays in its
+ * ptrace stops: a signal its owner sends (SIGCONT included) is reported to
+ * us instead and kept, to be delivered when the process is released.
+ * SIGKILL still kills it, as it should.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "hold.h"
+
+#define HOLD_THREADS_MAX	256
+#define HOLD_PASSES		8	/* rounds of seizing new threads */
+
+struct tracee {
+	pid_t	 tid;
+	int	 sig;		/* a signal to deliver on release */
+	bool	 gone;
+};
+
+struct held {
+	pid_t		 pid;		/* 0: free */
+	int		 pidfd;
+	uint64_t	 cookie;
+	size_t		 n;
+	struct tracee	 t[HOLD_THREADS_MAX];
+};
+
+struct hold {
+	struct held	*h;
+	size_t		 n, cap;
+};
+
+struct hold *
+hold_new(void)
+{
+	return calloc(1, sizeof(struct hold));
+}
+
+static struct held *
+by_cookie(struct hold *ho, uint64_t cookie)
+{
+	size_t i;
+
+	for (i = 0; i < ho->n; i++)
+		if (ho->h[i].pid != 0 && ho->h[i].cookie == cookie)
+			return &ho->h[i];
+	return NULL;
+}
+
+static struct tracee *
+by_tid(struct hold *ho, pid_t tid, struct held **hp)
+{
+	size_t i, j;
+
+	for (i = 0; i < ho->n; i++) {
+		if (ho->h[i].pid == 0)
+			continue;
+		for (j = 0; j < ho->h[i].n; j++)
+			if (ho->h[i].t[j].tid == tid) {
+				*hp = &ho->h[i];
+				return &ho->h[i].t[j];
+			}
+	}
+	return NULL;
+}
+
+static bool
+seized(const struct held *h, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->t[i].tid == tid)
+			return true;
+	return false;
+}
+
+/* Seize the threads of h->pid not yet seized; returns how many, or -errno. */
+static int
+seize_threads(struct held *h)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)h->pid);
+	if ((dir = opendir(path)) == NULL)
+		return -errno;
+	while ((d = readdir(dir)) != NULL) {
+		pid_t tid = (pid_t)atoi(d->d_name);
+
+		if (tid <= 0 || seized(h, tid))
+			continue;
+		if (h->n == HOLD_THREADS_MAX) {
+			err = -E2BIG;
+			break;
+		}
+		if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_EXITKILL) < 0) {
+			if (errno == ESRCH)
+				continue;	/* the thread ended */
+			err = -errno;
+			break;
+		}
+		h->t[h->n].tid = tid;
+		h->t[h->n].sig = 0;
+		h->t[h->n].gone = false;
+		h->n++;
+		if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 && errno != ESRCH) {
+			err = -errno;
+			break;
+		}
+		n++;
+	}
+	closedir(dir);
+	return err < 0 ? err : n;
+}
+
+static void
+detach_all(struct held *h, int sig_override)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (!h->t[i].gone)
+			(void)ptrace(PTRACE_DETACH, h->t[i].tid, 0,
+			    sig_override >= 0 ? sig_override : h->t[i].sig);
+}
+
+int
+hold_start(struct hold *ho, pid_t pid, int pidfd, uint64_t cookie)
+{
+	struct held *h = NULL;
+	size_t i;
+	int r = 0, pass;
+
+	for (i = 0; i < ho->n; i++)
+		if (ho->h[i].pid == 0) {
+			h = &ho->h[i];
+			break;
+		}
+	if (h == NULL) {
+		if (ho->n == ho->cap) {
+			size_t ncap = ho->cap ? ho->cap * 2 : 8;
+			struct held *nh = reallocarray(ho->h, ncap, sizeof(*nh));
+
+			if (nh == NULL)
+				return -ENOMEM;
+			ho->h = nh;
+			ho->cap = ncap;
+		}
+		h = &ho->h[ho->n++];
+	}
+	memset(h, 0, offsetof(struct held, t));
+	h->pid = pid;
+	h->pidfd = pidfd;
+	h->cookie = cookie;
+	/* Threads made while we seize the others: go round until none. */
+	for (pass = 0; pass < HOLD_PASSES; pass++) {
+		if ((r = seize_threads(h)) <= 0)
+			break;
+	}
+	if (r < 0 || h->n == 0 || pass == HOLD_PASSES) {
+		if (r >= 0)
+			r = h->n == 0 ? -ESRCH : -EAGAIN;
+		detach_all(h, 0);
+		h->pid = 0;
+		return r;
+	}
+	return 0;
+}
+
+bool
+hold_waited(struct hold *ho, pid_t tid, int status)
+{
+	struct held *h;
+	struct tracee *t = by_tid(ho, tid, &h);
+	int sig;
+
+	if (t == NULL)
+		return false;
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		t->gone = true;
+		return true;
+	}
+	if (!WIFSTOPPED(status))
+		return true;
+	sig = WSTOPSIG(status);
+	/*
+	 * Our interrupt (PTRACE_EVENT_STOP with SIGTRAP) and group stops
+	 * leave nothing to deliver; any other stop is a signal that arrived
+	 * while held: keep it for the release, and stay stopped.
+	 */
+	if ((status >> 16) == 0 && sig != SIGTRAP)
+		t->sig = sig;
+	return true;
+}
+
+static void
+forget(struct held *h)
+{
+	close(h->pidfd);
+	h->pid = 0;
+}
+
+int
+hold_release(struct hold *ho, uint64_t cookie)
+{
+	struct held *h = by_cookie(ho, cookie);
+
+	if (h == NULL)
+		return -ENOENT;
+	detach_all(h, -1);
+	forget(h);
+	return 0;
+}
+
+int
+hold_kill(struct hold *ho, uint64_t cookie)
+{
+	struct held *h = by_cookie(ho, cookie);
+	int r = 0;
+
+	if (h == NULL)
+		return -ENOENT;
+	if (syscall(SYS_pidfd_send_signal, h->pidfd, SIGKILL, NULL, 0) < 0)
+		r = -errno;
+	forget(h);
+	return r;
+}
+
+void
+hold_kill_all(struct hold *ho)
+{
+	size_t i;
+
+	for (i = 0; i < ho->n; i++)
+		if (ho->h[i].pid != 0)
+			(void)hold_kill(ho, ho->h[i].cookie);
+}
+
+size_t
+hold_count(const struct hold *ho)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ho->n; i++)
+		n += ho->h[i].pid != 0;
+	return n;
+}
+
+void
+hold_free(struct hold *ho)
+{
+	if (ho == NULL)
+		return;
+	hold_kill_all(ho);
+	free(ho->h);
+	free(ho);
+}

@@ -1,0 +1,691 @@
+/*
+ * privd.c - the privileged part: acts on requests from the event loop.
+ *
+ * It does only what needs root: send a signal, hold or release a process,
+ * name an executable the loop cannot read, start hooks, re-read the
+ * configuration.  Every request comes from a process that handles data
+ * any local user controls, so each is checked again here: it must name a
+ * rule of the configuration in force and one of its events, and before a
+ * process is signalled or held, the process itself is checked -- not PID
+ * 1, not ours, not a hook's; the very process the event named (its start
+ * time, through a pidfd, so a recycled pid is never hit); and still
+ * matching the rule, by what /proc says now.  Only the fork lineage keys
+ * (parent, ancestor) and the previous ids of a uid event are taken from
+ * the loop: only its table knows them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/fanotify.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "event.h"
+#include "exe.h"
+#include "hold.h"
+#include "ipc.h"
+#include "log.h"
+#include "notify.h"
+#include "output.h"
+#include "privd.h"
+#include "proc.h"
+#include "rule.h"
+#include "spawn.h"
+#include "users.h"
+
+#define EXIT_PART	4
+#define LINEAGE_MAX	1024
+
+struct privd_stats {
+	uint64_t	 requests;
+	uint64_t	 refused;	/* malformed, stale, or not allowed */
+	uint64_t	 gone;		/* the process was gone already */
+	uint64_t	 signals;
+	uint64_t	 holds;
+	uint64_t	 released;
+	uint64_t	 hold_killed;	/* refused by a hook, or could not be held */
+};
+
+struct privd {
+	struct privd_args *a;
+	struct config	*cfg, *prev;	/* in force, and the one before */
+	uint32_t	 gen;
+	struct spawn	*sp;
+	struct hold	*ho;
+	struct users	*users;
+	struct out_ctx	 oc;
+	int		 procfd;
+	int		 mountinfo;
+	uint64_t	 cookie;
+	int64_t		 boot_off_ns;
+	uint64_t	 ticks_ns;
+	bool		 loop_ready;
+	struct privd_stats st;
+};
+
+static int64_t
+clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+uint32_t
+privd_kernel_events(const struct config *cfg)
+{
+	/* The process table always needs these. */
+	uint32_t w = NL_W_FORK | NL_W_EXEC | NL_W_EXIT | NL_W_UID | NL_W_GID |
+	    NL_W_COMM;
+
+	if (cfg == NULL)
+		return NL_W_ALL;
+	if (cfg->events & EV_BIT(EV_SID))
+		w |= NL_W_SID;
+	if (cfg->events & EV_BIT(EV_PTRACE))
+		w |= NL_W_PTRACE;
+	if (cfg->events & EV_BIT(EV_COREDUMP))
+		w |= NL_W_COREDUMP;
+	return w;
+}
+
+/* Is pid prochookd itself, or a hook or anything a hook started? */
+static bool
+ours(struct privd *d, pid_t pid)
+{
+	struct proc_stat st;
+	pid_t self = getpid();
+	int i, fd;
+
+	for (i = 0; i < LINEAGE_MAX && pid > 1; i++) {
+		if (pid == self || pid == d->a->loop)
+			return true;
+		/* Orphans of hooks are re-parented to us: we are a subreaper. */
+		if ((fd = proc_open(d->procfd, pid)) < 0)
+			return false;
+		if (proc_read_stat(fd, &st) < 0) {
+			close(fd);
+			return false;
+		}
+		close(fd);
+		pid = st.ppid;
+	}
+	return false;
+}
+
+/* The start time in /proc, as CLOCK_MONOTONIC nanoseconds. */
+static bool
+same_start(struct privd *d, const struct proc_stat *st, uint64_t start_ns)
+{
+	int64_t s = (int64_t)(st->starttime * d->ticks_ns) - d->boot_off_ns;
+
+	/* stat counts in clock ticks: allow one and some. */
+	return s + 50000000 >= (int64_t)start_ns &&
+	    s <= (int64_t)start_ns + 50000000;
+}
+
+/*
+ * Open the process the request names, and check it is that very process:
+ * returns a pidfd, or -errno (-ESRCH: gone, -ESTALE: another process).
+ */
+static int
+open_target(struct privd *d, pid_t pid, uint64_t start_ns, int *dirfd)
+{
+	struct proc_stat st;
+	int pidfd, fd;
+
+	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+		return -errno;
+	/* With the pidfd held, the pid cannot be reused: check it now. */
+	if ((fd = proc_open(d->procfd, pid)) < 0 ||
+	    proc_read_stat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		close(pidfd);
+		return -ESRCH;
+	}
+	if (!same_start(d, &st, start_ns)) {
+		close(fd);
+		close(pidfd);
+		return -ESTALE;
+	}
+	*dirfd = fd;
+	return pidfd;
+}
+
+/* What /proc says of the process now, as root, into p (strings new). */
+static void
+read_now(int dirfd, struct proc *p)
+{
+	char buf[PROC_CMDLINE_MAX + 1];
+	struct proc_status ps;
+	struct proc_stat st;
+	size_t len;
+
+	p->flags &= ~(P_EXE | P_CMDLINE | P_IDS | P_COMM | P_CGROUP);
+	str_set(NULL, &p->exe, NULL);
+	str_set(NULL, &p->cmdline, NULL);
+	str_set(NULL, &p->cgroup, NULL);
+	if (proc_read_exe(dirfd, buf, sizeof(buf)) == 0 &&
+	    (p->exe = str_new(buf, strlen(buf))) != NULL)
+		p->flags |= P_EXE;
+	if (proc_read_cmdline(dirfd, buf, sizeof(buf), &len) == 0 &&
+	    (p->cmdline = str_new(buf, len)) != NULL)
+		p->flags |= P_CMDLINE;
+	if (proc_read_status(dirfd, &ps) == 0) {
+		p->uid = ps.uid;
+		p->euid = ps.euid;
+		p->gid = ps.gid;
+		p->egid = ps.egid;
+		p->flags |= P_IDS;
+	}
+	if (proc_read_stat(dirfd, &st) == 0) {
+		memcpy(p->comm, st.comm, sizeof(p->comm));
+		p->flags |= P_COMM;
+	}
+	if (proc_read_cgroup(dirfd, buf, sizeof(buf)) == 0 &&
+	    (p->cgroup = str_new(buf, strlen(buf))) != NULL)
+		p->flags |= P_CGROUP;
+}
+
+static void
+proc_strings_free(struct proc *p)
+{
+	str_set(NULL, &p->exe, NULL);
+	str_set(NULL, &p->pexe, NULL);
+	str_set(NULL, &p->cmdline, NULL);
+	str_set(NULL, &p->cgroup, NULL);
+}
+
+/* Queue the rule's hooks for the event; cookie names a held process. */
+static void
+run_hooks(struct privd *d, const struct rule *r, const struct pevent *pe,
+    uint64_t cookie, int sig)
+{
+	struct spawn_job *job = calloc(1, sizeof(*job));
+	const char *user = r->has_run_as ? r->run_user : "root";
+	struct passwd *pw;
+	size_t i;
+
+	if (job == NULL)
+		goto nomem;
+	job->uid = r->has_run_as ? r->run_uid : 0;
+	job->gid = r->has_run_as ? r->run_gid : 0;
+	pw = getpwnam(user);
+	job->rule = strdup(r->name);
+	job->user = strdup(user);
+	job->home = strdup(pw != NULL ? pw->pw_dir : "/");
+	job->hooks = calloc(r->nhooks + 1, sizeof(*job->hooks));
+	job->timeout = r->timeout ? r->timeout : d->cfg->hook_timeout;
+	job->env = out_env(pe, &d->oc, r->name, rule_action_name(r->action),
+	    sig);
+	job->event = event_name(pe->ev->type);
+	job->pid = pe->ev->pid;
+	job->cookie = cookie;
+	if (job->rule == NULL || job->user == NULL || job->home == NULL ||
+	    job->hooks == NULL || job->env == NULL)
+		goto nomem;
+	for (i = 0; i < r->nhooks; i++, job->nhooks++)
+		if ((job->hooks[i] = strdup(r->hooks[i])) == NULL)
+			goto nomem;
+	(void)spawn_submit(d->sp, job);
+	return;
+nomem:
+	log_warnx("rule %s: out of memory: hooks not run", r->name);
+	spawn_job_free(job);
+	if (cookie != 0)
+		(void)hold_kill(d->ho, cookie);
+}
+
+/* A job has ended: a held process goes on only if every hook said yes. */
+static void
+job_done(void *arg, uint64_t cookie, bool ok)
+{
+	struct privd *d = arg;
+
+	if (cookie == 0)
+		return;
+	if (ok && hold_release(d->ho, cookie) == 0) {
+		d->st.released++;
+		log_info("held process released: every hook approved");
+	} else if (hold_kill(d->ho, cookie) == 0) {
+		d->st.hold_killed++;
+		log_info("held process killed: %s", ok ? "released too late" :
+		    "a hook refused, failed, timed out or was dropped");
+	}
+}
+
+static void
+refuse(struct privd *d, const char *why, const struct ipc_event *e)
+{
+	d->st.refused++;
+	log_warnx("request from the event loop refused: %s (pid %d)", why,
+	    (int)e->pid);
+}
+
+/* IPC_ACT: check, then signal or hold at once, then queue the hooks. */
+static void
+act(struct privd *d, const struct ipc_event *e)
+{
+	const struct config *cfg;
+	const struct rule *r;
+	struct rule check;
+	struct event ev;
+	struct proc p;
+	struct pevent pe;
+	int pidfd = -1, dirfd = -1, sig = 0;
+	uint64_t cookie = 0;
+	bool miss = false;
+
+	d->st.requests++;
+	cfg = e->gen == d->gen ? d->cfg : e->gen + 1 == d->gen ? d->prev : NULL;
+	if (cfg == NULL || e->rule >= cfg->nrules) {
+		refuse(d, "no such rule in the configuration in force", e);
+		return;
+	}
+	r = &cfg->rules[e->rule];
+	ipc_to_pevent(e, &ev, &p, &pe);
+	if (!(r->events & EV_BIT(ev.type)) || r->action == ACT_LOG) {
+		refuse(d, "the rule does not act on such an event", e);
+		goto out;
+	}
+	if (r->action == ACT_KILL || r->action == ACT_HOLD) {
+		if (ev.pid <= 1 || ours(d, ev.pid)) {
+			refuse(d, "PID 1, prochookd and hooks are never "
+			    "signalled or held", e);
+			goto out;
+		}
+		if (!(p.flags & P_START)) {
+			refuse(d, "the process's start time is unknown", e);
+			goto out;
+		}
+		if ((pidfd = open_target(d, ev.pid, p.start_ns, &dirfd)) < 0) {
+			if (pidfd == -ESTALE)
+				refuse(d, "the pid belongs to another process "
+				    "now", e);
+			else
+				d->st.gone++;
+			goto out;
+		}
+		/* Lineage and previous ids are the loop's word; the rest is
+		 * what /proc says now. */
+		read_now(dirfd, &p);
+		check = *r;
+		check.ancestor.n = 0;
+		if (!rule_match(&check, &pe, NULL, &miss)) {
+			refuse(d, miss ? "the process could not be read" :
+			    "the process does not match the rule", e);
+			goto out;
+		}
+	}
+	if (r->action == ACT_KILL) {
+		sig = r->signal;
+		if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+			log_warn("rule %s: cannot signal pid %d", r->name,
+			    (int)ev.pid);
+		else {
+			d->st.signals++;
+			log_info("rule %s: sent SIG%s to pid %d (%s)", r->name,
+			    rule_signal_name(sig) ? rule_signal_name(sig) : "?",
+			    (int)ev.pid, p.exe ? p.exe->s : "?");
+		}
+	} else if (r->action == ACT_HOLD) {
+		cookie = ++d->cookie;
+		if (hold_start(d->ho, ev.pid, pidfd, cookie) < 0) {
+			log_warn("rule %s: cannot hold pid %d: killing it",
+			    r->name, (int)ev.pid);
+			(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL,
+			    NULL, 0);
+			d->st.hold_killed++;
+			cookie = 0;
+		} else {
+			pidfd = -1;	/* hold keeps it */
+			d->st.holds++;
+			log_info("rule %s: holding pid %d (%s) until its hooks "
+			    "decide", r->name, (int)ev.pid,
+			    p.exe ? p.exe->s : "?");
+			if (!e->run_hooks) {
+				job_done(d, cookie, false);
+				goto out;
+			}
+		}
+	}
+	if (e->run_hooks && r->nhooks > 0)
+		run_hooks(d, r, &pe, cookie, sig);
+out:
+	if (pidfd >= 0)
+		close(pidfd);
+	if (dirfd >= 0)
+		close(dirfd);
+	proc_strings_free(&p);
+}
+
+/* IPC_EXE_REQ: the executable of a process the loop may not read. */
+static void
+name_exe(struct privd *d, const struct ipc_msg *req)
+{
+	static struct ipc_msg m;
+	int pidfd, dirfd = -1;
+
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_EXE;
+	m.u.exe.pid = req->u.exe.pid;
+	pidfd = open_target(d, req->u.exe.pid, req->u.exe.start_ns, &dirfd);
+	if (pidfd >= 0) {
+		m.u.exe.found = proc_read_exe(dirfd, m.u.exe.path,
+		    sizeof(m.u.exe.path)) == 0;
+		close(dirfd);
+		close(pidfd);
+	}
+	(void)ipc_send(d->a->ipc, &m);
+}
+
+/* Send a configuration's texts to the loop, which parses the same. */
+static int
+send_config(struct privd *d, const struct config *cfg, uint32_t gen)
+{
+	static struct ipc_msg m;
+	size_t i, off, n;
+	int r;
+
+	for (i = 0; i < cfg->nfiles; i++) {
+		off = 0;
+		do {
+			n = cfg->files[i].len - off;
+			if (n > IPC_CHUNK)
+				n = IPC_CHUNK;
+			memset(&m, 0, sizeof(m));
+			m.type = IPC_CONFIG;
+			m.len = (uint32_t)n;
+			m.u.cfg.gen = gen;
+			m.u.cfg.file = (uint32_t)i;
+			snprintf(m.u.cfg.name, sizeof(m.u.cfg.name), "%s",
+			    cfg->files[i].path);
+			memcpy(m.u.cfg.data, cfg->files[i].text + off, n);
+			off += n;
+			m.u.cfg.last = i + 1 == cfg->nfiles &&
+			    off == cfg->files[i].len;
+			while ((r = ipc_send(d->a->ipc, &m)) == -EAGAIN) {
+				struct pollfd pfd = { d->a->ipc, POLLOUT, 0 };
+
+				(void)poll(&pfd, 1, 100);
+			}
+			if (r < 0)
+				return r;
+		} while (off < cfg->files[i].len);
+	}
+	return 0;
+}
+
+static void
+config_err(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warnx("%s", msg);
+}
+
+/* SIGHUP: a bad file leaves everything as it was. */
+static void
+reload(struct privd *d)
+{
+	struct config *cfg;
+	int r;
+
+	(void)notify_send("RELOADING=1");
+	log_info("reloading %s", d->a->cfgpath);
+	if ((cfg = config_load(d->a->cfgpath, config_err, NULL)) == NULL) {
+		log_warnx("configuration refused; the rules in force stay");
+		(void)notify_send("READY=1");
+		return;
+	}
+	if ((r = send_config(d, cfg, d->gen + 1)) < 0) {
+		log_warnx("cannot hand the configuration to the event loop: "
+		    "%s; the rules in force stay", strerror(-r));
+		config_free(cfg);
+		(void)notify_send("READY=1");
+		return;
+	}
+	config_free(d->prev);
+	d->prev = d->cfg;
+	d->cfg = cfg;
+	d->gen++;
+	spawn_limits(d->sp, cfg->max_hooks, cfg->queue_size);
+	if ((r = nl_narrow(d->a->nl, privd_kernel_events(cfg))) < 0)
+		log_warnx("cannot narrow the subscription: %s", strerror(-r));
+	if ((r = nl_filter_threads(d->a->nl, !cfg->threads)) < 0)
+		log_warnx("cannot filter thread events: %s", strerror(-r));
+	log_info("configuration reloaded: %zu rules", cfg->nrules);
+	(void)notify_send("READY=1");
+}
+
+static void
+log_stats(struct privd *d)
+{
+	const struct privd_stats *s = &d->st;
+
+	log_info("privileged part: %llu requests, %llu refused, %llu for "
+	    "processes already gone; %llu signals sent; %llu holds, %llu "
+	    "released, %llu killed", (unsigned long long)s->requests,
+	    (unsigned long long)s->refused, (unsigned long long)s->gone,
+	    (unsigned long long)s->signals, (unsigned long long)s->holds,
+	    (unsigned long long)s->released,
+	    (unsigned long long)s->hold_killed);
+	if (d->sp != NULL) {
+		const struct spawn_stats *ss = spawn_stats(d->sp);
+
+		log_info("hooks: %llu started, %llu failed, %llu timed out, "
+		    "%llu dropped (queue full), %llu output lines not logged; "
+		    "%zu running", (unsigned long long)ss->started,
+		    (unsigned long long)ss->failed,
+		    (unsigned long long)ss->timed_out,
+		    (unsigned long long)ss->dropped,
+		    (unsigned long long)ss->lines_dropped,
+		    spawn_running(d->sp));
+	}
+}
+
+/* Returns 1 to stop, or an exit status + 16 when the loop died. */
+static int
+reap(struct privd *d)
+{
+	int status, ret = 0;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+		if (pid == d->a->loop) {
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+				log_info("the event loop stopped");
+			else if (WIFEXITED(status))
+				log_warnx("the event loop exited with status %d",
+				    WEXITSTATUS(status));
+			else
+				log_warnx("the event loop was killed by signal "
+				    "%d", WIFSIGNALED(status) ?
+				    WTERMSIG(status) : 0);
+			d->a->loop = -1;
+			ret = WIFEXITED(status) && WEXITSTATUS(status) == 0 ?
+			    1 : 16 + EXIT_PART;
+			continue;
+		}
+		if (hold_waited(d->ho, pid, status))
+			continue;
+		if (d->sp != NULL && spawn_reaped(d->sp, pid, status))
+			continue;
+		/* An orphan of a hook, re-parented to us. */
+	}
+	return ret;
+}
+
+/* Returns 1 to stop cleanly, 0 to go on. */
+static int
+signals(struct privd *d)
+{
+	struct signalfd_siginfo si;
+	int stop = 0;
+
+	while (read(d->a->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGINT:
+		case SIGTERM:
+			stop = 1;
+			break;
+		case SIGHUP:
+			if (d->cfg != NULL)
+				reload(d);
+			break;
+		case SIGUSR1:
+			log_stats(d);
+			if (d->a->loop > 0)
+				kill(d->a->loop, SIGUSR1);
+			break;
+		default:
+			break;
+		}
+	}
+	return stop;
+}
+
+/* Messages from the loop; returns -EPIPE when it is gone. */
+static int
+from_loop(struct privd *d)
+{
+	static struct ipc_msg m;
+	int r;
+
+	while ((r = ipc_recv(d->a->ipc, &m)) == 1) {
+		switch (m.type) {
+		case IPC_READY:
+			if (d->loop_ready)
+				break;
+			d->loop_ready = true;
+			log_info("ready: privileges separated, the event loop "
+			    "runs as an unprivileged user");
+			(void)notify_send("READY=1");
+			break;
+		case IPC_ACT:
+			if (d->cfg != NULL && !d->a->dry_run)
+				act(d, &m.u.ev);
+			else
+				refuse(d, "no rules here", &m.u.ev);
+			break;
+		case IPC_EXE_REQ:
+			name_exe(d, &m);
+			break;
+		default:
+			d->st.refused++;
+			break;
+		}
+	}
+	if (r == -EBADMSG) {
+		d->st.refused++;
+		log_warnx("malformed message from the event loop refused");
+		return 0;
+	}
+	return r == -EPIPE ? -EPIPE : 0;
+}
+
+/* New mounts: mark them for exec notifications too. */
+static void
+mounts_changed(struct privd *d)
+{
+	unsigned n;
+
+	if (d->a->fanfd >= 0 &&
+	    exe_mark_mounts_fd(d->a->fanfd, d->mountinfo, &n) == 0)
+		log_debug("mounts changed: exec notifications on %u file "
+		    "systems", n);
+}
+
+enum { PFD_IPC, PFD_SIG, PFD_MOUNTS, PFD_SPAWN };
+#define PFD_MAX	(PFD_SPAWN + 4096)
+
+int
+privd_run(struct privd_args *a)
+{
+	static struct pollfd pfd[PFD_MAX];
+	struct privd d;
+	size_t n;
+	int r, status = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	memset(&d, 0, sizeof(d));
+	d.a = a;
+	d.cfg = a->cfg;
+	d.gen = 1;
+	d.ticks_ns = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
+	d.boot_off_ns = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
+	d.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d.mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	d.ho = hold_new();
+	d.users = users_new();
+	d.oc.user = users_lookup;
+	d.oc.user_arg = d.users;
+	if (d.cfg != NULL)
+		d.sp = spawn_new(d.cfg->max_hooks, d.cfg->queue_size, job_done,
+		    &d);
+	if (d.procfd < 0 || d.ho == NULL || d.users == NULL ||
+	    (d.cfg != NULL && d.sp == NULL))
+		fatalx(EXIT_PART, "cannot start the privileged part: %s",
+		    strerror(errno));
+
+	for (;;) {
+		pfd[PFD_IPC] = (struct pollfd){ a->ipc, POLLIN, 0 };
+		pfd[PFD_SIG] = (struct pollfd){ a->sigfd, POLLIN, 0 };
+		pfd[PFD_MOUNTS] = (struct pollfd){ d.mountinfo, POLLPRI, 0 };
+		n = d.sp != NULL ? spawn_pollfds(d.sp, pfd + PFD_SPAWN,
+		    PFD_MAX - PFD_SPAWN) : 0;
+		d.oc.real_off_ns = clock_ns(CLOCK_REALTIME) -
+		    clock_ns(CLOCK_MONOTONIC);
+		if (poll(pfd, PFD_SPAWN + n, n > 0 ? 100 : -1) < 0 &&
+		    errno != EINTR)
+			fatal(EXIT_PART, "poll");
+		if ((pfd[PFD_SIG].revents & POLLIN) && signals(&d))
+			break;
+		if ((r = reap(&d)) != 0) {
+			status = r == 1 ? 0 : r - 16;
+			break;
+		}
+		if (pfd[PFD_IPC].revents & (POLLIN | POLLHUP | POLLERR) &&
+		    from_loop(&d) == -EPIPE) {
+			if ((r = reap(&d)) == 1)
+				break;
+			log_warnx("the event loop is gone");
+			status = EXIT_PART;
+			break;
+		}
+		if (pfd[PFD_MOUNTS].revents & POLLPRI)
+			mounts_changed(&d);
+		if (d.sp != NULL)
+			spawn_io(d.sp, pfd + PFD_SPAWN, n);
+	}
+
+	/* Nothing held stays stopped; nothing we started lingers. */
+	hold_kill_all(d.ho);
+	if (d.sp != NULL)
+		spawn_shutdown(d.sp);
+	(void)notify_send("STOPPING=1");
+	if (a->loop > 0) {
+		kill(a->loop, SIGTERM);
+		(void)waitpid(a->loop, NULL, 0);
+	}
+	(void)nl_unsubscribe(a->nl);
+	if (d.sp != NULL)
+		spawn_free(d.sp);
+	hold_free(d.ho);
+	users_free(d.users);
+	config_free(d.cfg);
+	config_free(d.prev);
+	close(d.procfd);
+	if (d.mountinfo >= 0)
+		close(d.mountinfo);
+	return status;
+}
