@@ -54,7 +54,7 @@ Q		=
 say		=
 endif
 
-.PHONY: all clean test unit check-asan e2e deps run install user
+.PHONY: all clean test unit check-asan e2e deps run install user bench
 
 all: prochookd
 
@@ -117,9 +117,22 @@ user:
 	  useradd --system --no-create-home --home-dir / \
 	    --shell /usr/sbin/nologin prochook
 
+# Hooks must be root-owned in directories only root can write, up to /.
+# A clone under /tmp or a home directory is not: then run a copy of conf/
+# and hooks.d/ staged in $(RUNDIR).
+RUNDIR		?= /run/prochookd-run
 run: deps
 	$(MAKE) all
-	./prochookd -c conf/prochook.conf
+	@if ./prochookd -t -c conf/prochook.conf >/dev/null 2>&1; then \
+	  echo "./prochookd -c conf/prochook.conf"; \
+	  exec ./prochookd -c conf/prochook.conf; \
+	fi; \
+	echo "hooks in this clone are not safe to run as root (see" \
+	  "prochookd -t -c conf/prochook.conf); running a copy in $(RUNDIR)"; \
+	rm -rf $(RUNDIR) && install -d -o root -g root -m 0755 $(RUNDIR) && \
+	cp -R conf hooks.d $(RUNDIR)/ && chown -R root:root $(RUNDIR) && \
+	chmod -R go-w $(RUNDIR) && \
+	exec ./prochookd -c $(RUNDIR)/conf/prochook.conf
 
 install: all
 	install -D -m 0755 prochookd $(DESTDIR)$(SBINDIR)/prochookd
@@ -131,6 +144,10 @@ install: all
 	      conf/prochook.conf > $(DESTDIR)$(SYSCONFDIR)/prochook/prochook.conf
 	install -D -m 0644 man/prochookd.8 $(DESTDIR)$(MANDIR)/man8/prochookd.8
 	install -D -m 0644 man/prochook.conf.5 $(DESTDIR)$(MANDIR)/man5/prochook.conf.5
+	install -m 0755 hooks.d/log-event $(DESTDIR)$(SYSCONFDIR)/prochook/hooks.d/
+	test -e $(DESTDIR)$(SYSCONFDIR)/prochook/rules.d/example.conf || \
+	  install -m 0644 conf/rules.d/example.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/prochook/rules.d/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' conf/prochookd.service > prochookd.service.tmp
 	install -D -m 0644 prochookd.service.tmp $(DESTDIR)$(UNITDIR)/prochookd.service
 	rm -f prochookd.service.tmp

@@ -39,8 +39,7 @@ struct enrich {
 	int		 procfd;	/* /proc, or a fake tree */
 	struct exe_src	*exe;		/* NULL without fanotify */
 	bool		 threads;	/* report thread fork/exit/comm/ptrace */
-	int64_t		 boot_off_ns;	/* CLOCK_BOOTTIME - CLOCK_MONOTONIC */
-	uint64_t	 ticks_ns;	/* nanoseconds per clock tick */
+	struct proc_clock clock;
 	uint64_t	 gen;
 	struct proc	 stub;		/* what is known of an unknown process */
 	/* Who can name an executable we cannot read (the privileged part). */

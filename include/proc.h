@@ -9,6 +9,7 @@
 #ifndef PROCHOOK_PROC_H
 #define PROCHOOK_PROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,6 +27,23 @@ struct proc_status {
 	pid_t		tgid;
 	uint32_t	uid, euid, gid, egid;
 };
+
+/*
+ * Start times: stat counts clock ticks since boot (CLOCK_BOOTTIME); the
+ * kernel stamps events with CLOCK_MONOTONIC.  A start time read from stat
+ * matches one known from a fork event within a tick and some.
+ */
+struct proc_clock {
+	int64_t		boot_off_ns;	/* CLOCK_BOOTTIME - CLOCK_MONOTONIC */
+	uint64_t	tick_ns;
+};
+
+void	 proc_clock_init(struct proc_clock *);
+/* The start time of stat as CLOCK_MONOTONIC nanoseconds. */
+uint64_t proc_start_ns(const struct proc_clock *, const struct proc_stat *);
+/* Is stat's process the one that started at start_ns? */
+bool	 proc_same_start(const struct proc_clock *, const struct proc_stat *,
+	    uint64_t start_ns);
 
 /* Open /proc/PID as a directory relative to procfd. */
 int	proc_open(int procfd, pid_t pid);

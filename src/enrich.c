@@ -19,9 +19,6 @@
 #include "enrich.h"
 #include "proc.h"
 
-/* A stat start time further than this from ours is another process. */
-#define REUSE_SLACK_NS	50000000ull
-
 static int64_t
 clock_ns(clockid_t id)
 {
@@ -35,14 +32,11 @@ int
 enrich_init(struct enrich *e, struct table *t, int procfd,
     struct exe_src *exe)
 {
-	long hz = sysconf(_SC_CLK_TCK);
-
 	memset(e, 0, sizeof(*e));
 	e->t = t;
 	e->procfd = procfd;
 	e->exe = exe;
-	e->ticks_ns = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
-	e->boot_off_ns = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
+	proc_clock_init(&e->clock);
 	return 0;
 }
 
@@ -55,25 +49,13 @@ enrich_mark(struct enrich *e, pid_t pid, uint32_t flag)
 		p->flags |= flag;
 }
 
-static uint64_t
-start_of(const struct enrich *e, const struct proc_stat *st)
-{
-	int64_t ns = (int64_t)(st->starttime * e->ticks_ns) - e->boot_off_ns;
-
-	return ns < 0 ? 0 : (uint64_t)ns;
-}
-
 /* Does the stat start time belong to the process p records? */
 static bool
 same_process(const struct enrich *e, const struct proc *p,
     const struct proc_stat *st)
 {
-	uint64_t s = start_of(e, st);
-
-	if (!(p->flags & P_START))
-		return true;
-	return s + REUSE_SLACK_NS >= p->start_ns &&
-	    s <= p->start_ns + REUSE_SLACK_NS;
+	return !(p->flags & P_START) ||
+	    proc_same_start(&e->clock, st, p->start_ns);
 }
 
 static void
@@ -162,7 +144,7 @@ fill(struct enrich *e, pid_t pid)
 		return NULL;
 	}
 	p->ppid = st.ppid;
-	p->start_ns = start_of(e, &st);
+	p->start_ns = proc_start_ns(&e->clock, &st);
 	p->flags |= P_START | P_COMM | P_SCANNED;
 	memcpy(p->comm, st.comm, sizeof(p->comm));
 	p->exe = exe_take(e->exe, pid, e->t, &setid);
@@ -329,7 +311,7 @@ on_exec(struct enrich *e, struct proc *p)
 		if (p->ppid == 0)
 			p->ppid = pf->st.ppid;
 		if (!(p->flags & P_START)) {
-			p->start_ns = start_of(e, &pf->st);
+			p->start_ns = proc_start_ns(&e->clock, &pf->st);
 			p->flags |= P_START;
 		}
 	}

@@ -65,8 +65,7 @@ struct privd {
 	int		 procfd;
 	int		 mountinfo;
 	uint64_t	 cookie;
-	int64_t		 boot_off_ns;
-	uint64_t	 ticks_ns;
+	struct proc_clock clock;
 	bool		 loop_ready;
 	struct privd_stats st;
 };
@@ -122,17 +121,6 @@ ours(struct privd *d, pid_t pid)
 	return false;
 }
 
-/* The start time in /proc, as CLOCK_MONOTONIC nanoseconds. */
-static bool
-same_start(struct privd *d, const struct proc_stat *st, uint64_t start_ns)
-{
-	int64_t s = (int64_t)(st->starttime * d->ticks_ns) - d->boot_off_ns;
-
-	/* stat counts in clock ticks: allow one and some. */
-	return s + 50000000 >= (int64_t)start_ns &&
-	    s <= (int64_t)start_ns + 50000000;
-}
-
 /*
  * Open the process the request names, and check it is that very process:
  * returns a pidfd, or -errno (-ESRCH: gone, -ESTALE: another process).
@@ -153,7 +141,7 @@ open_target(struct privd *d, pid_t pid, uint64_t start_ns, int *dirfd)
 		close(pidfd);
 		return -ESRCH;
 	}
-	if (!same_start(d, &st, start_ns)) {
+	if (!proc_same_start(&d->clock, &st, start_ns)) {
 		close(fd);
 		close(pidfd);
 		return -ESTALE;
@@ -615,14 +603,12 @@ privd_run(struct privd_args *a)
 	struct privd d;
 	size_t n;
 	int r, status = 0;
-	long hz = sysconf(_SC_CLK_TCK);
 
 	memset(&d, 0, sizeof(d));
 	d.a = a;
 	d.cfg = a->cfg;
 	d.gen = 1;
-	d.ticks_ns = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
-	d.boot_off_ns = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
+	proc_clock_init(&d.clock);
 	d.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	d.mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	d.ho = hold_new();

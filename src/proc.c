@@ -11,9 +11,48 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proc.h"
+
+#define SAME_START_SLACK_NS	50000000ll
+
+static int64_t
+clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void
+proc_clock_init(struct proc_clock *c)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	c->tick_ns = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
+	c->boot_off_ns = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t
+proc_start_ns(const struct proc_clock *c, const struct proc_stat *st)
+{
+	int64_t ns = (int64_t)(st->starttime * c->tick_ns) - c->boot_off_ns;
+
+	return ns < 0 ? 0 : (uint64_t)ns;
+}
+
+bool
+proc_same_start(const struct proc_clock *c, const struct proc_stat *st,
+    uint64_t start_ns)
+{
+	int64_t s = (int64_t)proc_start_ns(c, st);
+
+	return s + SAME_START_SLACK_NS >= (int64_t)start_ns &&
+	    s <= (int64_t)start_ns + SAME_START_SLACK_NS;
+}
 
 int
 proc_open(int procfd, pid_t pid)
