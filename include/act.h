@@ -27,6 +27,9 @@ struct act {
 	struct config	*cfg;
 	uint32_t	 gen;
 	struct act_rule	*rs;
+	/* Rules by event type: an exec is tried only against exec rules. */
+	uint32_t	*by_type[EV__MAX];
+	size_t		 n_type[EV__MAX];
 	struct enrich	*en;
 	int		 ipc;		/* to the privileged part */
 	bool		 dry_run;

@@ -16,11 +16,16 @@
 #include "event.h"
 #include "table.h"
 
+/* How a pattern is matched: most are a path or a path followed by '*'. */
+enum glob_kind { GLOB_LITERAL, GLOB_PREFIX, GLOB_FNMATCH };
+
 /* Glob alternatives; a pattern with neg set excludes. */
 struct glob_list {
 	size_t		 n;
 	char		**pat;
 	bool		*neg;
+	uint8_t		*kind;		/* enum glob_kind */
+	uint32_t	*lit;		/* length of the literal prefix */
 };
 
 /* Number alternatives: ranges lo-hi; neg excludes. */

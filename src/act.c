@@ -127,10 +127,11 @@ act_event(void *arg, const struct pevent *pe)
 	struct act *a = arg;
 	const struct rule *r;
 	struct act_rule *ar;
-	size_t i;
+	size_t i, k, t = pe->ev->type;
 	bool miss, go;
 
-	for (i = 0; i < a->cfg->nrules; i++) {
+	for (k = 0; k < a->n_type[t]; k++) {
+		i = a->by_type[t][k];
 		r = &a->cfg->rules[i];
 		ar = &a->rs[i];
 		miss = false;
@@ -211,16 +212,47 @@ config_err(void *arg, const char *msg)
 	log_warnx("%s", msg);
 }
 
+static void
+free_index(struct act *a)
+{
+	int t;
+
+	for (t = 0; t < EV__MAX; t++) {
+		free(a->by_type[t]);
+		a->by_type[t] = NULL;
+		a->n_type[t] = 0;
+	}
+}
+
 /* Switch to a new configuration, all at once, between two events. */
 static int
 set_config(struct act *a, struct config *cfg, uint32_t gen)
 {
 	struct act_rule *rs = calloc(cfg->nrules + 1, sizeof(*rs));
+	uint32_t *by[EV__MAX];
+	size_t n[EV__MAX], i;
+	int t;
 
-	if (rs == NULL)
+	memset(by, 0, sizeof(by));
+	memset(n, 0, sizeof(n));
+	for (t = 0; t < EV__MAX && rs != NULL; t++) {
+		if ((by[t] = calloc(cfg->nrules + 1, sizeof(*by[t]))) == NULL)
+			break;
+		for (i = 0; i < cfg->nrules; i++)
+			if (cfg->rules[i].events & EV_BIT(t))
+				by[t][n[t]++] = (uint32_t)i;
+	}
+	if (rs == NULL || t < EV__MAX) {
+		while (t-- > 0)
+			free(by[t]);
+		free(rs);
 		return -ENOMEM;
+	}
 	config_free(a->cfg);
 	free(a->rs);
+	free_index(a);
+	memcpy(a->by_type, by, sizeof(by));
+	memcpy(a->n_type, n, sizeof(n));
 	a->cfg = cfg;
 	a->rs = rs;
 	a->gen = gen;
@@ -385,6 +417,7 @@ act_free(struct act *a)
 {
 	config_free(a->cfg);
 	free(a->rs);
+	free_index(a);
 	rx_free(a);
 	ob_free(&a->line);
 	users_free(a->users);

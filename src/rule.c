@@ -212,29 +212,43 @@ rule_signal_name(int sig)
 	return NULL;
 }
 
+/* Make room for n elements of *p (size each); 0 or -ENOMEM. */
+static int
+grow(void **p, size_t n, size_t size)
+{
+	void *np = reallocarray(*p, n, size);
+
+	if (np == NULL)
+		return -ENOMEM;
+	*p = np;
+	return 0;
+}
+
 static int
 glob_add(struct glob_list *g, const char *v, bool neg)
 {
-	char **pat;
-	bool *ng;
+	size_t n = g->n + 1, lit = strcspn(v, "*?[\\");
 	char *copy;
 
 	if ((copy = strdup(v)) == NULL)
 		return -ENOMEM;
-	pat = realloc(g->pat, (g->n + 1) * sizeof(*pat));
-	if (pat == NULL) {
+	if (grow((void **)&g->pat, n, sizeof(*g->pat)) < 0 ||
+	    grow((void **)&g->neg, n, sizeof(*g->neg)) < 0 ||
+	    grow((void **)&g->kind, n, sizeof(*g->kind)) < 0 ||
+	    grow((void **)&g->lit, n, sizeof(*g->lit)) < 0) {
 		free(copy);
 		return -ENOMEM;
 	}
-	g->pat = pat;
-	ng = realloc(g->neg, (g->n + 1) * sizeof(*ng));
-	if (ng == NULL) {
-		free(copy);
-		return -ENOMEM;
-	}
-	g->neg = ng;
 	g->pat[g->n] = copy;
 	g->neg[g->n] = neg;
+	g->lit[g->n] = (uint32_t)lit;
+	/* Matching is per event, so classify once: fnmatch only if needed. */
+	if (v[lit] == '\0')
+		g->kind[g->n] = GLOB_LITERAL;
+	else if (v[lit] == '*' && v[lit + 1] == '\0')
+		g->kind[g->n] = GLOB_PREFIX;
+	else
+		g->kind[g->n] = GLOB_FNMATCH;
 	g->n++;
 	return 0;
 }
@@ -549,6 +563,8 @@ glob_free(struct glob_list *g)
 		free(g->pat[i]);
 	free(g->pat);
 	free(g->neg);
+	free(g->kind);
+	free(g->lit);
 }
 
 void
@@ -589,13 +605,20 @@ enum tri { T_NO, T_YES, T_UNKNOWN };
 
 /* Does pat match one of the candidates?  No FNM_PATHNAME: '*' crosses '/'. */
 static bool
-any_fnmatch(const char *pat, const char *const *s, size_t ns)
+any_fnmatch(const struct glob_list *g, size_t i, const char *const *s,
+    size_t ns)
 {
-	size_t j;
+	const char *pat = g->pat[i];
+	size_t j, lit = g->lit[i];
 
-	for (j = 0; j < ns; j++)
-		if (fnmatch(pat, s[j], 0) == 0)
+	for (j = 0; j < ns; j++) {
+		if (strncmp(pat, s[j], lit) != 0)
+			continue;
+		if (g->kind[i] == GLOB_PREFIX ||
+		    (g->kind[i] == GLOB_LITERAL && s[j][lit] == '\0') ||
+		    (g->kind[i] == GLOB_FNMATCH && fnmatch(pat, s[j], 0) == 0))
 			return true;
+	}
 	return false;
 }
 
@@ -612,9 +635,9 @@ glob_test(const struct glob_list *g, const char *const *s, size_t ns)
 	for (i = 0; i < g->n; i++) {
 		if (!g->neg[i]) {
 			any_pos = true;
-			if (!pos && any_fnmatch(g->pat[i], s, ns))
+			if (!pos && any_fnmatch(g, i, s, ns))
 				pos = true;
-		} else if (any_fnmatch(g->pat[i], s, ns))
+		} else if (any_fnmatch(g, i, s, ns))
 			return false;
 	}
 	return pos || !any_pos;
@@ -689,7 +712,7 @@ ancestor_key(const struct glob_list *g, const struct proc *p,
 		if (n > 0) {
 			known = true;
 			for (i = 0; i < g->n; i++) {
-				if (!any_fnmatch(g->pat[i], cand, n))
+				if (!any_fnmatch(g, i, cand, n))
 					continue;
 				if (g->neg[i])
 					return T_NO;
@@ -711,10 +734,8 @@ rule_match(const struct rule *r, const struct pevent *pe, struct table *t,
 {
 	const struct event *ev = pe->ev;
 	const struct proc *p = pe->p;
-	enum tri res[16];
 	char comm[sizeof(p->comm) + 1];
 	bool ids, unknown = false;
-	size_t i, n = 0;
 	int sig;
 
 	if ((unsigned)ev->type >= 32 || !(r->events & EV_BIT(ev->type)))
@@ -732,30 +753,39 @@ rule_match(const struct rule *r, const struct pevent *pe, struct table *t,
 	    !id_test(&r->exit_signal, (uint32_t)sig)))
 		return false;
 
+	/* Cheapest first; the first key that rules the event out ends it. */
 	ids = (p->flags & P_IDS) != 0;
-	res[n++] = id_key(&r->uid, ids, p->uid);
-	res[n++] = id_key(&r->euid, ids, p->euid);
-	res[n++] = id_key(&r->gid, ids, p->gid);
-	res[n++] = id_key(&r->egid, ids, p->egid);
-	res[n++] = id_key(&r->prev_uid, pe->has_prev, pe->prev_uid);
-	res[n++] = id_key(&r->prev_euid, pe->has_prev, pe->prev_euid);
-	memcpy(comm, p->comm, sizeof(p->comm));
-	comm[sizeof(p->comm)] = '\0';
-	res[n++] = glob_key(&r->comm, (p->flags & P_COMM) != 0, comm);
-	res[n++] = glob_key(&r->exe, (p->flags & P_EXE) != 0,
-	    p->exe ? p->exe->s : NULL);
-	res[n++] = glob_key(&r->cmdline, (p->flags & P_CMDLINE) != 0,
-	    p->cmdline ? p->cmdline->s : NULL);
-	res[n++] = glob_key(&r->cgroup, (p->flags & P_CGROUP) != 0,
-	    p->cgroup ? p->cgroup->s : NULL);
-	res[n++] = glob_key(&r->parent, (p->flags & P_PEXE) != 0,
-	    p->pexe ? p->pexe->s : NULL);
-	for (i = 0; i < n; i++) {
-		if (res[i] == T_NO)
-			return false;
-		if (res[i] == T_UNKNOWN)
-			unknown = true;
+#define KEY(expr) do {							\
+	switch (expr) {							\
+	case T_NO:							\
+		return false;						\
+	case T_UNKNOWN:							\
+		unknown = true;						\
+		break;							\
+	case T_YES:							\
+		break;							\
+	}								\
+} while (0)
+	KEY(id_key(&r->uid, ids, p->uid));
+	KEY(id_key(&r->euid, ids, p->euid));
+	KEY(id_key(&r->gid, ids, p->gid));
+	KEY(id_key(&r->egid, ids, p->egid));
+	KEY(id_key(&r->prev_uid, pe->has_prev, pe->prev_uid));
+	KEY(id_key(&r->prev_euid, pe->has_prev, pe->prev_euid));
+	KEY(glob_key(&r->exe, (p->flags & P_EXE) != 0,
+	    p->exe ? p->exe->s : NULL));
+	if (r->comm.n > 0) {
+		memcpy(comm, p->comm, sizeof(p->comm));
+		comm[sizeof(p->comm)] = '\0';
+		KEY(glob_key(&r->comm, (p->flags & P_COMM) != 0, comm));
 	}
+	KEY(glob_key(&r->cgroup, (p->flags & P_CGROUP) != 0,
+	    p->cgroup ? p->cgroup->s : NULL));
+	KEY(glob_key(&r->parent, (p->flags & P_PEXE) != 0,
+	    p->pexe ? p->pexe->s : NULL));
+	KEY(glob_key(&r->cmdline, (p->flags & P_CMDLINE) != 0,
+	    p->cmdline ? p->cmdline->s : NULL));
+#undef KEY
 	/* Last: the only key that walks the table. */
 	switch (ancestor_key(&r->ancestor, p, t)) {
 	case T_NO:

@@ -191,6 +191,43 @@ test_globs(void **state)
 	str_set(t, &p->exe, S("/opt/axxb"));
 	NO_MATCH(&r, EV_EXEC, p);
 	rule_free(&r);
+
+	/* Literal, prefix and general patterns take different paths. */
+	set(&r, RK_EVENT, "exec");
+	set(&r, RK_EXE, "/opt/ab");
+	assert_int_equal(r.exe.kind[0], GLOB_LITERAL);
+	str_set(t, &p->exe, S("/opt/ab"));
+	MATCHES(&r, EV_EXEC, p);
+	str_set(t, &p->exe, S("/opt/abc"));
+	NO_MATCH(&r, EV_EXEC, p);
+	str_set(t, &p->exe, S("/opt/a"));
+	NO_MATCH(&r, EV_EXEC, p);
+	rule_free(&r);
+	set(&r, RK_EVENT, "exec");
+	set(&r, RK_EXE, "/opt/ab*");
+	assert_int_equal(r.exe.kind[0], GLOB_PREFIX);
+	str_set(t, &p->exe, S("/opt/ab"));
+	MATCHES(&r, EV_EXEC, p);
+	str_set(t, &p->exe, S("/opt/ab/c/d"));
+	MATCHES(&r, EV_EXEC, p);
+	str_set(t, &p->exe, S("/opt/a"));
+	NO_MATCH(&r, EV_EXEC, p);
+	rule_free(&r);
+	set(&r, RK_EVENT, "exec");
+	set(&r, RK_EXE, "/opt/*/bin/x?");
+	assert_int_equal(r.exe.kind[0], GLOB_FNMATCH);
+	str_set(t, &p->exe, S("/opt/a/b/bin/xy"));
+	MATCHES(&r, EV_EXEC, p);
+	str_set(t, &p->exe, S("/opt/a/bin/xyz"));
+	NO_MATCH(&r, EV_EXEC, p);
+	str_set(t, &p->exe, S("/usr/a/bin/xy"));
+	NO_MATCH(&r, EV_EXEC, p);
+	rule_free(&r);
+	set(&r, RK_EVENT, "exec");
+	set(&r, RK_EXE, "*");
+	assert_int_equal(r.exe.kind[0], GLOB_PREFIX);
+	MATCHES(&r, EV_EXEC, p);
+	rule_free(&r);
 	table_del(t, 100);
 }
 
