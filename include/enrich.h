@@ -60,9 +60,9 @@ size_t	enrich_scan(struct enrich *);
  * Read the arguments and stat of every process that execs in this batch
  * of events, before handling any: they vanish with the process.  The
  * batch's enrich_event() calls use what was read; enrich_batch_end()
- * drops what they did not.
+ * drops what they did not.  Returns the number of execs in the batch.
  */
-void	enrich_prefetch(struct enrich *, const struct event *, size_t n);
+size_t	enrich_prefetch(struct enrich *, const struct event *, size_t n);
 void	enrich_batch_end(struct enrich *);
 /*
  * Apply ev to the table and describe it in *pe.  Returns false when the

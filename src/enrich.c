@@ -193,16 +193,21 @@ inherit(struct enrich *e, struct proc *child, const struct proc *parent)
 	}
 }
 
-void
+size_t
 enrich_prefetch(struct enrich *e, const struct event *ev, size_t n)
 {
 	char buf[PROC_CMDLINE_MAX + 1];
 	struct prefetch *pf;
-	size_t i, len;
+	size_t i, len, execs = 0;
 
-	for (i = 0; i < n && e->npf < ENRICH_PREFETCH; i++) {
-		if (ev[i].type != EV_EXEC)
+	for (i = 0; i < n; i++) {
+		if (ev[i].type != EV_EXEC || ev[i].synthetic)
 			continue;
+		if (e->npf == ENRICH_PREFETCH) {
+			execs++;
+			continue;
+		}
+		execs++;
 		pf = &e->pf[e->npf++];
 		pf->pid = ev[i].pid;
 		pf->cmdline = NULL;
@@ -216,6 +221,7 @@ enrich_prefetch(struct enrich *e, const struct event *ev, size_t n)
 			pf->cmdline = str_new(buf, len);
 		pf->stat_ok = proc_read_stat(pf->dirfd, &pf->st) == 0;
 	}
+	return execs;
 }
 
 static struct prefetch *

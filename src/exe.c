@@ -479,7 +479,7 @@ exe_drain(struct exe_src *x, struct table *t)
 {
 	char buf[8192] __attribute__((aligned(8)));
 	struct fanotify_event_metadata *m;
-	ssize_t len;
+	ssize_t len, got;
 
 	for (;;) {
 		len = read(x->fd, buf, sizeof(buf));
@@ -492,6 +492,7 @@ exe_drain(struct exe_src *x, struct table *t)
 		}
 		if (len == 0)
 			return 0;
+		got = len;
 		for (m = (void *)buf; FAN_EVENT_OK(m, len);
 		    m = FAN_EVENT_NEXT(m, len)) {
 			if (m->vers != FANOTIFY_METADATA_VERSION)
@@ -504,6 +505,9 @@ exe_drain(struct exe_src *x, struct table *t)
 			note(x, t, m->pid, m->fd);
 			close(m->fd);
 		}
+		/* Room for more was left: the queue is empty. */
+		if ((size_t)got + 2 * FAN_EVENT_METADATA_LEN <= sizeof(buf))
+			return 0;
 	}
 }
 

@@ -21,7 +21,15 @@
 #include "log.h"
 #include "loop.h"
 
-enum { PFD_NETLINK, PFD_EXE, PFD_SIGNAL, PFD_SINK, PFD_MAX };
+enum { PFD_NETLINK, PFD_SIGNAL, PFD_SINK, PFD_MAX };
+
+/*
+ * The fanotify queue is drained with each batch of connector events, not
+ * when it becomes readable: every exec queues its notifications before its
+ * connector event, so waking up for them would only double the wake-ups.
+ * An idle second drains it anyway, so that it never fills.
+ */
+#define EXE_IDLE_DRAIN_MS	1000
 
 /* Receive batches in a row before looking at signals again. */
 #define BATCHES_PER_WAKEUP	64
@@ -141,7 +149,7 @@ static int
 receive(struct loop *l, struct nl_batch *b)
 {
 	static struct event evs[NL_BATCH * 2];
-	bool loss = false;
+	bool loss = false, execs;
 	size_t i, n;
 	int r, k;
 
@@ -168,14 +176,18 @@ receive(struct loop *l, struct nl_batch *b)
 			n += event_parse(b->buf[i], b->len[i], evs + n,
 			    sizeof(evs) / sizeof(evs[0]) - n, &l->st.rej);
 		}
-		enrich_prefetch(l->en, evs, n);
-		if (l->exe != NULL)
+		execs = enrich_prefetch(l->en, evs, n) > 0;
+		/* Only an exec needs a name: forks and exits need no read. */
+		if (l->exe != NULL && execs)
 			(void)exe_drain(l->exe, l->en->t);
 		for (i = 0; i < n; i++)
 			handle(l, &evs[i]);
 		enrich_batch_end(l->en);
 		if ((r = l->sink.flush(l->sink.arg)) != 0)
 			return r;
+		/* Not a full batch: the queue is empty, poll() will say when not. */
+		if (b->n < NL_BATCH)
+			break;
 	}
 	if (loss) {
 		lost(l);
@@ -272,7 +284,6 @@ loop_run(struct loop *l)
 	int r;
 
 	pfd[PFD_NETLINK].fd = nl_fd(l->nl);
-	pfd[PFD_EXE].fd = l->exe != NULL ? exe_fd(l->exe) : -1;
 	pfd[PFD_SIGNAL].fd = l->sigfd;
 	pfd[PFD_SINK].fd = l->sink.fd;
 	for (r = 0; r < PFD_MAX; r++)
@@ -280,10 +291,15 @@ loop_run(struct loop *l)
 	(void)nl_drops(l->nl, &l->drops);
 
 	for (;;) {
-		if (poll(pfd, PFD_MAX, -1) < 0) {
+		if ((r = poll(pfd, PFD_MAX, l->exe != NULL ?
+		    EXE_IDLE_DRAIN_MS : -1)) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
+		}
+		if (r == 0) {
+			(void)exe_drain(l->exe, l->en->t);
+			continue;
 		}
 		if ((pfd[PFD_SIGNAL].revents & POLLIN) && signals(l))
 			return 0;
@@ -293,7 +309,5 @@ loop_run(struct loop *l)
 		if (pfd[PFD_NETLINK].revents & (POLLIN | POLLERR) &&
 		    (r = receive(l, &batch)) != 0)
 			return r == 1 ? 0 : r;
-		if (pfd[PFD_EXE].revents & POLLIN)
-			(void)exe_drain(l->exe, l->en->t);
 	}
 }

@@ -346,8 +346,13 @@ run(const struct options *o)
 		fatal(EXIT_PART, "fork");
 	if (pid == 0) {
 		close(sv[0]);
-		/* Ctrl-C reaches both; the privileged part stops us. */
+		/*
+		 * A session of our own: Ctrl-C reaches only the privileged
+		 * part, which stops us; and with scheduler autogroups, a storm
+		 * of processes in another session cannot crowd us out.
+		 */
 		signal(SIGINT, SIG_IGN);
+		(void)setsid();
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() == 1)
 			_exit(EXIT_PART);
 		if ((r = priv_drop(&u)) < 0)
