@@ -39,13 +39,28 @@ struct loop_stats {
 	struct event_stats rej;
 };
 
-struct loop {
+/* One connector socket being read: what it gave that is not handled yet. */
+struct loop_src {
 	struct nl	*nl;
+	struct nl_batch	 b;
+	struct event	 ev[NL_BATCH];
+	size_t		 head, n;
+	bool		 dry;		/* the last receive found the queue empty */
+	uint32_t	 drops;		/* its drop counter, last read */
+};
+
+#define LOOP_CHUNK	256	/* events handled together */
+
+struct loop {
+	struct nl	*nl[NL_NPARTS];	/* fast and bulk: see netlink.h */
 	struct enrich	*en;
 	struct exe_src	*exe;		/* NULL without fanotify */
 	int		 sigfd;
 	struct loop_sink sink;
-	uint32_t	 drops;		/* socket drop counter last read */
+	struct loop_src	 src[NL_NPARTS];
+	struct event	 chunk[LOOP_CHUNK];
+	bool		 bulk_polled;	/* idle: a fork or exit may wake us */
+	bool		 backlog;	/* events read and not handled yet */
 	struct loop_stats st;
 };
 

@@ -28,6 +28,17 @@
 			 NL_W_SID | NL_W_PTRACE | NL_W_COMM | \
 			 NL_W_NONZERO_EXIT | NL_W_COREDUMP | NL_W_EXIT)
 
+/*
+ * The connector is read through two sockets.  Forks and exits, the bulk
+ * of any storm, go to one that does not wake the event loop by itself: it
+ * is read along with the other, or at most NL_BULK_DELAY_MS later.  Every
+ * other event (exec above all: its arguments must be read before the
+ * process is gone) goes to one that does.  A socket filter splits them
+ * on every kernel; 6.6+ also filters by type before queueing.
+ */
+enum nl_part { NL_FAST, NL_BULK, NL_NPARTS };
+#define NL_BULK_DELAY_MS	10
+
 enum nl_mode {
 	NL_MODE_FILTERED,	/* 6.6+: 8-byte subscription, events filtered by type */
 	NL_MODE_LEGACY,		/* before 6.6: 4-byte subscription, every event */
@@ -59,8 +70,13 @@ int	nl_open(struct nl **, size_t rcvbuf, size_t *got, bool *forced);
 int	nl_subscribe(struct nl *, enum nl_mode *);
 /* 6.6+: receive only these proc_event.what bits. */
 int	nl_narrow(struct nl *, uint32_t what);
-/* Drop thread fork/exit events in the kernel (classic BPF), or stop. */
-int	nl_filter_threads(struct nl *, bool drop);
+/* The proc_event.what bits a part carries. */
+uint32_t nl_part_events(enum nl_part);
+/*
+ * Keep only the part's events in the kernel (classic BPF), and drop thread
+ * fork/exit events there unless threads.
+ */
+int	nl_filter(struct nl *, enum nl_part, bool threads);
 int	nl_unsubscribe(struct nl *);
 /* Receive what is queued, without waiting; n = 0 when nothing is. */
 int	nl_recv(struct nl *, struct nl_batch *);

@@ -15,7 +15,7 @@ struct privd_args {
 	const char	*cfgpath;
 	int		 ipc;		/* to the event loop */
 	pid_t		 loop;		/* the event loop's pid */
-	struct nl	*nl;		/* the connector socket, shared */
+	struct nl	*nl[NL_NPARTS];	/* the connector sockets, shared */
 	int		 fanfd;		/* fanotify group, shared; -1: none */
 	int		 sigfd;
 	bool		 dry_run;

@@ -21,7 +21,7 @@
 #include "log.h"
 #include "loop.h"
 
-enum { PFD_NETLINK, PFD_SIGNAL, PFD_SINK, PFD_MAX };
+enum { PFD_FAST, PFD_BULK, PFD_SIGNAL, PFD_SINK, PFD_MAX };
 
 /*
  * The fanotify queue is drained with each batch of connector events, not
@@ -31,8 +31,8 @@ enum { PFD_NETLINK, PFD_SIGNAL, PFD_SINK, PFD_MAX };
  */
 #define EXE_IDLE_DRAIN_MS	1000
 
-/* Receive batches in a row before looking at signals again. */
-#define BATCHES_PER_WAKEUP	64
+/* Chunks handled in a row before looking at signals again. */
+#define CHUNKS_PER_WAKEUP	16
 
 /*
  * Ask the scheduler for short slices (Linux 6.12+ EEVDF: sched_runtime of
@@ -98,18 +98,23 @@ lost(struct loop *l)
 	struct event ev;
 	struct pevent pe;
 	struct timespec ts;
-	uint32_t drops = l->drops;
+	uint32_t drops;
+	uint64_t n = 0;
+	int i;
 
-	if (nl_drops(l->nl, &drops) < 0 || drops == l->drops)
-		drops = l->drops + 1;	/* at least one, if uncounted */
+	for (i = 0; i < NL_NPARTS; i++) {
+		if (nl_drops(l->src[i].nl, &drops) < 0)
+			continue;
+		n += (uint32_t)(drops - l->src[i].drops);
+		l->src[i].drops = drops;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_LOST;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	ev.u.lost.count = (uint32_t)(drops - l->drops);
+	ev.u.lost.count = n > 0 ? n : 1;	/* at least one, if uncounted */
 	l->st.lost += ev.u.lost.count;
 	ev.u.lost.total = l->st.lost;
-	l->drops = drops;
 	l->st.events[EV_LOST]++;
 	log_warnx("the kernel dropped %llu events (%llu since start); "
 	    "rescanning /proc", (unsigned long long)ev.u.lost.count,
@@ -138,57 +143,99 @@ handle(struct loop *l, const struct event *ev)
 	enrich_done(l->en, ev);
 }
 
-/*
- * Receive and handle what is queued; returns -errno on a fatal error, or
- * what the sink's flush returned.  Within a batch, the arguments of new
- * execs are read first, then the fanotify queue (it holds every name the
- * batch needs: an exec's notifications are queued before its event is
- * sent), then the events are handled in order.
- */
+/* Handle a chunk of events in order; returns what the sink's flush did. */
 static int
-receive(struct loop *l, struct nl_batch *b)
+handle_chunk(struct loop *l, const struct event *evs, size_t n)
 {
-	static struct event evs[NL_BATCH * 2];
-	bool loss = false, execs;
-	size_t i, n;
-	int r, k;
+	size_t i;
 
-	for (k = 0; k < BATCHES_PER_WAKEUP; k++) {
-		r = nl_recv(l->nl, b);
-		if (r == -ENOBUFS) {
-			loss = true;
+	/*
+	 * The arguments of new execs first, then the fanotify queue (it holds
+	 * every name the chunk needs: an exec's notifications are queued
+	 * before its connector event is sent), then the events in order.
+	 */
+	if (enrich_prefetch(l->en, evs, n) > 0 && l->exe != NULL)
+		(void)exe_drain(l->exe, l->en->t);
+	for (i = 0; i < n; i++)
+		handle(l, &evs[i]);
+	enrich_batch_end(l->en);
+	return l->sink.flush(l->sink.arg);
+}
+
+/* Read more from a socket whose buffered events are all taken. */
+static int
+refill(struct loop *l, struct loop_src *s, bool *loss)
+{
+	size_t i;
+	int r;
+
+	if (s->head < s->n || s->dry)
+		return 0;
+	s->head = s->n = 0;
+	while ((r = nl_recv(s->nl, &s->b)) == -ENOBUFS)
+		*loss = true;	/* reported once the queues are read */
+	if (r < 0)
+		return r;
+	s->dry = s->b.n < NL_BATCH;
+	for (i = 0; i < s->b.n; i++) {
+		if (s->b.sender[i] != 0) {
+			/* Any process with CAP_NET_ADMIN can send here. */
+			l->st.forged++;
 			continue;
 		}
-		if (r < 0)
-			return r;
-		if (b->n == 0)
-			break;
-		for (i = n = 0; i < b->n; i++) {
-			if (b->sender[i] != 0) {
-				/* Any process with CAP_NET_ADMIN can send here. */
-				l->st.forged++;
-				continue;
-			}
-			if (b->trunc[i]) {
-				l->st.truncated++;
-				continue;
-			}
-			n += event_parse(b->buf[i], b->len[i], evs + n,
-			    sizeof(evs) / sizeof(evs[0]) - n, &l->st.rej);
+		if (s->b.trunc[i]) {
+			l->st.truncated++;
+			continue;
 		}
-		execs = enrich_prefetch(l->en, evs, n) > 0;
-		/* Only an exec needs a name: forks and exits need no read. */
-		if (l->exe != NULL && execs)
-			(void)exe_drain(l->exe, l->en->t);
-		for (i = 0; i < n; i++)
-			handle(l, &evs[i]);
-		enrich_batch_end(l->en);
-		if ((r = l->sink.flush(l->sink.arg)) != 0)
-			return r;
-		/* Not a full batch: the queue is empty, poll() will say when not. */
-		if (b->n < NL_BATCH)
-			break;
+		s->n += event_parse(s->b.buf[i], s->b.len[i], s->ev + s->n,
+		    NL_BATCH - s->n, &l->st.rej);
 	}
+	return 0;
+}
+
+/*
+ * Receive and handle what is queued on both sockets, merged in the
+ * kernel's time order (a child's fork, read from one socket, before its
+ * exec, read from the other).  An event is taken only when the other
+ * socket has shown the event that follows it, or is empty.  Returns
+ * -errno on a fatal error, or what the sink's flush returned.
+ */
+static int
+receive(struct loop *l, bool *bulk_seen)
+{
+	struct loop_src *f = &l->src[NL_FAST], *b = &l->src[NL_BULK], *s;
+	bool loss = false;
+	size_t n = 0, chunks = 0;
+	int r;
+
+	f->dry = b->dry = false;
+	l->backlog = false;
+	for (;;) {
+		if ((r = refill(l, f, &loss)) < 0 || (r = refill(l, b, &loss)) < 0)
+			return r;
+		if (f->head == f->n && b->head == b->n)
+			break;
+		if (b->head == b->n ||
+		    (f->head < f->n && f->ev[f->head].ts_ns < b->ev[b->head].ts_ns))
+			s = f;
+		else {
+			s = b;
+			*bulk_seen = true;
+		}
+		l->chunk[n++] = s->ev[s->head++];
+		if (n < LOOP_CHUNK)
+			continue;
+		if ((r = handle_chunk(l, l->chunk, n)) != 0)
+			return r;
+		n = 0;
+		if (++chunks == CHUNKS_PER_WAKEUP) {
+			/* Let signals in; what is buffered is handled next. */
+			l->backlog = true;
+			break;
+		}
+	}
+	if (n > 0 && (r = handle_chunk(l, l->chunk, n)) != 0)
+		return r;
 	if (loss) {
 		lost(l);
 		if ((r = l->sink.flush(l->sink.arg)) != 0)
@@ -279,35 +326,50 @@ signals(struct loop *l)
 int
 loop_run(struct loop *l)
 {
-	static struct nl_batch batch;
 	struct pollfd pfd[PFD_MAX];
-	int r;
+	bool bulk_seen;
+	int r, timeout, i;
 
-	pfd[PFD_NETLINK].fd = nl_fd(l->nl);
+	for (i = 0; i < NL_NPARTS; i++) {
+		l->src[i].nl = l->nl[i];
+		(void)nl_drops(l->nl[i], &l->src[i].drops);
+	}
+	pfd[PFD_FAST].fd = nl_fd(l->nl[NL_FAST]);
 	pfd[PFD_SIGNAL].fd = l->sigfd;
 	pfd[PFD_SINK].fd = l->sink.fd;
 	for (r = 0; r < PFD_MAX; r++)
 		pfd[r].events = POLLIN;
-	(void)nl_drops(l->nl, &l->drops);
+	l->bulk_polled = true;
 
 	for (;;) {
-		if ((r = poll(pfd, PFD_MAX, l->exe != NULL ?
-		    EXE_IDLE_DRAIN_MS : -1)) < 0) {
+		/*
+		 * Idle, a fork or exit wakes us; busy with them, they are
+		 * read with the fast events, or NL_BULK_DELAY_MS later.
+		 */
+		pfd[PFD_BULK].fd = l->bulk_polled ? nl_fd(l->nl[NL_BULK]) : -1;
+		if (l->backlog)
+			timeout = 0;
+		else if (!l->bulk_polled)
+			timeout = NL_BULK_DELAY_MS;
+		else
+			timeout = l->exe != NULL ? EXE_IDLE_DRAIN_MS : -1;
+		if ((r = poll(pfd, PFD_MAX, timeout)) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
-		}
-		if (r == 0) {
-			(void)exe_drain(l->exe, l->en->t);
-			continue;
 		}
 		if ((pfd[PFD_SIGNAL].revents & POLLIN) && signals(l))
 			return 0;
 		if (pfd[PFD_SINK].revents & (POLLIN | POLLHUP | POLLERR) &&
 		    (r = l->sink.ready(l->sink.arg)) != 0)
 			return r == 1 ? 0 : r;
-		if (pfd[PFD_NETLINK].revents & (POLLIN | POLLERR) &&
-		    (r = receive(l, &batch)) != 0)
+		if (r == 0 && l->bulk_polled && !l->backlog) {
+			(void)exe_drain(l->exe, l->en->t);
+			continue;
+		}
+		bulk_seen = false;
+		if ((r = receive(l, &bulk_seen)) != 0)
 			return r == 1 ? 0 : r;
+		l->bulk_polled = !bulk_seen;
 	}
 }

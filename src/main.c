@@ -161,9 +161,9 @@ kernel_reason(int err)
 	}
 }
 
-/* Open and subscribe the connector socket; exits 3 on failure. */
+/* Open and subscribe a connector socket for a part; exits 3 on failure. */
 static struct nl *
-open_connector(size_t rcvbuf, bool threads, uint32_t what)
+open_connector(enum nl_part part, size_t rcvbuf, bool threads, uint32_t what)
 {
 	enum nl_mode mode;
 	struct nl *nl;
@@ -181,13 +181,14 @@ open_connector(size_t rcvbuf, bool threads, uint32_t what)
 	if ((r = nl_subscribe(nl, &mode)) < 0)
 		fatalx(EXIT_KERNEL, "cannot subscribe to process events: %s",
 		    kernel_reason(r));
-	log_debug("subscribed (%s), receive buffer %zu bytes",
+	log_debug("%s events: subscribed (%s), receive buffer %zu bytes",
+	    part == NL_FAST ? "exec and other" : "fork and exit",
 	    mode == NL_MODE_FILTERED ? "Linux 6.6+: events filtered by type "
 	    "in the kernel" : "before Linux 6.6: every event type", got);
-	if ((r = nl_filter_threads(nl, !threads)) < 0)
-		log_warnx("cannot filter thread events in the kernel: %s",
+	if ((r = nl_filter(nl, part, threads)) < 0)
+		log_warnx("cannot filter events in the kernel: %s",
 		    strerror(-r));
-	if ((r = nl_narrow(nl, what)) < 0)
+	if ((r = nl_narrow(nl, what & nl_part_events(part))) < 0)
 		log_warnx("cannot narrow the subscription: %s", strerror(-r));
 	return nl;
 }
@@ -280,7 +281,8 @@ event_loop(const struct options *o, struct loop *l, struct config *cfg,
 		act_free(&a);
 	if (ipc < 0) {
 		(void)notify_send("STOPPING=1");
-		(void)nl_unsubscribe(l->nl);
+		(void)nl_unsubscribe(l->nl[NL_FAST]);
+		(void)nl_unsubscribe(l->nl[NL_BULK]);
 	}
 	return r < 0 ? EXIT_PART : r;
 }
@@ -294,7 +296,7 @@ run(const struct options *o)
 	struct enrich en;
 	struct loop l;
 	struct table *t;
-	int procfd, sv[2], r;
+	int procfd, sv[2], r, i;
 	bool root = priv_is_root();
 	pid_t pid;
 
@@ -324,9 +326,10 @@ run(const struct options *o)
 		fatalx(EXIT_PART, "signalfd: %s", strerror(-l.sigfd));
 	if ((r = loop_sched_latency(SCHED_SLICE_NS)) < 0)
 		log_debug("no short scheduler slice: %s", strerror(-r));
-	l.nl = open_connector(cfg ? cfg->rcvbuf : DEFAULT_RCVBUF,
-	    cfg ? cfg->threads : o->verbose > 0,
-	    privd_kernel_events(cfg));
+	for (i = 0; i < NL_NPARTS; i++)
+		l.nl[i] = open_connector(i, cfg ? cfg->rcvbuf : DEFAULT_RCVBUF,
+		    cfg ? cfg->threads : o->verbose > 0,
+		    privd_kernel_events(cfg));
 	l.exe = root ? open_exe() : NULL;
 	enrich_init(&en, t, procfd, l.exe);
 	en.threads = cfg ? cfg->threads : o->verbose > 0;
@@ -367,12 +370,13 @@ run(const struct options *o)
 	pa.cfgpath = o->config;
 	pa.ipc = sv[0];
 	pa.loop = pid;
-	pa.nl = l.nl;
+	memcpy(pa.nl, l.nl, sizeof(pa.nl));
 	pa.fanfd = l.exe != NULL ? exe_fd(l.exe) : -1;
 	pa.sigfd = l.sigfd;
 	pa.dry_run = o->dry_run;
 	r = privd_run(&pa);
-	nl_close(l.nl);
+	for (i = 0; i < NL_NPARTS; i++)
+		nl_close(l.nl[i]);
 	exe_close(l.exe, t);
 	table_free(t);
 	close(procfd);

@@ -223,45 +223,77 @@ nl_unsubscribe(struct nl *nl)
 	    sizeof(uint32_t), &ack);
 }
 
+uint32_t
+nl_part_events(enum nl_part part)
+{
+	const uint32_t bulk = NL_W_FORK | NL_W_EXIT | NL_W_NONZERO_EXIT;
+
+	return part == NL_BULK ? bulk : NL_W_ALL & ~bulk;
+}
+
+#define ACCEPT	BPF_STMT(BPF_RET | BPF_K, 0xffffffff)
+#define DROP	BPF_STMT(BPF_RET | BPF_K, 0)
+
 /*
  * Classic BPF on the datagram: nlmsghdr (16) + cn_msg (20), then
  * proc_event: what at 36, event_data at 52.  fork: child pid at 60, child
  * tgid at 64; exit: pid at 52, tgid at 56.  Loads are big-endian, so
  * constants go through htonl() and fields are compared with each other.
- * Datagrams too short to be events pass, to be refused and counted.
+ * Datagrams too short to be fork or exit events go to the fast part, to
+ * be refused and counted there.
  */
 int
-nl_filter_threads(struct nl *nl, bool drop)
+nl_filter(struct nl *nl, enum nl_part part, bool threads)
 {
-	struct sock_filter code[] = {
+	struct sock_filter fast[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
 		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 68, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+		ACCEPT,
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 36),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(NL_W_FORK), 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(NL_W_EXIT), 1, 0),
+		ACCEPT,
+		DROP,
+	};
+	struct sock_filter bulk[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 68, 1, 0),
+		DROP,
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 36),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(NL_W_FORK), 2, 0),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(NL_W_EXIT), 5, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
-		/* fork */
+		DROP,
+		/* fork: a thread if child pid != child tgid */
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 60),
 		BPF_STMT(BPF_MISC | BPF_TAX, 0),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 64),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, 4, 5),
-		/* exit */
+		/* exit: a thread if pid != tgid */
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 52),
 		BPF_STMT(BPF_MISC | BPF_TAX, 0),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 56),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
-		BPF_STMT(BPF_RET | BPF_K, 0),
+		ACCEPT,
+		DROP,
 	};
-	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
-	int dummy = 0;
+	struct sock_fprog prog;
 
-	if (!drop) {
-		if (setsockopt(nl->fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy,
-		    sizeof(dummy)) < 0 && errno != ENOENT)
-			return -errno;
-		return 0;
+	if (part == NL_FAST) {
+		prog.len = sizeof(fast) / sizeof(fast[0]);
+		prog.filter = fast;
+	} else {
+		/* With threads, every fork and exit: stop before the checks. */
+		prog.len = threads ? 7 : sizeof(bulk) / sizeof(bulk[0]);
+		prog.filter = bulk;
+		if (threads) {
+			bulk[4] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+			    BPF_K, htonl(NL_W_FORK), 1, 0);
+			bulk[5] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+			    BPF_K, htonl(NL_W_EXIT), 0, 1);
+			bulk[6] = (struct sock_filter)ACCEPT;
+			bulk[7] = (struct sock_filter)DROP;
+			prog.len = 8;
+		}
 	}
 	if (setsockopt(nl->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
 	    sizeof(prog)) < 0)

@@ -426,7 +426,7 @@ static void
 reload(struct privd *d)
 {
 	struct config *cfg;
-	int r;
+	int r, i;
 
 	(void)notify_send("RELOADING=1");
 	log_info("reloading %s", d->a->cfgpath);
@@ -447,10 +447,14 @@ reload(struct privd *d)
 	d->cfg = cfg;
 	d->gen++;
 	spawn_limits(d->sp, cfg->max_hooks, cfg->queue_size);
-	if ((r = nl_narrow(d->a->nl, privd_kernel_events(cfg))) < 0)
-		log_warnx("cannot narrow the subscription: %s", strerror(-r));
-	if ((r = nl_filter_threads(d->a->nl, !cfg->threads)) < 0)
-		log_warnx("cannot filter thread events: %s", strerror(-r));
+	for (i = 0; i < NL_NPARTS; i++) {
+		if ((r = nl_narrow(d->a->nl[i], privd_kernel_events(cfg) &
+		    nl_part_events(i))) < 0)
+			log_warnx("cannot narrow the subscription: %s",
+			    strerror(-r));
+		if ((r = nl_filter(d->a->nl[i], i, cfg->threads)) < 0)
+			log_warnx("cannot filter events: %s", strerror(-r));
+	}
 	log_info("configuration reloaded: %zu rules", cfg->nrules);
 	(void)notify_send("READY=1");
 }
@@ -663,7 +667,8 @@ privd_run(struct privd_args *a)
 		kill(a->loop, SIGTERM);
 		(void)waitpid(a->loop, NULL, 0);
 	}
-	(void)nl_unsubscribe(a->nl);
+	(void)nl_unsubscribe(a->nl[NL_FAST]);
+	(void)nl_unsubscribe(a->nl[NL_BULK]);
 	if (d.sp != NULL)
 		spawn_free(d.sp);
 	hold_free(d.ho);
