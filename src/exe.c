@@ -30,7 +30,7 @@
 
 #include "exe.h"
 
-#define PENDING_MAX	8192	/* pids with notifications not yet claimed */
+#define PENDING_MAX	1024	/* pids with notifications not yet claimed */
 #define FILES_MAX	8	/* files kept per pid: two execs' worth */
 #define SCRIPT_DEPTH	4	/* the kernel's limit of nested interpreters */
 #define CACHE_SLOTS	1024	/* PT_INTERP cache, direct mapped by inode */
@@ -81,7 +81,7 @@ exe_open(struct exe_src **out)
 
 	if (x == NULL)
 		return -ENOMEM;
-	x->pmask = 16383;
+	x->pmask = 2 * PENDING_MAX - 1;
 	x->pend = calloc(x->pmask + 1, sizeof(*x->pend));
 	if (x->pend == NULL) {
 		free(x);

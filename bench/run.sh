@@ -1,0 +1,295 @@
+#!/bin/bash
+# bench/run.sh — exec/fork storm under prochookd, forkstat and extrace, side by side.
+#
+# Usage (as root, from the top of the repository):
+#   bench/run.sh [-n N] [-w W] [-r R] [--fork] [--session own|shared] [--tools LIST]
+#     -n N        storm size: processes spawned in all (default 6000)
+#     -w W        storm workers (default 2)
+#     -r R        repeat the whole run R times; one table per run, then the
+#                 min–max spread of every cell (default 1)
+#     --fork      fork storm (children _exit(0) at once, no exec): the loss test
+#     --session S shared (default): the monitor runs in the storm's session, so
+#                 in its scheduler autogroup; own: in a session of its own, as a
+#                 service would (autogroup then gives it half the CPU against
+#                 the storm: much better figures for every monitor)
+#     --tools L   comma-separated subset of: bare,prochookd,forkstat,forkstat-r,extrace
+#                 (default: all; the bare storm always runs first and last)
+#   Environment: PROCHOOKD (default ./prochookd), PROCHOOKD_ARGS (extra
+#   arguments before "-m --json", e.g. "-c conf/prochook.conf"),
+#   STORM_TIMEOUT (s, default 300), READY_TIMEOUT (s, default 15).
+#
+# One run = the scenarios back to back, each on the same storm:
+#   bare        the storm alone (runs first, and again last as "bare (again)")
+#   prochookd   $PROCHOOKD $PROCHOOKD_ARGS -m --json  (skipped if the binary is missing)
+#   forkstat    forkstat -l           (line-buffered stdout)
+#   forkstat-r  forkstat -l -r        (SCHED_FIFO at top priority)
+#   extrace     extrace -f            (flat output)
+# For a monitor: start it (stdout/stderr to bench/out/runK/TOOL.out/.err), wait
+# until it is ready (prochookd: a stderr line containing "ready"; the others:
+# a proc-connector socket open, then 1 s), sample it, run the storm, wait at
+# least 1 s and until its connector socket has no unread data left (Rmem 0 in
+# /proc/net/netlink; at most 10 s) plus 0.3 s, sample it again, stop it (SIGTERM prochookd, SIGINT the others; SIGKILL
+# after 5 s) and analyse its output with bench/analyse.py.
+#
+# The storm program is a private copy of /bin/true, bench/out/true-storm,
+# spawned with argv = { "<absolute path>/true-storm", "storm-<worker>-<i>" };
+# bench/storm records the pid of every child, so only storm processes count.
+#
+# Columns:
+#   rate/s        storm processes spawned per second (wall clock of the storm)
+#   exe %         % of the storm's processes for which the tool printed, for
+#                 that pid's exec, the full path of the storm program as the
+#                 executable: prochookd's "exe" field; forkstat's and extrace's
+#                 first word (they print argv[0] read from /proc/PID/cmdline, and
+#                 argv[0] is the full path, so this is "they read /proc in time";
+#                 an unread name shows as the parent's command, the comm or '').
+#   cmdline %     % of the storm's processes for which the tool printed, for that
+#                 pid's exec, the process's unique argument storm-<w>-<i>.
+#                 Both are "-" in a --fork storm (no exec); see "fork seen" instead.
+#   lost          events the kernel dropped for the monitor's connector socket(s)
+#                 during the window (the socket's drop counter, column Drops of
+#                 /proc/net/netlink, which counts every message not queued on
+#                 ENOBUFS); what the tool itself said is in the notes.
+#   CPU µs/event  CPU time of the monitor's process tree (all threads, from
+#                 /proc/PID/task/TID/schedstat, ns resolution) between the two
+#                 samples, divided by the storm's events: 3 per process in an
+#                 exec storm (fork, exec, exit), 2 in a fork storm (fork, exit).
+#                 The same denominator for every tool whatever it prints or
+#                 filters; background events are not subtracted. The notes also
+#                 give µs per output line printed in the window.
+#   rate ratio    rate/s ÷ the mean rate of the two bare storms of the same run
+#                 (only the undisturbed one if the other was disturbed).
+# Notes under each table: exec/fork/exit seen % (any report for that pid, named
+# or not), CPU ms, µs per line, peak RSS of the tree, execs of other processes
+# it printed, and the tool's own account of losses; and a warning for every
+# storm disturbed by something else: more than 2 % of N other forks (the
+# "processes" counter of /proc/stat), or CPU time used by neither the storm
+# (its getrusage) nor the monitor (schedstat), steal included (busy time of
+# /proc/stat), over 100 ms and 5 points of the machine above the lower of the
+# two bare storms of the run. The -r summary leaves disturbed rows out and
+# says so.
+#
+# The monitor is started by $LAUNCH below: a new process group (shared) or a
+# new session (own), SIGINT/SIGQUIT back to default (a background job of a
+# non-interactive shell ignores them, and extrace has no handler).
+#
+# Caveats: a 2-core VM is noisy; compare ratios within one run, use -r 3 for
+# the spread. Anything else spawning processes on the machine at the same time
+# (a test suite...) disturbs every number.
+set -u
+export LC_ALL=C
+
+N=6000 W=2 R=1 MODE=exec SESSION=shared TOOLS_SEL="prochookd,forkstat,forkstat-r,extrace"
+PROCHOOKD=${PROCHOOKD:-./prochookd}
+PROCHOOKD_ARGS=${PROCHOOKD_ARGS:-}
+STORM_TIMEOUT=${STORM_TIMEOUT:-300}
+READY_TIMEOUT=${READY_TIMEOUT:-15}
+
+usage() { sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+isnum() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	-n) isnum "${2:-}" || usage; N=$2; shift 2 ;;
+	-w) isnum "${2:-}" || usage; W=$2; shift 2 ;;
+	-r) isnum "${2:-}" || usage; R=$2; shift 2 ;;
+	--fork) MODE=fork; shift ;;
+	--session)
+		case ${2:-} in own|shared) SESSION=$2 ;; *) usage ;; esac
+		shift 2 ;;
+	--tools) [ -n "${2:-}" ] || usage; TOOLS_SEL=$2; shift 2 ;;
+	-h|--help) usage 0 ;;
+	*) echo "run.sh: unknown argument: $1" >&2; usage ;;
+	esac
+done
+for t in ${TOOLS_SEL//,/ }; do
+	case $t in bare|prochookd|forkstat|forkstat-r|extrace) ;;
+	*) echo "run.sh: unknown tool: $t" >&2; exit 2 ;; esac
+done
+[ "$(id -u)" = 0 ] || { echo "run.sh: must run as root (the proc connector needs it)" >&2; exit 2; }
+
+BENCH=$(cd "$(dirname "$0")" && pwd)
+OUT=$BENCH/out
+RUNS=$OUT/$(date +%Y%m%d-%H%M%S)-$MODE-n$N-w$W-$SESSION
+mkdir -p "$RUNS" || exit 1
+ln -sfn "$(basename "$RUNS")" "$OUT/last"
+PY="python3 $BENCH/analyse.py"
+LAUNCH='import os, signal, sys
+if sys.argv[1] == "own":
+    os.setsid()
+else:
+    os.setpgid(0, 0)
+for s in (signal.SIGINT, signal.SIGQUIT):
+    signal.signal(s, signal.SIG_DFL)
+os.execvp(sys.argv[2], sys.argv[2:])'
+
+# ---- build the storm and its private program
+cc -O2 -Wall -o "$BENCH/storm" "$BENCH/storm.c" || { echo "run.sh: cannot build bench/storm" >&2; exit 1; }
+install -m 0755 /bin/true "$OUT/true-storm" || exit 1
+PROG=$(realpath "$OUT/true-storm")
+
+# ---- monitors are tracked so that nothing outlives the script
+MON_PID=
+STORM_PID=
+# Both run in a process group of their own (timeout makes one; the monitor is
+# started by $LAUNCH), so cleanup reaches their children too.
+cleanup() {
+	[ -n "$STORM_PID" ] && kill -KILL -- -"$STORM_PID" 2>/dev/null
+	if [ -n "$MON_PID" ]; then
+		kill -TERM "$MON_PID" 2>/dev/null
+		sleep 0.5
+		kill -KILL -- -"$MON_PID" 2>/dev/null
+	fi
+	MON_PID='' STORM_PID=''
+}
+trap cleanup EXIT
+trap 'echo "run.sh: interrupted" >&2; exit 130' INT TERM HUP
+
+# run_storm DIR TOOL: the storm, with a timeout; its output in DIR/TOOL.storm
+run_storm() {
+	local d=$1 t=$2 rc f0 f1 b0 b1
+	read -r f0 b0 < <(stat_counters)
+	if [ "$MODE" = exec ]; then
+		timeout -k 5 "$STORM_TIMEOUT" "$BENCH/storm" exec "$N" "$W" "$PROG" "$d/$t.pids" \
+			>"$d/$t.storm" 2>"$d/$t.storm.err" &
+	else
+		timeout -k 5 "$STORM_TIMEOUT" "$BENCH/storm" fork "$N" "$W" "$d/$t.pids" \
+			>"$d/$t.storm" 2>"$d/$t.storm.err" &
+	fi
+	STORM_PID=$!
+	wait "$STORM_PID"; rc=$?
+	STORM_PID=
+	read -r f1 b1 < <(stat_counters)
+	# forks by anything else during the storm (storm, workers, timeout, awk: W+3)
+	echo "background forks=$((f1 - f0 - N - W - 3))" >>"$d/$t.storm"
+	echo "busy_ms=$(( (b1 - b0) * 1000 / $(getconf CLK_TCK) )) ncpu=$(nproc)" >>"$d/$t.storm"
+	[ "$rc" = 124 ] && echo "run.sh: $t: storm timed out after ${STORM_TIMEOUT}s" >&2
+	sed 's/^/    /' "$d/$t.storm.err" >&2
+	return 0
+}
+
+# stat_counters: forks since boot, and busy CPU time in ticks (user nice system
+# irq softirq steal: steal is the hypervisor taking the CPU away)
+stat_counters() {
+	awk '$1 == "processes" { p = $2 } $1 == "cpu" { b = $2 + $3 + $4 + $7 + $8 + $9 }
+		END { print p, b }' /proc/stat
+}
+
+# has_connector_socket PID: the process holds a NETLINK_CONNECTOR socket
+has_connector_socket() {
+	local ino
+	ino=$(find "/proc/$1/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null | tr -dc '0-9\n' | tr '\n' ' ')
+	[ -n "$ino" ] || return 1
+	awk -v l="$ino" 'BEGIN { n = split(l, a, " "); for (i = 1; i <= n; i++) s[a[i]] = 1 }
+		NR > 1 && $2 == 11 && ($10 in s) { f = 1 } END { exit !f }' /proc/net/netlink
+}
+
+# wait_drained: at least 1 s, then until the monitor has read everything queued
+# on its connector socket(s) (max 10 s), then 0.3 s for it to print the rest
+wait_drained() {
+	sleep 1
+	$PY drain "$MON_PID" 10 ||
+		echo "run.sh: $1: still a backlog on its socket 10 s after the storm; sampling anyway" >&2
+	sleep 0.3
+}
+
+# run_monitor DIR TOOL: one monitored storm
+run_monitor() {
+	local d=$1 t=$2 sig=INT ready=
+	local -a cmd
+	case $t in
+	prochookd)
+		if [ ! -x "$PROCHOOKD" ]; then
+			echo "$PROCHOOKD not found or not executable (build it with make, or set PROCHOOKD)" >"$d/$t.skipped"
+			echo "  $t: skipped: $(cat "$d/$t.skipped")" >&2
+			return
+		fi
+		# shellcheck disable=SC2206
+		cmd=("$PROCHOOKD" $PROCHOOKD_ARGS -m --json); sig=TERM ;;
+	forkstat)   cmd=(forkstat -l) ;;
+	forkstat-r) cmd=(forkstat -l -r) ;;
+	extrace)    cmd=(extrace -f) ;;
+	esac
+	if ! command -v "${cmd[0]}" >/dev/null; then
+		echo "${cmd[0]} is not installed (apt-get install -y forkstat extrace)" >"$d/$t.skipped"
+		echo "  $t: skipped: $(cat "$d/$t.skipped")" >&2
+		return
+	fi
+	echo "  $t: ${cmd[*]}" >&2
+	python3 -c "$LAUNCH" "$SESSION" "${cmd[@]}" >"$d/$t.out" 2>"$d/$t.err" </dev/null &
+	MON_PID=$!
+	for _ in $(seq $((READY_TIMEOUT * 10))); do
+		if ! kill -0 "$MON_PID" 2>/dev/null; then break; fi
+		if [ "$t" = prochookd ]; then
+			grep -q ready "$d/$t.err" && { ready=1; break; }
+		elif has_connector_socket "$MON_PID"; then
+			sleep 1; ready=1; break
+		fi
+		sleep 0.1
+	done
+	if [ -z "$ready" ]; then
+		if kill -0 "$MON_PID" 2>/dev/null; then
+			echo "not ready after ${READY_TIMEOUT}s; stderr: $(tail -c 300 "$d/$t.err" | tr '\n' ' ')" >"$d/$t.skipped"
+		else
+			wait "$MON_PID"
+			echo "exited with status $? before ready; stderr: $(tail -c 300 "$d/$t.err" | tr '\n' ' ')" >"$d/$t.skipped"
+		fi
+		echo "  $t: skipped: $(cat "$d/$t.skipped")" >&2
+		cleanup
+		return
+	fi
+	$PY sample "$MON_PID" "$d/$t.out" >"$d/$t.before.json"
+	run_storm "$d" "$t"
+	$PY sample "$MON_PID" "$d/$t.out" >"$d/$t.mid.json"
+	wait_drained "$t"
+	$PY sample "$MON_PID" "$d/$t.out" >"$d/$t.after.json"
+	if ! kill -0 "$MON_PID" 2>/dev/null; then
+		echo "  $t: WARNING: the monitor died during the storm" >&2
+		echo "$t died during the storm" >>"$d/warnings"
+	fi
+	kill -"$sig" "$MON_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$MON_PID" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$MON_PID" 2>/dev/null; then
+		echo "  $t: did not stop on SIG$sig within 5 s; killing it" >&2
+		kill -KILL -- -"$MON_PID" 2>/dev/null
+	fi
+	wait "$MON_PID" 2>/dev/null
+	kill -KILL -- -"$MON_PID" 2>/dev/null	# anything it left behind
+	MON_PID=
+	$PY tool "$d" "$t" "$MODE" "$PROG"
+}
+
+one_run() {
+	local k=$1 d=$RUNS/run$1 t
+	mkdir -p "$d"
+	echo "== run $k/$R: $MODE storm, $N processes, $W workers, $SESSION session ($(date '+%F %T'))" >&2
+	echo "  bare" >&2
+	run_storm "$d" bare; $PY bare "$d" bare
+	for t in ${TOOLS_SEL//,/ }; do
+		[ "$t" = bare ] && continue
+		run_monitor "$d" "$t"
+	done
+	echo "  bare (again)" >&2
+	run_storm "$d" bare-end; $PY bare "$d" bare-end
+	echo
+	echo "Run $k/$R: $MODE storm of $N processes, $W workers, monitor in $SESSION session, $(nproc) CPUs, kernel $(uname -r)"
+	echo
+	$PY table "$d"
+	[ -f "$d/warnings" ] && sed 's/^/  WARNING: /' "$d/warnings"
+	echo
+}
+
+# the tables also go to report.txt
+exec > >(tee "$RUNS/report.txt")
+dirs=()
+for k in $(seq "$R"); do
+	one_run "$k"
+	dirs+=("$RUNS/run$k")
+done
+if [ "$R" -gt 1 ]; then
+	echo "Summary over $R runs (min–max per cell): $MODE storm of $N processes, $W workers, monitor in $SESSION session"
+	echo
+	$PY summary "${dirs[@]}"
+	echo
+fi
+echo "(files: ${RUNS#"$PWD"/}/, also bench/out/last/; this report: report.txt there)"
