@@ -169,6 +169,21 @@ hold_start(struct hold *ho, pid_t pid, int pidfd, uint64_t cookie)
 	h->pid = pid;
 	h->pidfd = pidfd;
 	h->cookie = cookie;
+	/* The main thread first, at once; then whatever threads it has. */
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL) < 0) {
+		h->pid = 0;
+		return -errno;
+	}
+	h->t[0].tid = pid;
+	h->t[0].sig = 0;
+	h->t[0].gone = false;
+	h->n = 1;
+	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0) {
+		r = -errno;
+		detach_all(h, 0);
+		h->pid = 0;
+		return r;
+	}
 	/* Threads made while we seize the others: go round until none. */
 	for (pass = 0; pass < HOLD_PASSES; pass++) {
 		if ((r = seize_threads(h)) <= 0)

@@ -123,25 +123,26 @@ ours(struct privd *d, pid_t pid)
 
 /*
  * Open the process the request names, and check it is that very process:
- * returns a pidfd, or -errno (-ESRCH: gone, -ESTALE: another process).
+ * returns a pidfd (with its /proc directory and stat), or -errno (-ESRCH:
+ * gone, -ESTALE: another process).
  */
 static int
-open_target(struct privd *d, pid_t pid, uint64_t start_ns, int *dirfd)
+open_target(struct privd *d, pid_t pid, uint64_t start_ns, int *dirfd,
+    struct proc_stat *st)
 {
-	struct proc_stat st;
 	int pidfd, fd;
 
 	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
 		return -errno;
 	/* With the pidfd held, the pid cannot be reused: check it now. */
 	if ((fd = proc_open(d->procfd, pid)) < 0 ||
-	    proc_read_stat(fd, &st) < 0) {
+	    proc_read_stat(fd, st) < 0) {
 		if (fd >= 0)
 			close(fd);
 		close(pidfd);
 		return -ESRCH;
 	}
-	if (!proc_same_start(&d->clock, &st, start_ns)) {
+	if (!proc_same_start(&d->clock, st, start_ns)) {
 		close(fd);
 		close(pidfd);
 		return -ESTALE;
@@ -150,39 +151,52 @@ open_target(struct privd *d, pid_t pid, uint64_t start_ns, int *dirfd)
 	return pidfd;
 }
 
-/* What /proc says of the process now, as root, into p (strings new). */
+/*
+ * What /proc says now, as root, of what the rule tests, into p (strings
+ * new); the rest stays as the event loop described it.  Only what the rule
+ * needs is read: the process is running meanwhile.
+ */
 static void
-read_now(int dirfd, struct proc *p)
+read_now(int dirfd, const struct proc_stat *st, const struct rule *r,
+    struct proc *p)
 {
 	char buf[PROC_CMDLINE_MAX + 1];
 	struct proc_status ps;
-	struct proc_stat st;
 	size_t len;
 
-	p->flags &= ~(P_EXE | P_CMDLINE | P_IDS | P_COMM | P_CGROUP);
-	str_set(NULL, &p->exe, NULL);
-	str_set(NULL, &p->cmdline, NULL);
-	str_set(NULL, &p->cgroup, NULL);
-	if (proc_read_exe(dirfd, buf, sizeof(buf)) == 0 &&
-	    (p->exe = str_new(buf, strlen(buf))) != NULL)
-		p->flags |= P_EXE;
-	if (proc_read_cmdline(dirfd, buf, sizeof(buf), &len) == 0 &&
-	    (p->cmdline = str_new(buf, len)) != NULL)
-		p->flags |= P_CMDLINE;
-	if (proc_read_status(dirfd, &ps) == 0) {
-		p->uid = ps.uid;
-		p->euid = ps.euid;
-		p->gid = ps.gid;
-		p->egid = ps.egid;
-		p->flags |= P_IDS;
+	if (r->exe.n > 0) {
+		p->flags &= ~P_EXE;
+		str_set(NULL, &p->exe, NULL);
+		if (proc_read_exe(dirfd, buf, sizeof(buf)) == 0 &&
+		    (p->exe = str_new(buf, strlen(buf))) != NULL)
+			p->flags |= P_EXE;
 	}
-	if (proc_read_stat(dirfd, &st) == 0) {
-		memcpy(p->comm, st.comm, sizeof(p->comm));
-		p->flags |= P_COMM;
+	if (r->cmdline.n > 0) {
+		p->flags &= ~P_CMDLINE;
+		str_set(NULL, &p->cmdline, NULL);
+		if (proc_read_cmdline(dirfd, buf, sizeof(buf), &len) == 0 &&
+		    (p->cmdline = str_new(buf, len)) != NULL)
+			p->flags |= P_CMDLINE;
 	}
-	if (proc_read_cgroup(dirfd, buf, sizeof(buf)) == 0 &&
-	    (p->cgroup = str_new(buf, strlen(buf))) != NULL)
-		p->flags |= P_CGROUP;
+	if (r->uid.n + r->euid.n + r->gid.n + r->egid.n > 0) {
+		p->flags &= ~P_IDS;
+		if (proc_read_status(dirfd, &ps) == 0) {
+			p->uid = ps.uid;
+			p->euid = ps.euid;
+			p->gid = ps.gid;
+			p->egid = ps.egid;
+			p->flags |= P_IDS;
+		}
+	}
+	memcpy(p->comm, st->comm, sizeof(p->comm));
+	p->flags |= P_COMM;
+	if (r->cgroup.n > 0) {
+		p->flags &= ~P_CGROUP;
+		str_set(NULL, &p->cgroup, NULL);
+		if (proc_read_cgroup(dirfd, buf, sizeof(buf)) == 0 &&
+		    (p->cgroup = str_new(buf, strlen(buf))) != NULL)
+			p->flags |= P_CGROUP;
+	}
 }
 
 static void
@@ -267,6 +281,7 @@ act(struct privd *d, const struct ipc_event *e)
 	const struct config *cfg;
 	const struct rule *r;
 	struct rule check;
+	struct proc_stat st;
 	struct event ev;
 	struct proc p;
 	struct pevent pe;
@@ -296,7 +311,8 @@ act(struct privd *d, const struct ipc_event *e)
 			refuse(d, "the process's start time is unknown", e);
 			goto out;
 		}
-		if ((pidfd = open_target(d, ev.pid, p.start_ns, &dirfd)) < 0) {
+		if ((pidfd = open_target(d, ev.pid, p.start_ns, &dirfd,
+		    &st)) < 0) {
 			if (pidfd == -ESTALE)
 				refuse(d, "the pid belongs to another process "
 				    "now", e);
@@ -306,7 +322,7 @@ act(struct privd *d, const struct ipc_event *e)
 		}
 		/* Lineage and previous ids are the loop's word; the rest is
 		 * what /proc says now. */
-		read_now(dirfd, &p);
+		read_now(dirfd, &st, r, &p);
 		check = *r;
 		check.ancestor.n = 0;
 		if (!rule_match(&check, &pe, NULL, &miss)) {
@@ -362,12 +378,14 @@ static void
 name_exe(struct privd *d, const struct ipc_msg *req)
 {
 	static struct ipc_msg m;
+	struct proc_stat st;
 	int pidfd, dirfd = -1;
 
 	memset(&m, 0, sizeof(m));
 	m.type = IPC_EXE;
 	m.u.exe.pid = req->u.exe.pid;
-	pidfd = open_target(d, req->u.exe.pid, req->u.exe.start_ns, &dirfd);
+	pidfd = open_target(d, req->u.exe.pid, req->u.exe.start_ns, &dirfd,
+	    &st);
 	if (pidfd >= 0) {
 		m.u.exe.found = proc_read_exe(dirfd, m.u.exe.path,
 		    sizeof(m.u.exe.path)) == 0;
