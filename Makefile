@@ -43,8 +43,8 @@ test_exe_SRCS	= src/exe.c src/table.c
 test_ipc_SRCS	= src/ipc.c src/table.c src/event.c
 test_config_SRCS = src/config.c src/rule.c src/event.c src/log.c src/table.c
 test_rule_SRCS	= src/rule.c src/table.c src/event.c
-test_spawn_SRCS	= src/spawn.c src/proc.c src/config.c src/rule.c src/event.c \
-		  src/table.c src/log.c
+test_spawn_SRCS	= src/spawn.c src/supervise.c src/proc.c src/config.c \
+		  src/rule.c src/event.c src/table.c src/log.c
 
 ifeq ($(V),)
 Q		= @

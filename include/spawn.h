@@ -1,11 +1,12 @@
 /*
  * spawn.h - running hooks: a bounded queue, at most max_hooks at once, and
- * a supervisor process per job.
+ * a supervisor process per job (supervise.h).
  *
  * Runs in the privileged part.  A job is the list of hooks of one rule for
- * one event, run in order, each after the previous ended.  Each job gets a
- * supervisor process (a child subreaper), so that on timeout the hook and
- * every descendant it left, setsid() or not, can be found and killed.
+ * one event, run in order, each as soon as the previous hook process ended.
+ * The job's result is known when the last one has ended; processes a hook
+ * left behind may run on, supervised, until that hook's deadline, and keep
+ * the job's place among the max_hooks until then.
  */
 #ifndef PROCHOOK_SPAWN_H
 #define PROCHOOK_SPAWN_H
@@ -43,7 +44,10 @@ struct spawn_stats {
 	uint64_t	lines_dropped;	/* output lines not logged */
 };
 
-/* Called when a job has ended: ok is true if every hook exited 0. */
+/*
+ * Called once per job, when its last hook process has ended (or the job
+ * was dropped or failed): ok is true if every hook exited 0.
+ */
 typedef void (*spawn_done_fn)(void *arg, uint64_t cookie, bool ok);
 
 struct spawn;
@@ -64,9 +68,10 @@ size_t		 spawn_pollfds(struct spawn *, struct pollfd *, size_t max);
 void		 spawn_io(struct spawn *, const struct pollfd *, size_t n);
 /* A child has exited (from the SIGCHLD waitpid loop): is it ours? */
 bool		 spawn_reaped(struct spawn *, pid_t, int status);
-/* Stop everything: running hooks get SIGTERM, then SIGKILL. */
+/* Stop everything: hooks and what they left get SIGTERM, then SIGKILL. */
 void		 spawn_shutdown(struct spawn *);
 const struct spawn_stats *spawn_stats(const struct spawn *);
+/* Jobs whose supervisor has not exited, done() called or not. */
 size_t		 spawn_running(const struct spawn *);
 void		 spawn_free(struct spawn *);
 void		 spawn_job_free(struct spawn_job *);

@@ -197,24 +197,34 @@ children(pid_t *out, size_t max)
 	return n;
 }
 
+/* One round of privd's loop: result pipes, then reaping. */
+static void
+pump(struct spawn *sp)
+{
+	struct pollfd pfd[64];
+	pid_t pid;
+	size_t n;
+	int st;
+
+	n = spawn_pollfds(sp, pfd, 64);
+	poll(pfd, n, 20);
+	spawn_io(sp, pfd, n);
+	while ((pid = waitpid(-1, &st, WNOHANG | __WALL)) > 0)
+		(void)spawn_reaped(sp, pid, st);
+}
+
 /* Play privd until want jobs are done; fail after ms. */
 static void
 drive(struct spawn *sp, struct ctx *c, size_t want, int ms)
 {
-	struct pollfd pfd[64];
 	int64_t end = now_ms() + ms;
-	pid_t pid, kids[16];
+	pid_t kids[16];
 	size_t n, i;
 	long kb;
-	int st;
 
 	while (c->n < want) {
 		assert_true(now_ms() < end);
-		n = spawn_pollfds(sp, pfd, 64);
-		poll(pfd, n, 20);
-		spawn_io(sp, pfd, n);
-		while ((pid = waitpid(-1, &st, WNOHANG | __WALL)) > 0)
-			(void)spawn_reaped(sp, pid, st);
+		pump(sp);
 		if (spawn_running(sp) > c->maxrun)
 			c->maxrun = spawn_running(sp);
 		if (!c->watch_rss)
@@ -356,6 +366,26 @@ gone(pid_t pid)
 	buf[len] = '\0';
 	rp = strrchr(buf, ')');
 	return rp != NULL && rp[2] == 'Z';
+}
+
+/* Play privd until every supervisor has exited; fail after ms. */
+static void
+settle(struct spawn *sp, int ms)
+{
+	int64_t end = now_ms() + ms;
+
+	while (spawn_running(sp) > 0) {
+		assert_true(now_ms() < end);
+		pump(sp);
+	}
+}
+
+/* End a test with no supervisor left to show up in the next one. */
+static void
+finish(struct spawn *sp)
+{
+	settle(sp, 5000);
+	spawn_free(sp);
 }
 
 /* Wait (reaping orphans that come to us, the subreaper) until pid is gone. */
@@ -514,6 +544,7 @@ test_environment(void **state)
 	assert_int_equal(c.cookie[0], 4001);
 	assert_int_equal(spawn_stats(sp)->started, 1);
 	assert_int_equal(spawn_stats(sp)->failed, 0);
+	settle(sp, 2000);
 	assert_int_equal(spawn_running(sp), 0);
 	snprintf(want, sizeof(want),
 	    "argc=3\n"
@@ -540,7 +571,7 @@ test_environment(void **state)
 	assert_non_null(got);
 	assert_string_equal(got, want);
 	free(got);
-	spawn_free(sp);
+	finish(sp);
 }
 
 /* run_as another user: its ids and exactly its groups. */
@@ -591,7 +622,7 @@ test_run_as(void **state)
 	assert_non_null(got);
 	assert_string_equal(got, want);
 	free(got);
-	spawn_free(sp);
+	finish(sp);
 }
 
 /* Hooks of one job run one after the other, in order. */
@@ -617,7 +648,7 @@ test_order(void **state)
 	got = out_file("order");
 	assert_string_equal(got, "a-start\na-end\nb-start\nb-end\n");
 	free(got);
-	spawn_free(sp);
+	finish(sp);
 }
 
 /* Failures are logged and counted; the following hooks still run. */
@@ -658,13 +689,13 @@ test_failures(void **state)
 	    "(rule r-fail, pid 4004)"), 1);
 	assert_int_equal(log_count("hook after: exited 0 (rule r-fail, "
 	    "pid 4004)"), 1);
-	spawn_free(sp);
+	finish(sp);
 }
 
 /*
  * A hang, with a child in a session of its own: both die at the timeout.
- * Alongside, a hook that exits 0 but leaves a process behind: that process
- * may run until the timeout, then dies; the hook itself succeeded.
+ * Alongside, a hook that exits 0 but leaves a process behind: the hook
+ * succeeded at once; that process may run until the timeout, then dies.
  */
 static void
 test_timeout(void **state)
@@ -674,7 +705,6 @@ test_timeout(void **state)
 	struct ctx c = { 0 };
 	struct spawn *sp;
 	int64_t t0;
-	int i;
 
 	(void)state;
 	hook("hang", 0755, "#!/bin/sh\n"
@@ -692,12 +722,15 @@ test_timeout(void **state)
 	assert_int_equal(spawn_submit(sp, job_new("r-leave", hooks2, 1, 4105,
 	    "root")), 0);
 	drive(sp, &c, 2, 5000);
-	for (i = 0; i < 2; i++) {
-		/* SIGTERM did it: hooks do not inherit our blocked SIGTERM. */
-		assert_true(c.at[i] - t0 >= 950);
-		assert_true(c.at[i] - t0 < 2500);
-		assert_int_equal(c.ok[i], c.cookie[i] == 4105);
-	}
+	assert_int_equal(c.cookie[0], 4105);
+	assert_true(c.ok[0]);
+	assert_true(c.at[0] - t0 < 900);
+	assert_int_equal(c.cookie[1], 4005);
+	assert_false(c.ok[1]);
+	/* SIGTERM did it: hooks do not inherit our blocked SIGTERM. */
+	assert_true(c.at[1] - t0 >= 950);
+	assert_true(c.at[1] - t0 < 2500);
+	settle(sp, 3000);
 	assert_int_equal(spawn_stats(sp)->timed_out, 1);
 	assert_int_equal(spawn_stats(sp)->failed, 0);
 	assert_true(gone(out_pid("hang.pid")));
@@ -707,7 +740,122 @@ test_timeout(void **state)
 	    "(rule r-hang, pid 4005)"), 1);
 	assert_int_equal(log_count("hook leaver: processes it left still ran "
 	    "after 1 s, killed (rule r-leave, pid 4105)"), 1);
-	spawn_free(sp);
+	finish(sp);
+}
+
+/*
+ * A hook that backgrounds a child and exits 0: the job's result comes at
+ * once and the next hook starts at once, while the child runs on until
+ * the hook's deadline and dies then.  Until then the job keeps its slot:
+ * with max_hooks 1 the next job waits for the child.
+ */
+static void
+test_leftover(void **state)
+{
+	static const char *const hooks[] = { "bg", "bg-next", NULL };
+	static const char *const hooks2[] = { "bg-after", NULL };
+	struct ctx c = { 0 };
+	struct spawn *sp;
+	int64_t t0;
+	pid_t child;
+	char *got;
+
+	(void)state;
+	hook("bg", 0755, "#!/bin/sh\nsleep 3 &\necho $! > %s/bg.child\n");
+	hook("bg-next", 0755, "#!/bin/sh\n"
+	    "kill -0 $(cat %s/bg.child) && echo alive > %s/bg.next\n");
+	hook("bg-after", 0755, "#!/bin/sh\n"
+	    "kill -0 $(cat %s/bg.child) 2>/dev/null ||\n"
+	    "echo gone > %s/bg.after\n");
+	sp = spawn_new(1, 4, on_done, &c);
+	t0 = now_ms();
+	assert_int_equal(spawn_submit(sp, job_new("r-bg", hooks, 1, 4010,
+	    "root")), 0);
+	drive(sp, &c, 1, 3000);
+	assert_true(c.ok[0]);
+	assert_int_equal(c.cookie[0], 4010);
+	assert_true(c.at[0] - t0 < 1000);
+	child = out_pid("bg.child");
+	assert_false(gone(child));
+	got = out_file("bg.next");
+	assert_string_equal(got, "alive\n");
+	free(got);
+	assert_int_equal(spawn_stats(sp)->started, 2);
+	assert_int_equal(spawn_stats(sp)->failed, 0);
+	assert_int_equal(spawn_running(sp), 1);
+	assert_int_equal(spawn_submit(sp, job_new("r-bg2", hooks2, 5, 4011,
+	    "root")), 0);
+	assert_int_equal(spawn_running(sp), 1);
+	assert_int_equal(c.n, 1);
+
+	/* SIGTERM at the deadline, well before sleep 3 would have ended. */
+	drive(sp, &c, 2, 1000 + SPAWN_KILL_GRACE_MS + 1000);
+	assert_true(c.ok[1]);
+	assert_int_equal(c.cookie[1], 4011);
+	assert_true(c.at[1] - t0 >= 950);
+	assert_true(c.at[1] - t0 < 2500);
+	assert_true(gone(child));
+	got = out_file("bg.after");
+	assert_non_null(got);
+	assert_string_equal(got, "gone\n");
+	free(got);
+	settle(sp, 2000);
+	assert_int_equal(spawn_stats(sp)->started, 3);
+	assert_int_equal(spawn_stats(sp)->failed, 0);
+	assert_int_equal(spawn_stats(sp)->timed_out, 0);
+	assert_int_equal(log_count("hook bg: processes it left still ran "
+	    "after 1 s, killed (rule r-bg, pid 4010)"), 1);
+	assert_int_equal(log_count("processes it left"), 1);
+	finish(sp);
+}
+
+/*
+ * What each hook left dies at that hook's deadline: the first hook's
+ * child at 1 s, the second's (which started 0.6 s later) at 1.6 s.
+ */
+static void
+test_leftover_deadlines(void **state)
+{
+	static const char *const hooks[] = { "early", "late", NULL };
+	struct ctx c = { 0 };
+	struct spawn *sp;
+	int64_t t0, end, early_at = 0, late_at = 0;
+	pid_t early, late;
+
+	(void)state;
+	hook("early", 0755, "#!/bin/sh\nsleep 30 &\n"
+	    "echo $! > %s/early.child\nsleep 0.6\n");
+	hook("late", 0755, "#!/bin/sh\nsleep 30 &\necho $! > %s/late.child\n");
+	sp = spawn_new(4, 4, on_done, &c);
+	t0 = now_ms();
+	assert_int_equal(spawn_submit(sp, job_new("r-dl", hooks, 1, 4012,
+	    "root")), 0);
+	drive(sp, &c, 1, 3000);
+	assert_true(c.ok[0]);
+	assert_true(c.at[0] - t0 >= 550);
+	assert_true(c.at[0] - t0 < 1000);
+	early = out_pid("early.child");
+	late = out_pid("late.child");
+	for (end = t0 + 4000;; pump(sp)) {
+		if (early_at == 0 && gone(early))
+			early_at = now_ms();
+		if (late_at == 0 && gone(late))
+			late_at = now_ms();
+		if (spawn_running(sp) == 0)
+			break;
+		assert_true(now_ms() < end);
+	}
+	assert_true(early_at > 0);
+	assert_true(late_at > 0);
+	assert_true(early_at - t0 >= 950);
+	assert_true(early_at - t0 < 1450);
+	assert_true(late_at - t0 >= 1550);
+	assert_true(late_at - t0 < 2300);
+	assert_int_equal(log_count("hook early: processes it left still ran "
+	    "after 1 s, killed (rule r-dl, pid 4012)"), 1);
+	assert_int_equal(log_count("hook late: processes it left still ran "
+	    "after 1 s, killed (rule r-dl, pid 4012)"), 1);
+	finish(sp);
 }
 
 /* A hook that ignores SIGTERM gets SIGKILL after the grace. */
@@ -735,7 +883,7 @@ test_sigkill(void **state)
 	assert_int_equal(log_count("hook stubborn (rule r-stub, pid 4006): "
 	    "SIGKILL after"), 1);
 	assert_int_equal(log_count("hook stubborn: timed out after 1 s"), 1);
-	spawn_free(sp);
+	finish(sp);
 }
 
 /* Hooks that cannot run: refused by the safety check, or execve fails. */
@@ -772,7 +920,7 @@ test_cannot_run(void **state)
 	assert_int_equal(log_count("hook missing: refused: "), 1);
 	assert_int_equal(log_count("hook tmphook: refused: /tmp: directory "
 	    "writable by others (rule r-bad, pid 4007)"), 1);
-	spawn_free(sp);
+	finish(sp);
 }
 
 /* Endless output: logged up to the limits, the rest counted. */
@@ -816,7 +964,7 @@ test_output_bounds(void **state)
 	/* A supervisor's memory: what it shares with us, and a little. */
 	assert_true(c.rss_max > 0);
 	assert_true(c.rss_max < base + 16384);
-	spawn_free(sp);
+	finish(sp);
 }
 
 /* max_hooks 2, queue_size 4: 20 jobs at once, 6 run, 14 are dropped. */
@@ -860,7 +1008,7 @@ test_queue(void **state)
 		lines += *p == '\n';
 	assert_int_equal(lines, 6);
 	free(got);
-	spawn_free(sp);
+	finish(sp);
 	/* Rate-limited: one line at the first drop, the rest added up. */
 	got = slurp(logpath);
 	for (p = got; (p = strstr(p, "hook queue full: ")) != NULL; p++)
@@ -908,7 +1056,7 @@ test_shutdown(void **state)
 	assert_int_equal(spawn_submit(sp, job_new("r-stop", hooks, 30, 6009,
 	    "root")), -ESHUTDOWN);
 	assert_int_equal(c.n, 4);
-	spawn_free(sp);
+	finish(sp);
 }
 
 /* A supervisor that dies without its result fails the job. */
@@ -942,7 +1090,7 @@ test_supervisor_dies(void **state)
 	hookpid = out_pid("hang3.pid");
 	kill(hookpid, SIGKILL);
 	assert_true(wait_gone(hookpid, 2000));
-	spawn_free(sp);
+	finish(sp);
 }
 
 /* When the privileged part dies, supervisors stop their hooks. */
@@ -992,6 +1140,10 @@ main(int argc, char **argv)
 		    release),
 		cmocka_unit_test_setup_teardown(test_timeout, capture,
 		    release),
+		cmocka_unit_test_setup_teardown(test_leftover, capture,
+		    release),
+		cmocka_unit_test_setup_teardown(test_leftover_deadlines,
+		    capture, release),
 		cmocka_unit_test_setup_teardown(test_sigkill, capture,
 		    release),
 		cmocka_unit_test_setup_teardown(test_cannot_run, capture,
