@@ -27,7 +27,10 @@ struct spawn_job {
 	size_t		 nhooks;
 	uid_t		 uid;		/* run_as */
 	gid_t		 gid;
-	char		*user;		/* run_as name, for initgroups/HOME/USER */
+	char		*user;		/* run_as name, for HOME/USER/LOGNAME */
+	gid_t		*groups;	/* run_as's supplementary groups, or NULL:
+					 * looked up by the supervisor */
+	size_t		 ngroups;
 	char		*home;
 	unsigned	 timeout;	/* seconds, per hook */
 	char		**env;		/* "PROCHOOK_...=..." entries, NULL ended */

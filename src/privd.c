@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -208,6 +209,31 @@ proc_strings_free(struct proc *p)
 	str_set(NULL, &p->cgroup, NULL);
 }
 
+/*
+ * run_as's supplementary groups, looked up here: this process keeps the
+ * name service loaded, where each supervisor, a new process, would load
+ * it again for every job.  On failure the supervisor looks them up.
+ */
+static void
+job_groups(struct spawn_job *job, const char *user)
+{
+	int n = 32;
+	gid_t *g;
+
+	for (;;) {
+		if ((g = reallocarray(job->groups, (size_t)n, sizeof(*g))) ==
+		    NULL)
+			return;
+		job->groups = g;
+		if (getgrouplist(user, job->gid, g, &n) >= 0) {
+			job->ngroups = (size_t)n;
+			return;
+		}
+		if (n > 65536)
+			return;
+	}
+}
+
 /* Queue the rule's hooks for the event; cookie names a held process. */
 static void
 run_hooks(struct privd *d, const struct rule *r, const struct pevent *pe,
@@ -223,6 +249,7 @@ run_hooks(struct privd *d, const struct rule *r, const struct pevent *pe,
 	job->uid = r->has_run_as ? r->run_uid : 0;
 	job->gid = r->has_run_as ? r->run_gid : 0;
 	pw = getpwnam(user);
+	job_groups(job, user);
 	job->rule = strdup(r->name);
 	job->user = strdup(user);
 	job->home = strdup(pw != NULL ? pw->pw_dir : "/");

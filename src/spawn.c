@@ -64,6 +64,7 @@ spawn_job_free(struct spawn_job *job)
 		free(job->hooks[i]);
 	free(job->hooks);
 	free(job->user);
+	free(job->groups);
 	free(job->home);
 	for (i = 0; job->env != NULL && job->env[i] != NULL; i++)
 		free(job->env[i]);

@@ -497,12 +497,15 @@ sup_clock(const struct sup *s, struct sup_run *r, int64_t now)
 }
 
 /*
- * glibc keeps the signals it uses for threads (32 and 33, below SIGRTMIN)
- * out of sigaction()'s reach; one ignored when prochookd was started would
- * stay ignored in every hook.  The system call resets them.
+ * Default dispositions for the hook.  execve() resets caught signals by
+ * itself; only ignored ones carry over, so those are the ones to reset,
+ * as /proc says (one read instead of a call per signal).  The system call
+ * is used because glibc keeps the signals it uses for threads (32 and 33)
+ * out of sigaction()'s reach, and one ignored when prochookd was started
+ * would stay ignored in every hook.
  */
-static void
-reset_reserved_signals(void)
+static int
+default_signals(void)
 {
 	struct {
 		void		(*handler)(int);
@@ -510,13 +513,29 @@ reset_reserved_signals(void)
 		void		(*restorer)(void);
 		uint64_t	mask;
 	} ksa;
-	int sig;
+	char buf[2048], *p;
+	unsigned long long ign;
+	ssize_t n;
+	int fd, sig;
 
+	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	if ((p = strstr(buf, "\nSigIgn:")) == NULL ||
+	    sscanf(p + 9, "%llx", &ign) != 1)
+		return -EIO;
 	memset(&ksa, 0, sizeof(ksa));
 	ksa.handler = SIG_DFL;
-	for (sig = 32; sig < SIGRTMIN; sig++)
-		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL,
-		    sizeof(ksa.mask));
+	for (sig = 1; sig <= 64; sig++)
+		if ((ign & (1ull << (sig - 1))) != 0 &&
+		    syscall(SYS_rt_sigaction, sig, &ksa, NULL,
+		    sizeof(ksa.mask)) < 0)
+			return -errno;
+	return 0;
 }
 
 /*
@@ -530,19 +549,15 @@ sup_child(const struct sup *s, char *const argv[], int out, int rep)
 {
 	const struct spawn_job *job = s->job;
 	struct sup_fail f;
-	struct sigaction sa;
 	sigset_t none;
-	int step, sig, fd;
+	int step, fd;
 
 	step = STEP_SETSID;
 	if (setsid() < 0)
 		goto fail;
 	step = STEP_SIGNALS;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);
-	reset_reserved_signals();
+	if (default_signals() < 0)
+		goto fail;
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		goto fail;
@@ -956,6 +971,16 @@ sup_groups(struct sup *s, const char *user)
 	int n = 32;
 	gid_t *g;
 
+	/* The privileged part, whose name service is loaded, looked them up. */
+	if (s->job->groups != NULL && s->job->ngroups > 0) {
+		if ((s->groups = reallocarray(NULL, s->job->ngroups,
+		    sizeof(*s->groups))) == NULL)
+			return -ENOMEM;
+		memcpy(s->groups, s->job->groups,
+		    s->job->ngroups * sizeof(*s->groups));
+		s->ngroups = s->job->ngroups;
+		return 0;
+	}
 	if (user == NULL) {
 		if ((s->groups = malloc(sizeof(gid_t))) == NULL)
 			return -ENOMEM;
