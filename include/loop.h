@@ -66,6 +66,8 @@ struct loop {
 
 /* Short scheduler slices for low wake-up latency (not a priority). */
 int	loop_sched_latency(uint64_t slice_ns);
+/* A bounded real-time budget: runtime_ns in every period_ns, no more. */
+int	loop_sched_deadline(uint64_t runtime_ns, uint64_t period_ns);
 /* Block the signals the loop handles and open a signalfd for them. */
 int	loop_signals(void);
 /*

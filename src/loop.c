@@ -34,6 +34,18 @@ enum { PFD_FAST, PFD_BULK, PFD_SIGNAL, PFD_SINK, PFD_MAX };
 /* Chunks handled in a row before looking at signals again. */
 #define CHUNKS_PER_WAKEUP	16
 
+struct sched_attr_v1 {
+	uint32_t	size, policy;
+	uint64_t	flags;
+	int32_t		nice;
+	uint32_t	priority;
+	uint64_t	runtime, deadline, period;
+};
+
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE	6
+#endif
+
 /*
  * Ask the scheduler for short slices (Linux 6.12+ EEVDF: sched_runtime of
  * a SCHED_OTHER task).  A task with a short slice gets an early deadline,
@@ -46,19 +58,40 @@ enum { PFD_FAST, PFD_BULK, PFD_SIGNAL, PFD_SINK, PFD_MAX };
 int
 loop_sched_latency(uint64_t slice_ns)
 {
-	struct {
-		uint32_t size, policy;
-		uint64_t flags;
-		int32_t	 nice;
-		uint32_t priority;
-		uint64_t runtime, deadline, period;
-	} attr;
+	struct sched_attr_v1 attr;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
 	attr.policy = SCHED_OTHER;
 	attr.nice = getpriority(PRIO_PROCESS, 0);
 	attr.runtime = slice_ns;
+	if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * SCHED_DEADLINE with a small budget: runtime_ns of CPU in every
+ * period_ns, at most.  Within it the event loop runs as soon as an event
+ * wakes it, before any ordinary task, so a program that exits a few
+ * hundred microseconds after its exec, on a machine whose CPUs are all
+ * busy, is still read; beyond it the kernel throttles the loop until the
+ * next period, so no storm of events can make it take more than that
+ * share of one CPU, and a fork bomb cannot use it to starve the machine.
+ * Needs CAP_SYS_NICE (set before privileges are dropped) and a task that
+ * never forks; the event loop does not.
+ */
+int
+loop_sched_deadline(uint64_t runtime_ns, uint64_t period_ns)
+{
+	struct sched_attr_v1 attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.policy = SCHED_DEADLINE;
+	attr.runtime = runtime_ns;
+	attr.deadline = period_ns;
+	attr.period = period_ns;
 	if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
 		return -errno;
 	return 0;

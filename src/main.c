@@ -37,6 +37,9 @@
 
 #define DEFAULT_RCVBUF	(4u << 20)
 #define SCHED_SLICE_NS	100000	/* the shortest EEVDF allows */
+/* The event loop's real-time budget: 20 % of one CPU at most (loop.c). */
+#define SCHED_DL_RUNTIME_NS	2000000
+#define SCHED_DL_PERIOD_NS	10000000
 
 struct options {
 	const char	*config;
@@ -358,6 +361,14 @@ run(const struct options *o)
 		(void)setsid();
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() == 1)
 			_exit(EXIT_PART);
+		if ((r = loop_sched_deadline(SCHED_DL_RUNTIME_NS,
+		    SCHED_DL_PERIOD_NS)) < 0)
+			log_debug("no SCHED_DEADLINE budget (%s): short slices "
+			    "only", strerror(-r));
+		else
+			log_debug("event loop: SCHED_DEADLINE, %d ms of CPU "
+			    "every %d ms at most", SCHED_DL_RUNTIME_NS / 1000000,
+			    SCHED_DL_PERIOD_NS / 1000000);
 		if ((r = priv_drop(&u)) < 0)
 			fatalx(EXIT_PART, "cannot drop privileges to %s: %s",
 			    u.name, strerror(-r));
