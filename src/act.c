@@ -13,20 +13,12 @@
 #include <time.h>
 
 #include "act.h"
+#include "clock.h"
 #include "log.h"
 #include "rule.h"
 
 #define EXE_ASK_TIMEOUT_MS	200
 #define WARN_INTERVAL_NS	1000000000ull
-
-static int64_t
-now_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* May this rule run hooks or log once more now?  One token per 1/rate s. */
 static bool
@@ -112,7 +104,7 @@ request(struct act *a, const struct rule *r, size_t idx,
 	if ((err = ipc_send(a->ipc, &m)) == 0)
 		return;
 	a->ipc_dropped++;
-	now = now_ns(CLOCK_MONOTONIC);
+	now = clock_ns(CLOCK_MONOTONIC);
 	if ((uint64_t)(now - (int64_t)a->ipc_warned_ns) >= WARN_INTERVAL_NS) {
 		a->ipc_warned_ns = (uint64_t)now;
 		log_warnx("rule %s: cannot reach the privileged part (%s): "
@@ -169,7 +161,7 @@ act_flush(void *arg)
 {
 	struct act *a = arg;
 
-	a->oc.real_off_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
+	a->oc.real_off_ns = clock_real_offset();
 	return 0;
 }
 
@@ -354,7 +346,7 @@ act_ask_exe(void *arg, pid_t pid, uint64_t start_ns)
 	struct act *a = arg;
 	static struct ipc_msg m;
 	struct pollfd pfd = { .fd = a->ipc, .events = POLLIN };
-	int64_t deadline = now_ns(CLOCK_MONOTONIC) +
+	int64_t deadline = clock_ns(CLOCK_MONOTONIC) +
 	    EXE_ASK_TIMEOUT_MS * 1000000ll;
 	int r;
 
@@ -365,7 +357,7 @@ act_ask_exe(void *arg, pid_t pid, uint64_t start_ns)
 	if (ipc_send(a->ipc, &m) < 0)
 		return NULL;
 	for (;;) {
-		int64_t left = deadline - now_ns(CLOCK_MONOTONIC);
+		int64_t left = deadline - clock_ns(CLOCK_MONOTONIC);
 
 		if (left <= 0 || poll(&pfd, 1, (int)(left / 1000000) + 1) <= 0)
 			return NULL;
@@ -397,7 +389,7 @@ act_init(struct act *a, struct loop_sink *sink, struct config *cfg,
 	if (ob_init(&a->line, -1, 1024) < 0 || (a->users = users_new()) == NULL ||
 	    set_config(a, cfg, 1) < 0)
 		return -ENOMEM;
-	a->oc.real_off_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
+	a->oc.real_off_ns = clock_real_offset();
 	a->oc.user = users_lookup;
 	a->oc.user_arg = a->users;
 	en->ask_exe = act_ask_exe;

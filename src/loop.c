@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/signalfd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "loop.h"
 
@@ -130,7 +131,6 @@ lost(struct loop *l)
 {
 	struct event ev;
 	struct pevent pe;
-	struct timespec ts;
 	uint32_t drops;
 	uint64_t n = 0;
 	int i;
@@ -143,8 +143,7 @@ lost(struct loop *l)
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_LOST;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	ev.ts_ns = (uint64_t)clock_ns(CLOCK_MONOTONIC);
 	ev.u.lost.count = n > 0 ? n : 1;	/* at least one, if uncounted */
 	l->st.lost += ev.u.lost.count;
 	ev.u.lost.total = l->st.lost;

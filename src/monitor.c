@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ipc.h"
 #include "log.h"
 #include "monitor.h"
@@ -21,24 +22,12 @@ monitor_event(void *arg, const struct pevent *pe)
 	m->lines++;
 }
 
-/* CLOCK_REALTIME - CLOCK_MONOTONIC, to date the kernel's timestamps. */
-static int64_t
-real_offset(void)
-{
-	struct timespec r, m;
-
-	clock_gettime(CLOCK_REALTIME, &r);
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000 +
-	    (r.tv_nsec - m.tv_nsec);
-}
-
 static int
 monitor_flush(void *arg)
 {
 	struct monitor *m = arg;
 
-	m->oc.real_off_ns = real_offset();
+	m->oc.real_off_ns = clock_real_offset();
 	if (ob_flush(&m->out) == -EPIPE)
 		return 1;	/* the reader is gone: stop as on SIGTERM */
 	return 0;
@@ -78,7 +67,7 @@ monitor_init(struct monitor *m, struct loop_sink *sink, bool json, int fd,
 	    (m->users = users_new()) == NULL)
 		return -ENOMEM;
 	m->json = json;
-	m->oc.real_off_ns = real_offset();
+	m->oc.real_off_ns = clock_real_offset();
 	m->oc.user = users_lookup;
 	m->oc.user_arg = m->users;
 	memset(sink, 0, sizeof(*sink));

@@ -25,6 +25,7 @@
 #include <linux/sock_diag.h>
 #include <libmnl/libmnl.h>
 
+#include "clock.h"
 #include "event.h"
 #include "netlink.h"
 
@@ -121,15 +122,6 @@ send_op(struct nl *nl, uint32_t op, uint32_t events, size_t len,
 	return 0;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait for the acknowledgement whose ack is want.  Other messages that
  * arrive meanwhile (events, other programs' acknowledgements) are dropped:
@@ -138,7 +130,7 @@ now_ms(void)
 static int
 wait_ack(struct nl *nl, uint32_t want)
 {
-	long deadline = now_ms() + ACK_TIMEOUT_MS;
+	long deadline = (long)(clock_ns(CLOCK_MONOTONIC) / 1000000) + ACK_TIMEOUT_MS;
 	struct event_stats st;
 	struct event ev;
 	unsigned char buf[NL_DGRAM_MAX];
@@ -147,7 +139,7 @@ wait_ack(struct nl *nl, uint32_t want)
 	ssize_t n;
 
 	for (;;) {
-		long left = deadline - now_ms();
+		long left = deadline - (long)(clock_ns(CLOCK_MONOTONIC) / 1000000);
 		struct pollfd pfd = { .fd = nl->fd, .events = POLLIN };
 
 		if (left <= 0)

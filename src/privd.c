@@ -29,6 +29,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "clock.h"
 #include "event.h"
 #include "exe.h"
 #include "hold.h"
@@ -70,15 +71,6 @@ struct privd {
 	bool		 loop_ready;
 	struct privd_stats st;
 };
-
-static int64_t
-clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 uint32_t
 privd_kernel_events(const struct config *cfg)
@@ -678,8 +670,7 @@ privd_run(struct privd_args *a)
 		pfd[PFD_MOUNTS] = (struct pollfd){ d.mountinfo, POLLPRI, 0 };
 		n = d.sp != NULL ? spawn_pollfds(d.sp, pfd + PFD_SPAWN,
 		    PFD_MAX - PFD_SPAWN) : 0;
-		d.oc.real_off_ns = clock_ns(CLOCK_REALTIME) -
-		    clock_ns(CLOCK_MONOTONIC);
+		d.oc.real_off_ns = clock_real_offset();
 		if (poll(pfd, PFD_SPAWN + n, n > 0 ? 100 : -1) < 0 &&
 		    errno != EINTR)
 			fatal(EXIT_PART, "poll");
