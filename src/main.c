@@ -177,7 +177,8 @@ open_connector(enum nl_part part, size_t rcvbuf, bool threads, uint32_t what)
 	if ((r = nl_open(&nl, rcvbuf, &got, &forced)) < 0)
 		fatalx(EXIT_KERNEL, "cannot open the proc connector: %s",
 		    kernel_reason(r));
-	if (!forced)
+	/* got is what the kernel charges against: twice what we asked. */
+	if (!forced && got < rcvbuf && part == NL_FAST)
 		log_warnx("cannot force the receive buffer to %zu bytes "
 		    "(not root?); got %zu, events may be lost under load",
 		    rcvbuf, got);
