@@ -236,3 +236,17 @@ EOF
 	# -t opens no socket: it works in a network namespace.
 	unshare -n "$PROCHOOKD" -t -c "$T/p.conf" >/dev/null 2>&1 || fail "-t needed the kernel interface"
 }
+
+# A missing user is a configuration error: exit 1, with a hint.
+test_rules_missing_user() {
+	conf "user = no-such-user-here" </dev/null
+	local st=0
+	"$PROCHOOKD" -c "$T/p.conf" >/dev/null 2>"$T/err" || st=$?
+	[ "$st" = 1 ] || fail "exit $st for a missing user, want 1"
+	grep -q "user no-such-user-here: no such user.*useradd" "$T/err" || fail "no hint: $(cat "$T/err")"
+	# A missing file: exit 1, naming it.
+	st=0
+	"$PROCHOOKD" -c "$T/nope.conf" >/dev/null 2>"$T/err" || st=$?
+	[ "$st" = 1 ] || fail "exit $st for a missing file, want 1"
+	grep -q "nope.conf: No such file or directory" "$T/err" || fail "missing file not named: $(cat "$T/err")"
+}
