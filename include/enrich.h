@@ -31,6 +31,7 @@ struct prefetch {
 	int		 dirfd;		/* -1: gone */
 	struct str	*cmdline;	/* NULL: unreadable */
 	bool		 stat_ok;
+	bool		 used;		/* taken by its exec already */
 	struct proc_stat st;
 };
 

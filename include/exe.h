@@ -24,6 +24,7 @@ struct exe_stats {
 	uint64_t	notes;		/* notifications read */
 	uint64_t	overflows;	/* the kernel's queue overflowed */
 	uint64_t	evicted;	/* pending names dropped, table full */
+	uint64_t	ambiguous;	/* execs named from /proc instead */
 };
 
 /* Needs CAP_SYS_ADMIN.  Returns 0 or -errno. */
@@ -36,15 +37,16 @@ int	exe_fd(const struct exe_src *);
 /* Read every queued notification. */
 int	exe_drain(struct exe_src *, struct table *);
 /*
- * The executable the last exec of pid ran, as an interned string
- * reference, or NULL when no notification named it.  *setid tells
+ * The executable the next exec of pid ran, as an interned string
+ * reference, or NULL when the notifications do not name it for sure.
+ * execs is how many execs of pid, this one first, are waiting to be named
+ * (the queue may already hold the files of the next).  *setid tells
  * whether the file is set-user-ID or set-group-ID.
  */
-struct str *exe_take(struct exe_src *, pid_t, struct table *, bool *setid);
+struct str *exe_take(struct exe_src *, pid_t, unsigned execs,
+	    struct table *, bool *setid);
 /* Are notifications waiting for pid (has it exec'd unseen)? */
 bool	exe_pending(struct exe_src *, pid_t);
-/* pid is gone: drop what is pending for it. */
-void	exe_forget(struct exe_src *, pid_t, struct table *);
 const struct exe_stats *exe_stats(const struct exe_src *);
 void	exe_close(struct exe_src *, struct table *);
 

@@ -87,6 +87,15 @@ int	ipc_check(const struct ipc_msg *, size_t n);
  */
 void	ipc_to_pevent(const struct ipc_event *, struct event *,
 	    struct proc *, struct pevent *);
+/*
+ * Ask the privileged part for the executable of pid (the event loop may
+ * not read /proc/PID/exe of another user's process), waiting at most
+ * timeout_ms; messages of other types that arrive meanwhile go to other().
+ * Returns 1 with path filled, or 0 if it is not known.
+ */
+int	ipc_ask_exe(int fd, pid_t pid, uint64_t start_ns, char *path,
+	    size_t size, int timeout_ms,
+	    void (*other)(void *, const struct ipc_msg *), void *arg);
 /* Room for a burst of messages on a socketpair end. */
 void	ipc_buffers(int fd);
 /* Send one message without blocking: 0, -EAGAIN, or -errno. */

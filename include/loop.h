@@ -61,6 +61,7 @@ struct loop {
 	struct event	 chunk[LOOP_CHUNK];
 	bool		 bulk_polled;	/* idle: a fork or exit may wake us */
 	bool		 backlog;	/* events read and not handled yet */
+	bool		 loss;		/* the kernel dropped events: catch up */
 	struct loop_stats st;
 };
 

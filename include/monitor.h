@@ -16,12 +16,16 @@ struct monitor {
 	struct users	*users;
 	bool		 json;
 	int		 ipc;		/* to the privileged part, or -1 */
+	struct enrich	*en;
 	uint64_t	 lines;
 };
 
-/* Output to fd; ipc: the privileged part, whose end stops us (or -1). */
-int	monitor_init(struct monitor *, struct loop_sink *, bool json, int fd,
-	    int ipc);
+/*
+ * Output to fd; ipc: the privileged part, which names what we cannot read
+ * and whose end stops us (or -1).
+ */
+int	monitor_init(struct monitor *, struct loop_sink *, struct enrich *,
+	    bool json, int fd, int ipc);
 void	monitor_free(struct monitor *);
 
 #endif

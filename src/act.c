@@ -340,42 +340,22 @@ act_ready(void *arg)
 	return 0;
 }
 
+static void
+act_other(void *arg, const struct ipc_msg *m)
+{
+	act_msg(arg, m);
+}
+
 struct str *
 act_ask_exe(void *arg, pid_t pid, uint64_t start_ns)
 {
 	struct act *a = arg;
-	static struct ipc_msg m;
-	struct pollfd pfd = { .fd = a->ipc, .events = POLLIN };
-	int64_t deadline = clock_ns(CLOCK_MONOTONIC) +
-	    EXE_ASK_TIMEOUT_MS * 1000000ll;
-	int r;
+	char path[PROC_PATH_MAX];
 
-	memset(&m, 0, sizeof(m));
-	m.type = IPC_EXE_REQ;
-	m.u.exe.pid = pid;
-	m.u.exe.start_ns = start_ns;
-	if (ipc_send(a->ipc, &m) < 0)
+	if (!ipc_ask_exe(a->ipc, pid, start_ns, path, sizeof(path),
+	    EXE_ASK_TIMEOUT_MS, act_other, a))
 		return NULL;
-	for (;;) {
-		int64_t left = deadline - clock_ns(CLOCK_MONOTONIC);
-
-		if (left <= 0 || poll(&pfd, 1, (int)(left / 1000000) + 1) <= 0)
-			return NULL;
-		while ((r = ipc_recv(a->ipc, &m)) == 1) {
-			if (m.type != IPC_EXE) {
-				act_msg(a, &m);
-				continue;
-			}
-			if (m.u.exe.pid != pid)
-				continue;	/* an answer that came too late */
-			if (!m.u.exe.found)
-				return NULL;
-			return str_intern(a->en->t, m.u.exe.path,
-			    strlen(m.u.exe.path));
-		}
-		if (r < 0)
-			return NULL;
-	}
+	return str_intern(a->en->t, path, strlen(path));
 }
 
 int

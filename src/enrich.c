@@ -125,7 +125,7 @@ static struct proc *
 fill(struct enrich *e, pid_t pid)
 {
 	struct proc_stat st;
-	struct proc *p;
+	struct proc *p, *pp;
 	bool setid;
 	int dirfd;
 
@@ -139,7 +139,7 @@ fill(struct enrich *e, pid_t pid)
 	p->start_ns = proc_start_ns(&e->clock, &st);
 	p->flags |= P_START | P_COMM | P_SCANNED;
 	memcpy(p->comm, st.comm, sizeof(p->comm));
-	p->exe = exe_take(e->exe, pid, e->t, &setid);
+	p->exe = exe_take(e->exe, pid, 1, e->t, &setid);
 	if (p->exe != NULL)
 		p->flags |= P_EXE;
 	else
@@ -148,6 +148,10 @@ fill(struct enrich *e, pid_t pid)
 	set_ids(p, dirfd);
 	set_cgroup(e, p, dirfd);
 	set_pexe(e, p);
+	/* What prochookd or a hook started is a hook's, as at a fork. */
+	if ((pp = table_get(e->t, p->ppid)) != NULL &&
+	    (pp->flags & (P_HOOK | P_SELF)))
+		p->flags |= P_HOOK;
 	p->gen = e->gen;
 	close(dirfd);
 	return p;
@@ -202,6 +206,7 @@ enrich_prefetch(struct enrich *e, const struct event *ev, size_t n)
 		execs++;
 		pf = &e->pf[e->npf++];
 		pf->pid = ev[i].pid;
+		pf->used = false;
 		pf->cmdline = NULL;
 		pf->stat_ok = false;
 		pf->dirfd = proc_open(e->procfd, ev[i].pid);
@@ -216,15 +221,29 @@ enrich_prefetch(struct enrich *e, const struct event *ev, size_t n)
 	return execs;
 }
 
+/*
+ * What was read ahead for the next exec of pid (NULL if nothing), and in
+ * *execs how many execs of pid this batch still holds, this one first.
+ */
 static struct prefetch *
-prefetched(struct enrich *e, pid_t pid)
+prefetched(struct enrich *e, pid_t pid, unsigned *execs)
 {
+	struct prefetch *first = NULL;
 	size_t i;
 
-	for (i = 0; i < e->npf; i++)
-		if (e->pf[i].pid == pid)
-			return &e->pf[i];
-	return NULL;
+	*execs = 0;
+	for (i = 0; i < e->npf; i++) {
+		if (e->pf[i].pid != pid || e->pf[i].used)
+			continue;
+		if (first == NULL)
+			first = &e->pf[i];
+		(*execs)++;
+	}
+	if (first != NULL)
+		first->used = true;
+	if (*execs == 0)
+		*execs = 1;
+	return first;
 }
 
 static void
@@ -251,12 +270,14 @@ enrich_batch_end(struct enrich *e)
 static void
 on_exec(struct enrich *e, struct proc *p)
 {
-	struct prefetch *pf = prefetched(e, p->pid), none;
+	struct prefetch *pf, none;
 	struct str *exe;
 	bool setid = false;
+	unsigned execs;
 
+	pf = prefetched(e, p->pid, &execs);
 	p->flags |= P_EXECED;
-	exe = exe_take(e->exe, p->pid, e->t, &setid);
+	exe = exe_take(e->exe, p->pid, execs, e->t, &setid);
 	str_set(e->t, &p->exe, exe);
 	if (exe != NULL)
 		p->flags |= P_EXE;
@@ -484,10 +505,14 @@ enrich_event(struct enrich *e, const struct event *ev, struct pevent *pe)
 void
 enrich_done(struct enrich *e, const struct event *ev)
 {
-	if (ev->type == EV_EXIT && !ev->thread) {
+	/*
+	 * The exec notifications of the pid are kept: when a thread other
+	 * than the leader execs, the kernel reports the old leader's exit
+	 * just before the exec, whose files are queued already.  Those of a
+	 * failed exec are dropped at the next exec, or when the queue is full.
+	 */
+	if (ev->type == EV_EXIT && !ev->thread)
 		table_del(e->t, ev->pid);
-		exe_forget(e->exe, ev->pid, e->t);
-	}
 }
 
 struct rescan {

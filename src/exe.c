@@ -50,6 +50,8 @@ struct file_note {
 
 struct pending {
 	pid_t		 pid;		/* 0: free */
+	dev_t		 ldev;		/* the loader of the last exec taken */
+	ino_t		 lino;
 	unsigned	 n;
 	struct file_note f[FILES_MAX];
 };
@@ -370,6 +372,8 @@ pending_get(struct exe_src *x, pid_t pid, bool create)
 		return NULL;
 	x->pend[i].pid = pid;
 	x->pend[i].n = 0;
+	x->pend[i].ldev = 0;
+	x->pend[i].lino = 0;
 	x->pcount++;
 	return &x->pend[i];
 }
@@ -526,13 +530,34 @@ is_interp_of(const struct file_note *a, const struct file_note *b)
 	return base != NULL && name_hash(base + 1) == a->ibase;
 }
 
+/*
+ * Did this batch of notes open the loader f asks for before index j (its
+ * own notification merged with that one)?
+ */
+static bool
+loader_seen(const struct pending *p, unsigned j, const struct file_note *f)
+{
+	unsigned i;
+
+	if (p->lino != 0 && f->iino == p->lino && f->idev == p->ldev)
+		return true;
+	for (i = 0; i < j; i++)
+		if (is_interp_of(f, &p->f[i]))
+			return true;
+	return false;
+}
+
 struct str *
-exe_take(struct exe_src *x, pid_t pid, struct table *t, bool *setid)
+exe_take(struct exe_src *x, pid_t pid, unsigned execs, struct table *t,
+    bool *setid)
 {
 	struct pending *p;
 	struct file_note *f;
-	struct str *s;
-	unsigned i, j, depth;
+	struct str *s = NULL;
+	unsigned i, j, depth, groups = 0, end = 0;
+	bool skipped = false;
+	dev_t ldev = 0;
+	ino_t lino = 0;
 
 	*setid = false;
 	if (x == NULL || (p = pending_get(x, pid, false)) == NULL)
@@ -544,21 +569,60 @@ exe_take(struct exe_src *x, pid_t pid, struct table *t, bool *setid)
 		    is_interp_of(&p->f[j], &p->f[j + 1]); j++, depth++)
 			;
 		f = &p->f[j];
-		/* A script without its interpreter, or a file of no known
-		 * format followed by others: a failed exec's. */
-		if (f->kind == K_SCRIPT || (f->kind == K_OTHER && j + 1 < p->n))
+		if (f->kind == K_SCRIPT ||
+		    (f->kind == K_OTHER && j + 1 < p->n)) {
+			/* A script without its interpreter, a file of no known
+			 * format followed by others: a failed exec's. */
+			skipped = true;
 			continue;
-		s = str_ref(f->path);
-		*setid = f->setid;
-		if (j + 1 < p->n && is_interp_of(f, &p->f[j + 1]))
-			j++;		/* its dynamic loader */
-		pending_shift(p, j + 1, t);
-		if (p->n == 0)
-			pending_del(x, p, t);
-		return s;
+		}
+		if (f->kind == K_ELF && f->ibase != 0) {
+			/*
+			 * An ELF image that asks for a loader is followed by
+			 * it -- unless the kernel merged that notification
+			 * with an earlier one of the same file for the pid --
+			 * or its exec failed.
+			 */
+			if (j + 1 < p->n && is_interp_of(f, &p->f[j + 1]))
+				j++;
+			else if (!loader_seen(p, j, f)) {
+				skipped = true;
+				continue;
+			}
+		}
+		if (groups++ == 0) {
+			s = f->path;
+			*setid = f->setid;
+			end = j + 1;
+			if (f->ibase != 0) {
+				ldev = f->idev;
+				lino = f->iino;
+			}
+		}
 	}
-	pending_del(x, p, t);
-	return NULL;
+	/*
+	 * One exec's files for each exec of the pid still to be named, and
+	 * nothing else: the first are this exec's.  Anything else -- a failed
+	 * exec's file, an exec whose event is not read yet -- and no name is
+	 * given: a process could otherwise hide behind a failed exec of
+	 * another file.  The caller reads /proc/PID/exe instead.
+	 */
+	if (groups == 0 || groups != execs || skipped) {
+		if (groups > 0 || skipped)
+			x->st.ambiguous++;
+		*setid = false;
+		pending_del(x, p, t);
+		return NULL;
+	}
+	s = str_ref(s);
+	pending_shift(p, end, t);
+	if (lino != 0) {
+		p->ldev = ldev;
+		p->lino = lino;
+	}
+	if (p->n == 0)
+		pending_del(x, p, t);
+	return s;
 }
 
 bool
@@ -567,15 +631,6 @@ exe_pending(struct exe_src *x, pid_t pid)
 	struct pending *p = pending_get(x, pid, false);
 
 	return p != NULL && p->n > 0;
-}
-
-void
-exe_forget(struct exe_src *x, pid_t pid, struct table *t)
-{
-	struct pending *p;
-
-	if (x != NULL && (p = pending_get(x, pid, false)) != NULL)
-		pending_del(x, p, t);
 }
 
 void

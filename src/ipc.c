@@ -2,9 +2,12 @@
  * ipc.c - the messages between the event loop and the privileged part.
  */
 #include <errno.h>
+#include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "clock.h"
 #include "event.h"
 #include "ipc.h"
 
@@ -221,4 +224,42 @@ ipc_recv(int fd, struct ipc_msg *m)
 	if (ipc_check(m, (size_t)n) < 0)
 		return -EBADMSG;
 	return 1;
+}
+
+int
+ipc_ask_exe(int fd, pid_t pid, uint64_t start_ns, char *path, size_t size,
+    int timeout_ms, void (*other)(void *, const struct ipc_msg *), void *arg)
+{
+	static struct ipc_msg m;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int64_t deadline = clock_ns(CLOCK_MONOTONIC) + timeout_ms * 1000000ll;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_EXE_REQ;
+	m.u.exe.pid = pid;
+	m.u.exe.start_ns = start_ns;
+	if (ipc_send(fd, &m) < 0)
+		return 0;
+	for (;;) {
+		int64_t left = deadline - clock_ns(CLOCK_MONOTONIC);
+
+		if (left <= 0 || poll(&pfd, 1, (int)(left / 1000000) + 1) <= 0)
+			return 0;
+		while ((r = ipc_recv(fd, &m)) == 1) {
+			if (m.type != IPC_EXE) {
+				if (other != NULL)
+					other(arg, &m);
+				continue;
+			}
+			if (m.u.exe.pid != pid)
+				continue;	/* an answer that came too late */
+			if (!m.u.exe.found)
+				return 0;
+			snprintf(path, size, "%s", m.u.exe.path);
+			return 1;
+		}
+		if (r < 0)
+			return 0;
+	}
 }

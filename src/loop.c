@@ -243,7 +243,16 @@ receive(struct loop *l, bool *bulk_seen)
 	f->dry = b->dry = false;
 	l->backlog = false;
 	for (;;) {
-		if ((r = refill(l, f, &loss)) < 0 || (r = refill(l, b, &loss)) < 0)
+		/*
+		 * The bulk socket first: the fast one, read after it, then
+		 * holds every event older than what the bulk read gave.
+		 */
+		if (b->head == b->n && !b->dry) {
+			if ((r = refill(l, b, &loss)) < 0)
+				return r;
+			f->dry = false;
+		}
+		if ((r = refill(l, f, &loss)) < 0)
 			return r;
 		if (f->head == f->n && b->head == b->n)
 			break;
@@ -268,7 +277,10 @@ receive(struct loop *l, bool *bulk_seen)
 	}
 	if (n > 0 && (r = handle_chunk(l, l->chunk, n)) != 0)
 		return r;
-	if (loss) {
+	/* Catch up from /proc only once what was queued is handled. */
+	l->loss |= loss;
+	if (l->loss && !l->backlog) {
+		l->loss = false;
 		lost(l);
 		if ((r = l->sink.flush(l->sink.arg)) != 0)
 			return r;
@@ -318,10 +330,12 @@ loop_log_stats(struct loop *l)
 		const struct exe_stats *x = exe_stats(l->exe);
 
 		log_info("fanotify: %llu exec notifications, %llu queue "
-		    "overflows, %llu unclaimed dropped",
+		    "overflows, %llu unclaimed dropped, %llu execs named "
+		    "from /proc instead (a failed exec's file among them)",
 		    (unsigned long long)x->notes,
 		    (unsigned long long)x->overflows,
-		    (unsigned long long)x->evicted);
+		    (unsigned long long)x->evicted,
+		    (unsigned long long)x->ambiguous);
 	}
 	log_info("process table: %zu processes", table_count(l->en->t));
 	if (l->sink.stats != NULL)
@@ -360,7 +374,7 @@ loop_run(struct loop *l)
 {
 	struct pollfd pfd[PFD_MAX];
 	bool bulk_seen;
-	int r, timeout, i;
+	int r, n, timeout, i;
 
 	for (i = 0; i < NL_NPARTS; i++) {
 		l->src[i].nl = l->nl[i];
@@ -385,7 +399,7 @@ loop_run(struct loop *l)
 			timeout = NL_BULK_DELAY_MS;
 		else
 			timeout = l->exe != NULL ? EXE_IDLE_DRAIN_MS : -1;
-		if ((r = poll(pfd, PFD_MAX, timeout)) < 0) {
+		if ((n = poll(pfd, PFD_MAX, timeout)) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
@@ -395,8 +409,9 @@ loop_run(struct loop *l)
 		if (pfd[PFD_SINK].revents & (POLLIN | POLLHUP | POLLERR) &&
 		    (r = l->sink.ready(l->sink.arg)) != 0)
 			return r == 1 ? 0 : r;
-		if (r == 0 && l->bulk_polled && !l->backlog) {
-			(void)exe_drain(l->exe, l->en->t);
+		if (n == 0 && l->bulk_polled && !l->backlog) {
+			if (l->exe != NULL)
+				(void)exe_drain(l->exe, l->en->t);
 			continue;
 		}
 		bulk_seen = false;

@@ -262,8 +262,8 @@ event_loop(const struct options *o, struct loop *l, struct config *cfg,
 	int r;
 
 	if (o->monitor) {
-		if (monitor_init(&mon, &l->sink, o->json, STDOUT_FILENO,
-		    ipc) < 0)
+		if (monitor_init(&mon, &l->sink, l->en, o->json,
+		    STDOUT_FILENO, ipc) < 0)
 			fatalx(EXIT_PART, "out of memory");
 	} else if (act_init(&a, &l->sink, cfg, l->en, ipc, o->dry_run) < 0)
 		fatalx(EXIT_PART, "out of memory");
@@ -373,6 +373,11 @@ run(const struct options *o)
 		if ((r = priv_drop(&u)) < 0)
 			fatalx(EXIT_PART, "cannot drop privileges to %s: %s",
 			    u.name, strerror(-r));
+		if (l.exe != NULL && (r = priv_seccomp()) < 0)
+			fatalx(EXIT_PART, "cannot forbid fanotify marks to the "
+			    "event loop: %s", strerror(-r));
+		/* setresuid() cleared it; the pipe would tell us anyway. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 		enrich_mark(&en, getpid(), P_SELF);
 		_exit(event_loop(o, &l, cfg, sv[1]));
 	}

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "ipc.h"
 #include "log.h"
+#include "enrich.h"
 #include "monitor.h"
 
 static void
@@ -58,9 +59,22 @@ monitor_ready(void *arg)
 	return 0;
 }
 
+/* The privileged part names what the event loop may not read. */
+static struct str *
+monitor_ask_exe(void *arg, pid_t pid, uint64_t start_ns)
+{
+	struct monitor *m = arg;
+	char path[PROC_PATH_MAX];
+
+	if (!ipc_ask_exe(m->ipc, pid, start_ns, path, sizeof(path), 200, NULL,
+	    NULL))
+		return NULL;
+	return str_intern(m->en->t, path, strlen(path));
+}
+
 int
-monitor_init(struct monitor *m, struct loop_sink *sink, bool json, int fd,
-    int ipc)
+monitor_init(struct monitor *m, struct loop_sink *sink, struct enrich *en,
+    bool json, int fd, int ipc)
 {
 	memset(m, 0, sizeof(*m));
 	if (ob_init(&m->out, fd, 1 << 16) < 0 ||
@@ -78,6 +92,11 @@ monitor_init(struct monitor *m, struct loop_sink *sink, bool json, int fd,
 	sink->ready = monitor_ready;
 	sink->arg = m;
 	m->ipc = ipc;
+	m->en = en;
+	if (ipc >= 0) {
+		en->ask_exe = monitor_ask_exe;
+		en->ask_arg = m;
+	}
 	return 0;
 }
 

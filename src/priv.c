@@ -13,8 +13,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/capability.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "priv.h"
 
@@ -80,4 +85,46 @@ priv_drop(const struct priv_user *u)
 	if (u->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
 		return -EPERM;
 	return 0;
+}
+
+#if defined(__x86_64__)
+#define SECCOMP_ARCH	AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SECCOMP_ARCH	AUDIT_ARCH_AARCH64
+#elif defined(__i386__)
+#define SECCOMP_ARCH	AUDIT_ARCH_I386
+#endif
+
+/*
+ * The event loop holds the fanotify group the privileged part made, to
+ * read exec notifications from it.  On a group made with privilege, the
+ * kernel still lets a caller without any capability add inode marks: a
+ * subverted loop could mark /etc and be handed an open descriptor of every
+ * file opened there, /etc/shadow included.  So the loop may never call
+ * fanotify_mark() or fanotify_init(): a seccomp filter refuses them.
+ */
+int
+priv_seccomp(void)
+{
+#ifdef SECCOMP_ARCH
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fanotify_mark, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fanotify_init, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
+
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+		return -errno;
+	return 0;
+#else
+	return -ENOTSUP;
+#endif
 }

@@ -153,14 +153,14 @@ test_fanotify_real(void **state)
 	/* A dynamic executable: named, not its loader. */
 	pid = run("/bin/true");
 	assert_int_equal(exe_drain(x, t), 0);
-	s = exe_take(x, pid, t, &setid);
+	s = exe_take(x, pid, 1, t, &setid);
 	assert_non_null(s);
 	assert_true(strcmp(s->s, "/usr/bin/true") == 0 ||
 	    strcmp(s->s, "/bin/true") == 0);
 	assert_false(setid);
 	str_unref(t, s);
 	/* Taken once. */
-	assert_null(exe_take(x, pid, t, &setid));
+	assert_null(exe_take(x, pid, 1, t, &setid));
 
 	/* A script: the interpreter, as /proc/PID/exe would say. */
 	fd = mkstemp(script);
@@ -170,34 +170,57 @@ test_fanotify_real(void **state)
 	close(fd);
 	pid = run(script);
 	assert_int_equal(exe_drain(x, t), 0);
-	s = exe_take(x, pid, t, &setid);
+	s = exe_take(x, pid, 1, t, &setid);
 	assert_non_null(s);
 	assert_true(strstr(s->s, "sh") != NULL);
 	assert_null(strstr(s->s, "ld-linux"));
 	str_unref(t, s);
 
-	/* Two execs of one pid read at once, after a failed exec of a file
-	 * of no known format: each exec gets its own name. */
+	/* Two execs of one pid read at once: each gets its own name. */
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "exec /bin/true", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	assert_int_equal(exe_drain(x, t), 0);
+	s = exe_take(x, pid, 2, t, &setid);
+	assert_non_null(s);
+	assert_true(strstr(s->s, "sh") != NULL || strstr(s->s, "dash") != NULL);
+	str_unref(t, s);
+	s = exe_take(x, pid, 1, t, &setid);
+	assert_non_null(s);
+	assert_non_null(strstr(s->s, "/true"));
+	str_unref(t, s);
+	assert_null(exe_take(x, pid, 1, t, &setid));
+
+	/*
+	 * A failed exec's file before the real one: no name from the
+	 * notifications (a process could hide behind it); the caller reads
+	 * /proc instead.  The same when the files of a second exec are there
+	 * but only one exec is to be named.
+	 */
 	fd = open(script, O_WRONLY | O_CREAT | O_TRUNC, 0755);
 	assert_int_equal(write(fd, "not a program\n", 14), 14);
 	close(fd);
 	pid = fork();
 	if (pid == 0) {
 		execl(script, script, (char *)NULL);	/* ENOEXEC */
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	assert_int_equal(exe_drain(x, t), 0);
+	assert_null(exe_take(x, pid, 1, t, &setid));
+	assert_int_equal(exe_stats(x)->ambiguous, 1);
+	pid = fork();
+	if (pid == 0) {
 		execl("/bin/sh", "sh", "-c", "exec /bin/true", (char *)NULL);
 		_exit(127);
 	}
 	waitpid(pid, NULL, 0);
 	assert_int_equal(exe_drain(x, t), 0);
-	s = exe_take(x, pid, t, &setid);
-	assert_non_null(s);
-	assert_true(strstr(s->s, "sh") != NULL || strstr(s->s, "dash") != NULL);
-	str_unref(t, s);
-	s = exe_take(x, pid, t, &setid);
-	assert_non_null(s);
-	assert_non_null(strstr(s->s, "/true"));
-	str_unref(t, s);
-	assert_null(exe_take(x, pid, t, &setid));
+	assert_null(exe_take(x, pid, 1, t, &setid));
 	unlink(script);
 
 	/* A set-user-ID program says so. */
@@ -214,7 +237,7 @@ test_fanotify_real(void **state)
 		}
 		waitpid(pid, NULL, 0);
 		assert_int_equal(exe_drain(x, t), 0);
-		s = exe_take(x, pid, t, &setid);
+		s = exe_take(x, pid, 1, t, &setid);
 		assert_non_null(s);
 		assert_true(setid);
 		str_unref(t, s);

@@ -58,9 +58,9 @@ join_threads(int n, pthread_t *t)
 		pthread_join(t[i], NULL);
 }
 
-/* Fork n children that exit at once, from two workers. */
+/* Fork n children that exit at once (or exec prog), from two workers. */
 static int
-forks(int n)
+forks(int n, const char *prog)
 {
 	int w, i;
 
@@ -69,6 +69,8 @@ forks(int n)
 			for (i = 0; i < n / 2; i++) {
 				pid_t p = fork();
 
+				if (p == 0 && prog != NULL)
+					execl(prog, prog, (char *)NULL);
 				if (p == 0)
 					_exit(0);
 				if (p > 0)
@@ -280,7 +282,9 @@ main(int argc, char **argv, char **envp)
 	if (strncmp(base ? base + 1 : argv[0], "envhook", 7) == 0)
 		return envhook(argv, envp);
 	if (argc >= 3 && strcmp(argv[1], "forks") == 0)
-		return forks(atoi(argv[2]));
+		return forks(atoi(argv[2]), NULL);
+	if (argc >= 4 && strcmp(argv[1], "execs") == 0)
+		return forks(atoi(argv[2]), argv[3]);
 	if (argc >= 4 && strcmp(argv[1], "threads") == 0) {
 		n = atoi(argv[2]);
 		if (n < 1 || n > 16 || (tidfile = fopen(argv[3], "w")) == NULL)
@@ -318,13 +322,22 @@ main(int argc, char **argv, char **envp)
 		close(fd);
 		return 0;
 	}
+	if (argc >= 4 && strcmp(argv[1], "evade") == 0) {
+		/* A failed exec of BAD first, then TARGET: named TARGET still? */
+		char *none[] = { NULL };
+
+		execve(argv[2], argv + 2, none);
+		execv(argv[3], argv + 3);
+		return 127;
+	}
 	if (argc >= 3 && strcmp(argv[1], "sleep") == 0) {
 		/* Milliseconds; further arguments are only there to be seen. */
 		usleep((useconds_t)atoi(argv[2]) * 1000);
 		return 0;
 	}
-	fprintf(stderr, "usage: helper forks N | threads N FILE | "
+	fprintf(stderr, "usage: helper forks N | execs N PROG | threads N FILE | "
 	    "setuid-threads N UID | forge PID | exit N | sleep MS [ARG...] | "
-	    "create-after MS FILE | inject LOOPPID KIND [PID]\n");
+	    "create-after MS FILE | inject LOOPPID KIND [PID] | "
+	    "evade BAD TARGET [ARG...]\n");
 	return 2;
 }

@@ -311,6 +311,8 @@ test_actions_loop_unprivileged() {
 	grep -q "^CapPrm:	0000000000000000" /proc/$lp/status || fail "CapPrm"
 	grep -q "^CapBnd:	0000000000000000" /proc/$lp/status || fail "CapBnd"
 	grep -q "^NoNewPrivs:	1" /proc/$lp/status || fail "NoNewPrivs"
+	# A seccomp filter keeps it from adding fanotify marks of its own.
+	grep -q "^Seccomp:	2" /proc/$lp/status || fail "no seccomp filter"
 	[ "$(stat -c %U /proc/$lp)" = prochook ] || fail "owner"
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
@@ -451,4 +453,27 @@ EOF
 	[ "$(grep -c "malformed message from the event loop refused" "$T/err")" = 2 ] || fail "malformed messages not refused"
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# A failed exec of another file first (an ELF image whose loader does not
+# exist) does not hide the program that follows from an exe kill rule.
+test_actions_kill_after_failed_exec() {
+	mkdir -p "$T/bin"
+	cp "$HELPER" "$T/bin/target"
+	printf 'int main(void) { return 0; }\n' >"$T/bad.c"
+	cc -o "$T/bin/bad.elf" "$T/bad.c" -Wl,--dynamic-linker=/nonexistent/ld.so ||
+		fail "cannot build the bad ELF image"
+	conf <<EOF2
+[deny]
+event = exec
+exe = $T/bin/target
+uid = !0
+action = kill
+EOF2
+	start_daemon -c "$T/p.conf"
+	local st=0
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    "$HELPER" evade "$T/bin/bad.elf" "$T/bin/target" sleep 10000 || st=$?
+	[ "$st" = 137 ] || fail "exit $st: the failed exec hid the target"
+	stop_daemon
 }

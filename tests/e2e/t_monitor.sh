@@ -146,7 +146,9 @@ test_monitor_lost_and_synthetic() {
 	local lp
 	lp=$(pgrep -P "$DPID" prochookd) || fail "no event loop process"
 	kill -STOP "$lp"
+	# Forks and execs both: each overflows its own socket.
 	"$HELPER" forks 30000
+	"$HELPER" execs 8000 /bin/true
 	"$T/bin/during-stall" 30 &
 	local sp=$!
 	"$HELPER" forks 2000
