@@ -22,6 +22,17 @@ struct hold	*hold_new(void);
  * allowed here); on failure the caller kills it.
  */
 int		 hold_start(struct hold *, pid_t pid, int pidfd, uint64_t cookie);
+/*
+ * pid is held already (two rules, or a request twice): count one more
+ * job that must approve it, and return its cookie; 0 if it is not held.
+ */
+uint64_t	 hold_join(struct hold *, pid_t pid);
+/*
+ * A job has decided: the first refusal kills the process; the last
+ * approval releases it.  Returns what happened, or -ENOENT.
+ */
+enum { HOLD_WAITING, HOLD_RELEASED, HOLD_KILLED };
+int		 hold_decide(struct hold *, uint64_t cookie, bool ok);
 /* A waitpid() result: returns true if pid is one of our tracees. */
 bool		 hold_waited(struct hold *, pid_t pid, int status);
 /* Let it go on (signals it received meanwhile are delivered). */

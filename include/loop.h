@@ -56,6 +56,7 @@ struct loop {
 	struct enrich	*en;
 	struct exe_src	*exe;		/* NULL without fanotify */
 	int		 sigfd;
+	pid_t		 parent;	/* the privileged part, or 0 */
 	struct loop_sink sink;
 	struct loop_src	 src[NL_NPARTS];
 	struct event	 chunk[LOOP_CHUNK];

@@ -37,6 +37,9 @@ void	ob_puti(struct obuf *, int64_t);
 void	out_text_escape(struct obuf *, const char *, size_t, bool space);
 void	out_json_escape(struct obuf *, const char *, size_t);
 
+/* The same into buf (size > 0), cut to fit, NUL ended. */
+void	out_text_escape_buf(char *buf, size_t size, const char *, size_t);
+
 struct out_ctx {
 	int64_t		 real_off_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	const char	*(*user)(void *, uint32_t);	/* uid to name, or NULL */

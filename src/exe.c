@@ -157,18 +157,27 @@ exe_parse_mountinfo(char *line, char **mnt, char **fstype)
 	return 0;
 }
 
-/* File systems no program is executed from. */
+/*
+ * File systems not watched: those no program is executed from, and those
+ * whose files a process outside the kernel serves (FUSE) or a network
+ * does, where reading an executable's header could hang the event loop.
+ * Execs from them are named from /proc.
+ */
 static bool
-pseudo_fs(const char *type)
+unwatched_fs(const char *type)
 {
 	static const char *const skip[] = {
 		"proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue",
 		"bpf", "tracefs", "debugfs", "securityfs", "pstore",
 		"configfs", "fusectl", "binfmt_misc", "efivarfs", "nsfs",
 		"autofs", "rpc_pipefs", "selinuxfs", "hugetlbfs",
+		"nfs", "nfs4", "cifs", "smb3", "9p", "ceph", "afs",
+		"glusterfs", "lustre", "fuse",
 	};
 	size_t i;
 
+	if (strncmp(type, "fuse.", 5) == 0)
+		return true;
 	for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
 		if (strcmp(type, skip[i]) == 0)
 			return true;
@@ -199,7 +208,7 @@ exe_mark_mounts_fd(int fanfd, int mountinfo_fd, unsigned *n)
 	rewind(f);
 	while (getline(&line, &cap, f) > 0) {
 		if (exe_parse_mountinfo(line, &mnt, &type) < 0 ||
-		    pseudo_fs(type))
+		    unwatched_fs(type))
 			continue;
 		/* Marking one superblock twice only merges the marks. */
 		if (fanotify_mark(fanfd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
@@ -499,8 +508,14 @@ exe_drain(struct exe_src *x, struct table *t)
 		got = len;
 		for (m = (void *)buf; FAN_EVENT_OK(m, len);
 		    m = FAN_EVENT_NEXT(m, len)) {
-			if (m->vers != FANOTIFY_METADATA_VERSION)
+			if (m->vers != FANOTIFY_METADATA_VERSION) {
+				/* Close what this read handed over. */
+				for (; FAN_EVENT_OK(m, len);
+				    m = FAN_EVENT_NEXT(m, len))
+					if (m->fd >= 0)
+						close(m->fd);
 				return -EPROTO;
+			}
 			if (m->mask & FAN_Q_OVERFLOW)
 				x->st.overflows++;
 			if (m->fd < 0)

@@ -27,7 +27,7 @@
 
 struct tracee {
 	pid_t	 tid;
-	int	 sig;		/* a signal to deliver on release */
+	uint64_t sigs;		/* signals to deliver on release */
 	bool	 gone;
 };
 
@@ -35,6 +35,7 @@ struct held {
 	pid_t		 pid;		/* 0: free */
 	int		 pidfd;
 	uint64_t	 cookie;
+	unsigned	 jobs;		/* hook jobs still to decide */
 	size_t		 n;
 	struct tracee	 t[HOLD_THREADS_MAX];
 };
@@ -117,7 +118,7 @@ seize_threads(struct held *h)
 			break;
 		}
 		h->t[h->n].tid = tid;
-		h->t[h->n].sig = 0;
+		h->t[h->n].sigs = 0;
 		h->t[h->n].gone = false;
 		h->n++;
 		if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 && errno != ESRCH) {
@@ -130,15 +131,26 @@ seize_threads(struct held *h)
 	return err < 0 ? err : n;
 }
 
+/* Let every thread go; release: deliver the signals they got while held. */
 static void
-detach_all(struct held *h, int sig_override)
+detach_all(struct held *h, bool release)
 {
+	uint64_t sigs;
 	size_t i;
+	int sig, first;
 
-	for (i = 0; i < h->n; i++)
-		if (!h->t[i].gone)
-			(void)ptrace(PTRACE_DETACH, h->t[i].tid, 0,
-			    sig_override >= 0 ? sig_override : h->t[i].sig);
+	for (i = 0; i < h->n; i++) {
+		if (h->t[i].gone)
+			continue;
+		sigs = release ? h->t[i].sigs : 0;
+		/* One goes with the detach, the others are sent again. */
+		first = sigs ? __builtin_ctzll(sigs) + 1 : 0;
+		(void)ptrace(PTRACE_DETACH, h->t[i].tid, 0, first);
+		for (sig = first + 1; sig <= 64; sig++)
+			if (sigs & (1ull << (sig - 1)))
+				(void)syscall(SYS_tgkill, h->pid, h->t[i].tid,
+				    sig);
+	}
 }
 
 int
@@ -169,18 +181,19 @@ hold_start(struct hold *ho, pid_t pid, int pidfd, uint64_t cookie)
 	h->pid = pid;
 	h->pidfd = pidfd;
 	h->cookie = cookie;
+	h->jobs = 1;
 	/* The main thread first, at once; then whatever threads it has. */
 	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL) < 0) {
 		h->pid = 0;
 		return -errno;
 	}
 	h->t[0].tid = pid;
-	h->t[0].sig = 0;
+	h->t[0].sigs = 0;
 	h->t[0].gone = false;
 	h->n = 1;
 	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0) {
 		r = -errno;
-		detach_all(h, 0);
+		detach_all(h, false);
 		h->pid = 0;
 		return r;
 	}
@@ -192,7 +205,7 @@ hold_start(struct hold *ho, pid_t pid, int pidfd, uint64_t cookie)
 	if (r < 0 || h->n == 0 || pass == HOLD_PASSES) {
 		if (r >= 0)
 			r = h->n == 0 ? -ESRCH : -EAGAIN;
-		detach_all(h, 0);
+		detach_all(h, false);
 		h->pid = 0;
 		return r;
 	}
@@ -220,8 +233,8 @@ hold_waited(struct hold *ho, pid_t tid, int status)
 	 * leave nothing to deliver; any other stop is a signal that arrived
 	 * while held: keep it for the release, and stay stopped.
 	 */
-	if ((status >> 16) == 0 && sig != SIGTRAP)
-		t->sig = sig;
+	if ((status >> 16) == 0 && sig != SIGTRAP && sig > 0 && sig <= 64)
+		t->sigs |= 1ull << (sig - 1);
 	return true;
 }
 
@@ -232,6 +245,36 @@ forget(struct held *h)
 	h->pid = 0;
 }
 
+uint64_t
+hold_join(struct hold *ho, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < ho->n; i++)
+		if (ho->h[i].pid == pid) {
+			ho->h[i].jobs++;
+			return ho->h[i].cookie;
+		}
+	return 0;
+}
+
+int
+hold_decide(struct hold *ho, uint64_t cookie, bool ok)
+{
+	struct held *h = by_cookie(ho, cookie);
+
+	if (h == NULL)
+		return -ENOENT;
+	if (!ok) {
+		(void)hold_kill(ho, cookie);
+		return HOLD_KILLED;
+	}
+	if (--h->jobs > 0)
+		return HOLD_WAITING;
+	(void)hold_release(ho, cookie);
+	return HOLD_RELEASED;
+}
+
 int
 hold_release(struct hold *ho, uint64_t cookie)
 {
@@ -239,7 +282,7 @@ hold_release(struct hold *ho, uint64_t cookie)
 
 	if (h == NULL)
 		return -ENOENT;
-	detach_all(h, -1);
+	detach_all(h, true);
 	forget(h);
 	return 0;
 }

@@ -184,8 +184,8 @@ ipc_to_pevent(const struct ipc_event *e, struct event *ev, struct proc *p,
 void
 ipc_buffers(int fd)
 {
-	/* About 250 requests in flight before the loop has to drop any. */
-	int size = 4 << 20;
+	/* About 1000 requests in flight before the loop has to drop any. */
+	int size = 16 << 20;
 
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));

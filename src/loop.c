@@ -342,7 +342,7 @@ loop_log_stats(struct loop *l)
 		l->sink.stats(l->sink.arg);
 }
 
-/* Returns 1 to stop, 0 to go on. */
+/* Returns 1 to stop, 4 when the privileged part died, 0 to go on. */
 static int
 signals(struct loop *l)
 {
@@ -353,6 +353,12 @@ signals(struct loop *l)
 		switch (si.ssi_signo) {
 		case SIGINT:
 		case SIGTERM:
+			/* The parent-death signal: the privileged part died. */
+			if (l->parent > 0 && getppid() != l->parent) {
+				log_warnx("the privileged part is gone; "
+				    "stopping");
+				return 4;
+			}
 			stop = 1;
 			break;
 		case SIGUSR1:
@@ -404,8 +410,8 @@ loop_run(struct loop *l)
 				continue;
 			return -errno;
 		}
-		if ((pfd[PFD_SIGNAL].revents & POLLIN) && signals(l))
-			return 0;
+		if ((pfd[PFD_SIGNAL].revents & POLLIN) && (r = signals(l)) != 0)
+			return r == 1 ? 0 : r;
 		if (pfd[PFD_SINK].revents & (POLLIN | POLLHUP | POLLERR) &&
 		    (r = l->sink.ready(l->sink.arg)) != 0)
 			return r == 1 ? 0 : r;

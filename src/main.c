@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "act.h"
@@ -222,6 +223,22 @@ open_exe(void)
 	return exe;
 }
 
+/*
+ * Each held process keeps a pidfd open, each running hook a few pipes:
+ * the usual soft limit of 1024 descriptors is too few for max_hooks and
+ * queue_size at their defaults.  The hard limit is ours to take.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static void
 print_err(void *arg, const char *msg)
 {
@@ -234,7 +251,7 @@ static int
 check(const struct options *o)
 {
 	struct config *cfg = config_load(o->config, print_err, NULL);
-	struct priv_user u;
+	struct priv_user u = { .uid = 1 };
 
 	if (cfg == NULL) {
 		fprintf(stderr, "%s: configuration refused\n", o->config);
@@ -242,10 +259,13 @@ check(const struct options *o)
 	}
 	config_print(cfg, stdout);
 	config_warnings(cfg, print_err, NULL);
-	if (priv_user(cfg->user, &u) < 0)
-		fprintf(stderr, "warning: user %s does not exist; prochookd "
-		    "will not start until it does (make install creates it)\n",
-		    cfg->user);
+	if (priv_user(cfg->user, &u) < 0 || u.uid == 0) {
+		fprintf(stderr, "%s: user %s: %s\n", o->config, cfg->user,
+		    u.uid == 0 ? "the event loop may not run as root" :
+		    "no such user (make install creates prochook)");
+		config_free(cfg);
+		return EXIT_CONFIG;
+	}
 	printf("%s: %zu rules, configuration OK\n", o->config, cfg->nrules);
 	config_free(cfg);
 	return 0;
@@ -320,6 +340,9 @@ run(const struct options *o)
 		    r == -ENOENT ? "no such user" : strerror(-r),
 		    cfg ? cfg->user : "prochook",
 		    cfg ? ", or set another in [daemon] user" : "");
+	if (root && u.uid == 0)
+		fatalx(EXIT_CONFIG, "user %s is root: the event loop must run "
+		    "as an unprivileged user", u.name);
 
 	if ((procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		fatal(EXIT_KERNEL, "/proc");
@@ -353,6 +376,7 @@ run(const struct options *o)
 		fatal(EXIT_PART, "fork");
 	if (pid == 0) {
 		close(sv[0]);
+		l.parent = getppid();
 		/*
 		 * A session of our own: Ctrl-C reaches only the privileged
 		 * part, which stops us; and with scheduler autogroups, a storm
@@ -407,6 +431,7 @@ main(int argc, char **argv)
 
 	parse_options(argc, argv, &o);
 	log_init("prochookd", o.syslog, o.verbose);
+	raise_nofile();
 	if (notify_init() < 0)
 		log_warnx("ignoring a malformed NOTIFY_SOCKET");
 	if (o.check)

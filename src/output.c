@@ -143,6 +143,26 @@ out_text_escape(struct obuf *ob, const char *s, size_t n, bool space)
 	ob_putn(ob, s + run, n - run);
 }
 
+void
+out_text_escape_buf(char *buf, size_t size, const char *s, size_t n)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n && o + 5 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != 0x7f && c != '\\') {
+			buf[o++] = (char)c;
+			continue;
+		}
+		buf[o++] = '\\';
+		buf[o++] = 'x';
+		buf[o++] = hex[c >> 4];
+		buf[o++] = hex[c & 15];
+	}
+	buf[o] = '\0';
+}
+
 /* Length of the valid UTF-8 sequence at s, or 0 if invalid. */
 static size_t
 utf8_len(const unsigned char *s, size_t n)

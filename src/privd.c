@@ -45,6 +45,7 @@
 
 #define EXIT_PART	4
 #define LINEAGE_MAX	1024
+#define FROM_LOOP_MAX	256	/* messages handled per wake-up */
 
 struct privd_stats {
 	uint64_t	 requests;
@@ -101,7 +102,7 @@ ours(struct privd *d, pid_t pid)
 	for (i = 0; i < LINEAGE_MAX && pid > 1; i++) {
 		if (pid == self || pid == d->a->loop)
 			return true;
-		/* Orphans of hooks are re-parented to us: we are a subreaper. */
+		/* A hook's orphans go to its keeper, a child of ours. */
 		if ((fd = proc_open(d->procfd, pid)) < 0)
 			return false;
 		if (proc_read_stat(fd, &st) < 0) {
@@ -127,7 +128,11 @@ open_target(struct privd *d, pid_t pid, uint64_t start_ns, int *dirfd,
 
 	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
 		return -errno;
-	/* With the pidfd held, the pid cannot be reused: check it now. */
+	/*
+	 * A pid reused before pidfd_open() would show another start time;
+	 * after it, the pidfd names the process checked here, whatever
+	 * happens to the number.
+	 */
 	if ((fd = proc_open(d->procfd, pid)) < 0 ||
 	    proc_read_stat(fd, st) < 0) {
 		if (fd >= 0)
@@ -202,29 +207,85 @@ proc_strings_free(struct proc *p)
 }
 
 /*
- * run_as's supplementary groups, looked up here: this process keeps the
- * name service loaded, where each supervisor, a new process, would load
- * it again for every job.  On failure the supervisor looks them up.
+ * run_as's home and supplementary groups, looked up once per user and
+ * configuration: each supervisor is a new process that would load the
+ * name service again, and a slow directory (LDAP) would hold up the
+ * privileged part for every hook.
  */
+struct runas {
+	char		*user;
+	gid_t		 gid;
+	char		*home;
+	gid_t		*groups;
+	int		 ngroups;
+};
+
+#define RUNAS_MAX	32
+
+static struct runas runas_cache[RUNAS_MAX];
+
 static void
-job_groups(struct spawn_job *job, const char *user)
+runas_flush(void)
 {
+	size_t i;
+
+	for (i = 0; i < RUNAS_MAX; i++) {
+		free(runas_cache[i].user);
+		free(runas_cache[i].home);
+		free(runas_cache[i].groups);
+		memset(&runas_cache[i], 0, sizeof(runas_cache[i]));
+	}
+}
+
+static const struct runas *
+runas_get(const char *user, gid_t gid)
+{
+	struct runas *ra = NULL;
+	struct passwd *pw;
+	size_t i;
 	int n = 32;
 	gid_t *g;
 
-	for (;;) {
-		if ((g = reallocarray(job->groups, (size_t)n, sizeof(*g))) ==
-		    NULL)
-			return;
-		job->groups = g;
-		if (getgrouplist(user, job->gid, g, &n) >= 0) {
-			job->ngroups = (size_t)n;
-			return;
+	for (i = 0; i < RUNAS_MAX; i++) {
+		if (runas_cache[i].user == NULL) {
+			if (ra == NULL)
+				ra = &runas_cache[i];
+			continue;
 		}
-		if (n > 65536)
-			return;
+		if (strcmp(runas_cache[i].user, user) == 0 &&
+		    runas_cache[i].gid == gid)
+			return &runas_cache[i];
 	}
+	if (ra == NULL) {
+		runas_flush();
+		ra = &runas_cache[0];
+	}
+	pw = getpwnam(user);
+	if ((ra->user = strdup(user)) == NULL ||
+	    (ra->home = strdup(pw != NULL ? pw->pw_dir : "/")) == NULL)
+		goto fail;
+	ra->gid = gid;
+	for (;;) {
+		if ((g = reallocarray(ra->groups, (size_t)n, sizeof(*g))) ==
+		    NULL)
+			goto fail;
+		ra->groups = g;
+		if (getgrouplist(user, gid, g, &n) >= 0)
+			break;
+		if (n > 65536)
+			goto fail;
+	}
+	ra->ngroups = n;
+	return ra;
+fail:
+	free(ra->user);
+	free(ra->home);
+	free(ra->groups);
+	memset(ra, 0, sizeof(*ra));
+	return NULL;
 }
+
+static void	job_done(void *, uint64_t, bool);
 
 /* Queue the rule's hooks for the event; cookie names a held process. */
 static void
@@ -233,18 +294,23 @@ run_hooks(struct privd *d, const struct rule *r, const struct pevent *pe,
 {
 	struct spawn_job *job = calloc(1, sizeof(*job));
 	const char *user = r->has_run_as ? r->run_user : "root";
-	struct passwd *pw;
+	const struct runas *ra;
 	size_t i;
 
 	if (job == NULL)
 		goto nomem;
 	job->uid = r->has_run_as ? r->run_uid : 0;
 	job->gid = r->has_run_as ? r->run_gid : 0;
-	pw = getpwnam(user);
-	job_groups(job, user);
+	if ((ra = runas_get(user, job->gid)) != NULL &&
+	    (job->groups = reallocarray(NULL, (size_t)ra->ngroups,
+	    sizeof(gid_t))) != NULL) {
+		memcpy(job->groups, ra->groups,
+		    (size_t)ra->ngroups * sizeof(gid_t));
+		job->ngroups = (size_t)ra->ngroups;
+	}
 	job->rule = strdup(r->name);
 	job->user = strdup(user);
-	job->home = strdup(pw != NULL ? pw->pw_dir : "/");
+	job->home = strdup(ra != NULL ? ra->home : "/");
 	job->hooks = calloc(r->nhooks + 1, sizeof(*job->hooks));
 	job->timeout = r->timeout ? r->timeout : d->cfg->hook_timeout;
 	job->env = out_env(pe, &d->oc, r->name, rule_action_name(r->action),
@@ -264,7 +330,7 @@ nomem:
 	log_warnx("rule %s: out of memory: hooks not run", r->name);
 	spawn_job_free(job);
 	if (cookie != 0)
-		(void)hold_kill(d->ho, cookie);
+		job_done(d, cookie, false);
 }
 
 /* A job has ended: a held process goes on only if every hook said yes. */
@@ -275,14 +341,29 @@ job_done(void *arg, uint64_t cookie, bool ok)
 
 	if (cookie == 0)
 		return;
-	if (ok && hold_release(d->ho, cookie) == 0) {
+	switch (hold_decide(d->ho, cookie, ok)) {
+	case HOLD_RELEASED:
 		d->st.released++;
 		log_info("held process released: every hook approved");
-	} else if (hold_kill(d->ho, cookie) == 0) {
+		break;
+	case HOLD_KILLED:
 		d->st.hold_killed++;
-		log_info("held process killed: %s", ok ? "released too late" :
-		    "a hook refused, failed, timed out or was dropped");
+		log_info("held process killed: a hook refused, failed, timed "
+		    "out or was dropped");
+		break;
+	default:
+		break;
 	}
+}
+
+/* A path fit for a log line: a process chose it. */
+static const char *
+esc(const struct str *s, char *buf, size_t size)
+{
+	if (s == NULL)
+		return "?";
+	out_text_escape_buf(buf, size, s->s, s->len);
+	return buf;
 }
 
 static void
@@ -307,6 +388,7 @@ act(struct privd *d, const struct ipc_event *e)
 	int pidfd = -1, dirfd = -1, sig = 0;
 	uint64_t cookie = 0;
 	bool miss = false;
+	char name[PROC_PATH_MAX];
 
 	d->st.requests++;
 	cfg = e->gen == d->gen ? d->cfg : e->gen + 1 == d->gen ? d->prev : NULL;
@@ -359,7 +441,14 @@ act(struct privd *d, const struct ipc_event *e)
 			d->st.signals++;
 			log_info("rule %s: sent SIG%s to pid %d (%s)", r->name,
 			    rule_signal_name(sig) ? rule_signal_name(sig) : "?",
-			    (int)ev.pid, p.exe ? p.exe->s : "?");
+			    (int)ev.pid, esc(p.exe, name, sizeof(name)));
+		}
+	} else if (r->action == ACT_HOLD &&
+	    (cookie = hold_join(d->ho, ev.pid)) != 0) {
+		/* Held already: these hooks must approve it as well. */
+		if (!e->run_hooks) {
+			job_done(d, cookie, false);
+			goto out;
 		}
 	} else if (r->action == ACT_HOLD) {
 		cookie = ++d->cookie;
@@ -375,7 +464,7 @@ act(struct privd *d, const struct ipc_event *e)
 			d->st.holds++;
 			log_info("rule %s: holding pid %d (%s) until its hooks "
 			    "decide", r->name, (int)ev.pid,
-			    p.exe ? p.exe->s : "?");
+			    esc(p.exe, name, sizeof(name)));
 			if (!e->run_hooks) {
 				job_done(d, cookie, false);
 				goto out;
@@ -420,7 +509,7 @@ send_config(struct privd *d, const struct config *cfg, uint32_t gen)
 {
 	static struct ipc_msg m;
 	size_t i, off, n;
-	int r;
+	int r, tries;
 
 	for (i = 0; i < cfg->nfiles; i++) {
 		off = 0;
@@ -439,7 +528,9 @@ send_config(struct privd *d, const struct config *cfg, uint32_t gen)
 			off += n;
 			m.u.cfg.last = i + 1 == cfg->nfiles &&
 			    off == cfg->files[i].len;
-			while ((r = ipc_send(d->a->ipc, &m)) == -EAGAIN) {
+			/* The loop reads between events: a second is plenty. */
+			for (tries = 0; (r = ipc_send(d->a->ipc, &m)) == -EAGAIN &&
+			    tries < 10; tries++) {
 				struct pollfd pfd = { d->a->ipc, POLLOUT, 0 };
 
 				(void)poll(&pfd, 1, 100);
@@ -479,10 +570,15 @@ reload(struct privd *d)
 		(void)notify_send("READY=1");
 		return;
 	}
+	if (strcmp(cfg->user, d->cfg->user) != 0 ||
+	    cfg->rcvbuf != d->cfg->rcvbuf)
+		log_warnx("user and rcvbuf take effect when prochookd is "
+		    "restarted");
 	config_free(d->prev);
 	d->prev = d->cfg;
 	d->cfg = cfg;
 	d->gen++;
+	runas_flush();
 	spawn_limits(d->sp, cfg->max_hooks, cfg->queue_size);
 	for (i = 0; i < NL_NPARTS; i++) {
 		if ((r = nl_narrow(d->a->nl[i], privd_kernel_events(cfg) &
@@ -588,9 +684,10 @@ static int
 from_loop(struct privd *d)
 {
 	static struct ipc_msg m;
-	int r;
+	int r = 0, n = 0;
 
-	while ((r = ipc_recv(d->a->ipc, &m)) == 1) {
+	/* A bounded number per wake-up: signals and hooks get their turn. */
+	while (n++ < FROM_LOOP_MAX && (r = ipc_recv(d->a->ipc, &m)) == 1) {
 		switch (m.type) {
 		case IPC_READY:
 			if (d->loop_ready)
@@ -709,6 +806,7 @@ privd_run(struct privd_args *a)
 		spawn_free(d.sp);
 	hold_free(d.ho);
 	users_free(d.users);
+	runas_flush();
 	config_free(d.cfg);
 	config_free(d.prev);
 	close(d.procfd);

@@ -167,6 +167,21 @@ test_text_escape(void **state)
 }
 
 static void
+test_text_escape_buf(void **state)
+{
+	char buf[12];
+
+	(void)state;
+	out_text_escape_buf(buf, sizeof(buf), "a\nb", 3);
+	assert_string_equal(buf, "a\\x0ab");
+	/* Cut to fit, never in the middle of an escape. */
+	out_text_escape_buf(buf, sizeof(buf), "\n\n\n\n", 4);
+	assert_string_equal(buf, "\\x0a\\x0a");
+	out_text_escape_buf(buf, 1, "abc", 3);
+	assert_string_equal(buf, "");
+}
+
+static void
 test_json_escape(void **state)
 {
 	static const struct {
@@ -237,6 +252,7 @@ main(void)
 		cmocka_unit_test(test_text_golden),
 		cmocka_unit_test(test_json_golden),
 		cmocka_unit_test(test_text_escape),
+		cmocka_unit_test(test_text_escape_buf),
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_json_escape_random),
 	};

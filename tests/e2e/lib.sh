@@ -19,6 +19,7 @@ fail() {
 start_daemon() {
 	"$PROCHOOKD" "$@" >"$T/out" 2>"$T/err" &
 	DPID=$!
+	echo "$DPID" >>"$T/daemons"
 	local i
 	for i in $(seq 1 100); do
 		grep -q ready "$T/err" 2>/dev/null && return 0

@@ -24,7 +24,14 @@ for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do
 	# Hooks must be in directories only root can write: not under /tmp.
 	T=$(mktemp -d /run/prochook-e2e.XXXXXX)
 	chmod 755 "$T"
-	if (set -e; export T; "$t") >"$T/log" 2>&1; then
+	ok=0
+	(set -e; export T; "$t") >"$T/log" 2>&1 || ok=$?
+	# Nothing a test started may outlive it: its daemons and their parts.
+	for p in $(cat "$T/daemons" 2>/dev/null); do
+		pkill -KILL -P "$p" 2>/dev/null || true
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	if [ "$ok" = 0 ]; then
 		echo "ok   $t"
 		pass=$((pass + 1))
 		rm -rf "$T"
@@ -35,8 +42,6 @@ for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do
 		failed=$((failed + 1))
 		names+=("$t")
 	fi
-	# Nothing a test started may outlive it.
-	pkill -KILL -f "$PROCHOOKD" 2>/dev/null || true
 done
 echo "e2e: ${pass} passed, ${failed} failed"
 [ "$failed" = 0 ] || echo "failed: ${names[*]}"

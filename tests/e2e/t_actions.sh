@@ -477,3 +477,47 @@ EOF2
 	[ "$st" = 137 ] || fail "exit $st: the failed exec hid the target"
 	stop_daemon
 }
+
+# Two hold rules on one exec: released when both approve, killed when
+# either refuses.
+test_actions_two_holds() {
+	mkdir -p "$T/bin"
+	cp "$HELPER" "$T/bin/both"
+	cp "$HELPER" "$T/bin/onesays"
+	hook yes <<'EOF2'
+#!/bin/sh
+sleep 0.3
+exit 0
+EOF2
+	hook no <<'EOF2'
+#!/bin/sh
+exit 1
+EOF2
+	conf <<EOF2
+[hold-a]
+event = exec
+exe = $T/bin/both $T/bin/onesays
+action = hold
+hook = yes
+
+[hold-b]
+event = exec
+exe = $T/bin/both
+action = hold
+hook = yes
+
+[hold-c]
+event = exec
+exe = $T/bin/onesays
+action = hold
+hook = no
+EOF2
+	start_daemon -c "$T/p.conf"
+	local st=0
+	"$T/bin/both" exit 0 || st=$?
+	[ "$st" = 0 ] || fail "approved by both rules, yet exit $st"
+	st=0
+	"$T/bin/onesays" exit 0 || st=$?
+	[ "$st" = 137 ] || fail "refused by one rule, yet exit $st"
+	stop_daemon
+}
