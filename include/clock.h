@@ -26,4 +26,11 @@ clock_real_offset(void)
 	return clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 }
 
+/* CLOCK_BOOTTIME - CLOCK_MONOTONIC: the time spent suspended. */
+static inline int64_t
+clock_boot_offset(void)
+{
+	return clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
+}
+
 #endif

@@ -43,7 +43,7 @@ struct ipc_event {
 	uint32_t	run_hooks;	/* 0: over the rule's rate, no hooks */
 	uint32_t	exit_code;	/* raw wait status */
 	uint64_t	ts_ns;		/* CLOCK_MONOTONIC */
-	uint64_t	start_ns;	/* CLOCK_MONOTONIC */
+	uint64_t	start_ns;	/* CLOCK_BOOTTIME */
 	uint64_t	lost;		/* lost events: total since start */
 	char		comm[16];
 	char		exe[PROC_PATH_MAX];

@@ -42,6 +42,7 @@ void	out_text_escape_buf(char *buf, size_t size, const char *, size_t);
 
 struct out_ctx {
 	int64_t		 real_off_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	int64_t		 boot_off_ns;	/* CLOCK_BOOTTIME - CLOCK_MONOTONIC */
 	const char	*(*user)(void *, uint32_t);	/* uid to name, or NULL */
 	void		*user_arg;
 };
@@ -62,7 +63,8 @@ void	 out_env_free(char **);
 /* "1764180000.123456789": event time since the epoch. */
 void	out_epoch(struct obuf *, const struct pevent *, const struct out_ctx *);
 /* Exit duration in seconds with 3 decimals, if known. */
-bool	out_duration(struct obuf *, const struct pevent *);
+bool	out_duration(struct obuf *, const struct pevent *,
+	    const struct out_ctx *);
 /* "SEGV" for 11, else the number. */
 void	out_signal(struct obuf *, int sig);
 

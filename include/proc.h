@@ -29,18 +29,22 @@ struct proc_status {
 };
 
 /*
- * Start times: stat counts clock ticks since boot (CLOCK_BOOTTIME); the
- * kernel stamps events with CLOCK_MONOTONIC.  A start time read from stat
- * matches one known from a fork event within a tick and some.
+ * Start times are kept as CLOCK_BOOTTIME nanoseconds, the clock of stat's
+ * start time, which goes on across a suspend.  The kernel stamps events
+ * with CLOCK_MONOTONIC, which stops during one: an event's time is moved
+ * to the boot clock when it is handled, moments after it happened.  A
+ * start time read from stat matches one known from a fork event within a
+ * tick and some.
  */
 struct proc_clock {
-	int64_t		boot_off_ns;	/* CLOCK_BOOTTIME - CLOCK_MONOTONIC */
 	uint64_t	tick_ns;
 };
 
 void	 proc_clock_init(struct proc_clock *);
-/* The start time of stat as CLOCK_MONOTONIC nanoseconds. */
+/* The start time of stat, CLOCK_BOOTTIME nanoseconds. */
 uint64_t proc_start_ns(const struct proc_clock *, const struct proc_stat *);
+/* An event's CLOCK_MONOTONIC time on the boot clock, as of now. */
+uint64_t proc_boot_ns(uint64_t mono_ns);
 /* Is stat's process the one that started at start_ns? */
 bool	 proc_same_start(const struct proc_clock *, const struct proc_stat *,
 	    uint64_t start_ns);

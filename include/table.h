@@ -42,7 +42,7 @@ struct proc {
 	pid_t		ppid;		/* the process that forked it */
 	uint32_t	flags;
 	uint32_t	uid, euid, gid, egid;
-	uint64_t	start_ns;	/* CLOCK_MONOTONIC */
+	uint64_t	start_ns;	/* CLOCK_BOOTTIME */
 	uint64_t	gen;		/* table generation of the last rescan that saw it */
 	char		comm[16];
 	struct str	*exe;

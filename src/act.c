@@ -162,6 +162,7 @@ act_flush(void *arg)
 	struct act *a = arg;
 
 	a->oc.real_off_ns = clock_real_offset();
+	a->oc.boot_off_ns = clock_boot_offset();
 	return 0;
 }
 
@@ -370,6 +371,7 @@ act_init(struct act *a, struct loop_sink *sink, struct config *cfg,
 	    set_config(a, cfg, 1) < 0)
 		return -ENOMEM;
 	a->oc.real_off_ns = clock_real_offset();
+	a->oc.boot_off_ns = clock_boot_offset();
 	a->oc.user = users_lookup;
 	a->oc.user_arg = a->users;
 	en->ask_exe = act_ask_exe;

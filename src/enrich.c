@@ -426,7 +426,7 @@ enrich_event(struct enrich *e, const struct event *ev, struct pevent *pe)
 		if (child == NULL)
 			return true;
 		child->ppid = ev->pid;
-		child->start_ns = ev->ts_ns;
+		child->start_ns = proc_boot_ns(ev->ts_ns);
 		child->flags = P_START;
 		child->gen = e->gen;
 		if (p != NULL)

@@ -29,6 +29,7 @@ monitor_flush(void *arg)
 	struct monitor *m = arg;
 
 	m->oc.real_off_ns = clock_real_offset();
+	m->oc.boot_off_ns = clock_boot_offset();
 	if (ob_flush(&m->out) == -EPIPE)
 		return 1;	/* the reader is gone: stop as on SIGTERM */
 	return 0;
@@ -82,6 +83,7 @@ monitor_init(struct monitor *m, struct loop_sink *sink, struct enrich *en,
 		return -ENOMEM;
 	m->json = json;
 	m->oc.real_off_ns = clock_real_offset();
+	m->oc.boot_off_ns = clock_boot_offset();
 	m->oc.user = users_lookup;
 	m->oc.user_arg = m->users;
 	memset(sink, 0, sizeof(*sink));

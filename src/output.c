@@ -264,15 +264,17 @@ out_epoch(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc)
 }
 
 bool
-out_duration(struct obuf *ob, const struct pevent *pe)
+out_duration(struct obuf *ob, const struct pevent *pe,
+    const struct out_ctx *oc)
 {
-	uint64_t ms;
+	uint64_t ms, end = pe->ev->ts_ns + (uint64_t)oc->boot_off_ns;
 	char frac[4];
 
+	/* Start times are on the boot clock, which runs during a suspend. */
 	if (pe->ev->type != EV_EXIT || !(pe->p->flags & P_START) ||
-	    pe->ev->ts_ns < pe->p->start_ns)
+	    end < pe->p->start_ns)
 		return false;
-	ms = (pe->ev->ts_ns - pe->p->start_ns) / 1000000u;
+	ms = (end - pe->p->start_ns) / 1000000u;
 	ob_putu(ob, ms / 1000);
 	frac[0] = (char)('0' + (ms / 100) % 10);
 	frac[1] = (char)('0' + (ms / 10) % 10);
@@ -374,7 +376,7 @@ out_text(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc)
 			size_t mark = ob->len;
 
 			ob_puts(ob, " duration=");
-			if (!out_duration(ob, pe))
+			if (!out_duration(ob, pe, oc))
 				ob->len = mark;
 		}
 		break;
@@ -520,7 +522,7 @@ out_json(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc,
 			size_t mark = ob->len;
 
 			json_key(ob, "duration");
-			if (!out_duration(ob, pe))
+			if (!out_duration(ob, pe, oc))
 				ob->len = mark;
 		}
 		break;
@@ -662,7 +664,7 @@ out_env(const struct pevent *pe, const struct out_ctx *oc, const char *rule,
 			    env_num(env, &n, "PROCHOOK_CORE",
 			    event_core_dumped(ev));
 		}
-		if (ok && out_duration(&ob, pe))
+		if (ok && out_duration(&ob, pe, oc))
 			ok = env_ob(env, &n, "PROCHOOK_DURATION", &ob);
 		ob.len = 0;
 	}

@@ -768,6 +768,7 @@ privd_run(struct privd_args *a)
 		n = d.sp != NULL ? spawn_pollfds(d.sp, pfd + PFD_SPAWN,
 		    PFD_MAX - PFD_SPAWN) : 0;
 		d.oc.real_off_ns = clock_real_offset();
+		d.oc.boot_off_ns = clock_boot_offset();
 		if (poll(pfd, PFD_SPAWN + n, n > 0 ? 100 : -1) < 0 &&
 		    errno != EINTR)
 			fatal(EXIT_PART, "poll");

@@ -25,15 +25,18 @@ proc_clock_init(struct proc_clock *c)
 	long hz = sysconf(_SC_CLK_TCK);
 
 	c->tick_ns = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
-	c->boot_off_ns = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
 }
 
 uint64_t
 proc_start_ns(const struct proc_clock *c, const struct proc_stat *st)
 {
-	int64_t ns = (int64_t)(st->starttime * c->tick_ns) - c->boot_off_ns;
+	return st->starttime * c->tick_ns;
+}
 
-	return ns < 0 ? 0 : (uint64_t)ns;
+uint64_t
+proc_boot_ns(uint64_t mono_ns)
+{
+	return mono_ns + (uint64_t)clock_boot_offset();
 }
 
 bool

@@ -46,7 +46,7 @@ mkstr(const char *s)
 static void
 render(struct obuf *ob, bool json)
 {
-	struct out_ctx oc = { 0, fake_user, NULL };
+	struct out_ctx oc = { .user = fake_user };
 	struct event ev;
 	struct proc p;
 	struct pevent pe = { &ev, &p, 0, 0, false };

@@ -233,8 +233,7 @@ inject(pid_t loop, const char *kind, pid_t target)
 	if (fd < 0)
 		return 3;
 	if (target > 0) {
-		/* Its start time, as the loop would give it (CLOCK_MONOTONIC). */
-		struct timespec b, mo;
+		/* Its start time, as the loop would give it (CLOCK_BOOTTIME). */
 		unsigned long long st = 0;
 		char buf[1024], *p;
 		FILE *f;
@@ -250,11 +249,8 @@ inject(pid_t loop, const char *kind, pid_t target)
 			p = strchr(p + 1, ' ');
 		if (p == NULL || sscanf(p, " %llu", &st) != 1)
 			return 2;
-		clock_gettime(CLOCK_BOOTTIME, &b);
-		clock_gettime(CLOCK_MONOTONIC, &mo);
-		start_ns = st * (1000000000ull / (unsigned long long)sysconf(_SC_CLK_TCK)) -
-		    (uint64_t)((b.tv_sec - mo.tv_sec) * 1000000000ll +
-		    (b.tv_nsec - mo.tv_nsec));
+		start_ns = st * (1000000000ull /
+		    (unsigned long long)sysconf(_SC_CLK_TCK));
 	}
 	memset(&m, 0, sizeof(m));
 	m.type = IPC_ACT;
