@@ -18,9 +18,7 @@
 struct act_rule {
 	uint64_t	 matches;
 	uint64_t	 misses;	/* a key's value was unknown */
-	uint64_t	 rate_dropped;
-	uint64_t	 tokens_ns;	/* token bucket, in nanoseconds of credit */
-	uint64_t	 last_ns;
+	struct rule_rate rate;
 };
 
 struct act {

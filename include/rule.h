@@ -72,6 +72,17 @@ enum rule_key {
 	RK__MAX
 };
 
+/* A rule's rate: a token bucket with a second's worth of burst. */
+struct rule_rate {
+	uint64_t	 tokens_ns;	/* credit, in nanoseconds */
+	uint64_t	 last_ns;
+	uint64_t	 dropped;
+};
+
+/* May the rule run its hooks or log once more at now (nanoseconds)? */
+bool		 rule_rate_take(const struct rule *, struct rule_rate *,
+		    uint64_t now);
+
 /*
  * Does the event match the rule?  When a key tests a value that is not
  * known (the process vanished before it could be read), the key does not

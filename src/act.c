@@ -20,31 +20,6 @@
 #define EXE_ASK_TIMEOUT_MS	200
 #define WARN_INTERVAL_NS	1000000000ull
 
-/* May this rule run hooks or log once more now?  One token per 1/rate s. */
-static bool
-take_token(const struct rule *r, struct act_rule *ar, uint64_t now)
-{
-	uint64_t cost, cap;
-
-	if (r->rate == 0)
-		return true;
-	cost = 1000000000ull / r->rate;
-	cap = 1000000000ull;		/* a burst of one second's worth */
-	if (ar->last_ns == 0)
-		ar->tokens_ns = cap;
-	else if (now > ar->last_ns)
-		ar->tokens_ns += now - ar->last_ns;
-	if (ar->tokens_ns > cap)
-		ar->tokens_ns = cap;
-	ar->last_ns = now;
-	if (ar->tokens_ns < cost) {
-		ar->rate_dropped++;
-		return false;
-	}
-	ar->tokens_ns -= cost;
-	return true;
-}
-
 static void
 log_match(struct act *a, const struct rule *r, const struct pevent *pe,
     const char *what)
@@ -132,7 +107,7 @@ act_event(void *arg, const struct pevent *pe)
 			continue;
 		}
 		ar->matches++;
-		go = take_token(r, ar, pe->ev->ts_ns);
+		go = rule_rate_take(r, &ar->rate, pe->ev->ts_ns);
 		if (a->dry_run) {
 			if (go || r->action == ACT_KILL)
 				log_dry(a, r, pe, go);
@@ -178,7 +153,7 @@ act_stats(void *arg)
 		    a->cfg->rules[i].name,
 		    (unsigned long long)a->rs[i].matches,
 		    (unsigned long long)a->rs[i].misses,
-		    (unsigned long long)a->rs[i].rate_dropped);
+		    (unsigned long long)a->rs[i].rate.dropped);
 	if (a->ipc_dropped > 0)
 		log_info("requests to the privileged part dropped: %llu",
 		    (unsigned long long)a->ipc_dropped);

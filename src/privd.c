@@ -68,6 +68,7 @@ struct privd {
 	int		 procfd;
 	int		 mountinfo;
 	uint64_t	 cookie;
+	struct rule_rate *rates;	/* by rule of cfg */
 	struct proc_clock clock;
 	bool		 loop_ready;
 	struct privd_stats st;
@@ -366,6 +367,24 @@ esc(const struct str *s, char *buf, size_t size)
 	return buf;
 }
 
+/* The rule's rate, counted here too, with some slack for timing. */
+static bool
+privd_rate(struct privd *d, const struct config *cfg, uint32_t rule)
+{
+	const struct rule *r = &cfg->rules[rule];
+	struct rule slack;
+
+	if (cfg != d->cfg || r->rate == 0)
+		return true;
+	if (d->rates == NULL &&
+	    (d->rates = calloc(cfg->nrules, sizeof(*d->rates))) == NULL)
+		return true;
+	slack = *r;
+	slack.rate = r->rate * 2;
+	return rule_rate_take(&slack, &d->rates[rule],
+	    (uint64_t)clock_ns(CLOCK_MONOTONIC));
+}
+
 static void
 refuse(struct privd *d, const char *why, const struct ipc_event *e)
 {
@@ -471,7 +490,17 @@ act(struct privd *d, const struct ipc_event *e)
 			}
 		}
 	}
-	if (e->run_hooks && r->nhooks > 0)
+	/*
+	 * The loop keeps the rule's rate; so do we, lest a subverted loop
+	 * run hooks at will.  What a hook is told of the event is the loop's
+	 * word, as the event's data come from processes anyway.
+	 */
+	if (e->run_hooks && r->nhooks > 0 && !privd_rate(d, cfg, e->rule)) {
+		log_warnx("rule %s: hook runs beyond the rule's rate refused",
+		    r->name);
+		if (cookie != 0)
+			job_done(d, cookie, false);
+	} else if (e->run_hooks && r->nhooks > 0)
 		run_hooks(d, r, &pe, cookie, sig);
 out:
 	if (pidfd >= 0)
@@ -579,6 +608,8 @@ reload(struct privd *d)
 	d->cfg = cfg;
 	d->gen++;
 	runas_flush();
+	free(d->rates);
+	d->rates = NULL;
 	spawn_limits(d->sp, cfg->max_hooks, cfg->queue_size);
 	for (i = 0; i < NL_NPARTS; i++) {
 		if ((r = nl_narrow(d->a->nl[i], privd_kernel_events(cfg) &
@@ -808,6 +839,7 @@ privd_run(struct privd_args *a)
 	hold_free(d.ho);
 	users_free(d.users);
 	runas_flush();
+	free(d.rates);
 	config_free(d.cfg);
 	config_free(d.prev);
 	close(d.procfd);

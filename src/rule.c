@@ -981,3 +981,27 @@ rule_describe(const struct rule *r, const char *hooks_dir, FILE *fp)
 	if (r->rate > 0)
 		fprintf(fp, ", rate %u/s", r->rate);
 }
+
+bool
+rule_rate_take(const struct rule *r, struct rule_rate *rr, uint64_t now)
+{
+	const uint64_t cap = 1000000000ull;	/* a second's worth */
+	uint64_t cost;
+
+	if (r->rate == 0)
+		return true;
+	cost = cap / r->rate;
+	if (rr->last_ns == 0)
+		rr->tokens_ns = cap;
+	else if (now > rr->last_ns)
+		rr->tokens_ns += now - rr->last_ns;
+	if (rr->tokens_ns > cap)
+		rr->tokens_ns = cap;
+	rr->last_ns = now;
+	if (rr->tokens_ns < cost) {
+		rr->dropped++;
+		return false;
+	}
+	rr->tokens_ns -= cost;
+	return true;
+}

@@ -815,6 +815,27 @@ test_describe(void **state)
 	rule_free(&r);
 }
 
+static void
+test_rate(void **state)
+{
+	struct rule r = { 0 };
+	struct rule_rate rr = { 0 };
+	uint64_t now = 1000000000ull;
+	int i, ok = 0;
+
+	(void)state;
+	assert_true(rule_rate_take(&r, &rr, now));	/* no rate: always */
+	r.rate = 10;
+	/* A second's worth at once, then one every 100 ms. */
+	for (i = 0; i < 20; i++)
+		ok += rule_rate_take(&r, &rr, now);
+	assert_int_equal(ok, 10);
+	assert_int_equal(rr.dropped, 10);
+	assert_false(rule_rate_take(&r, &rr, now + 50000000ull));
+	assert_true(rule_rate_take(&r, &rr, now + 150000000ull));
+	assert_false(rule_rate_take(&r, &rr, now + 160000000ull));
+}
+
 int
 main(void)
 {
@@ -833,6 +854,7 @@ main(void)
 		cmocka_unit_test(test_add_value_errors),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_describe),
+		cmocka_unit_test(test_rate),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -514,10 +514,11 @@ hook = no
 EOF2
 	start_daemon -c "$T/p.conf"
 	local st=0
-	"$T/bin/both" exit 0 || st=$?
+	# Long enough to be held before they end.
+	"$T/bin/both" sleep 300 || st=$?
 	[ "$st" = 0 ] || fail "approved by both rules, yet exit $st"
 	st=0
-	"$T/bin/onesays" exit 0 || st=$?
+	"$T/bin/onesays" sleep 300 || st=$?
 	[ "$st" = 137 ] || fail "refused by one rule, yet exit $st"
 	stop_daemon
 }
