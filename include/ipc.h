@@ -96,6 +96,13 @@ void	ipc_to_pevent(const struct ipc_event *, struct event *,
 int	ipc_ask_exe(int fd, pid_t pid, uint64_t start_ns, char *path,
 	    size_t size, int timeout_ms,
 	    void (*other)(void *, const struct ipc_msg *), void *arg);
+/*
+ * The event loop's end: hand every queued message from the privileged part
+ * to fn (NULL: drop them).  Returns 0, or 4 (the exit status) when the
+ * privileged part is gone, having said so.
+ */
+int	ipc_loop_read(int fd, void (*fn)(void *, const struct ipc_msg *),
+	    void *arg);
 /* Room for a burst of messages on a socketpair end. */
 void	ipc_buffers(int fd);
 /* Send one message without blocking: 0, -EAGAIN, or -errno. */

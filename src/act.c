@@ -296,30 +296,19 @@ act_msg(struct act *a, const struct ipc_msg *m)
 	}
 }
 
+static void
+act_other(void *arg, const struct ipc_msg *m)
+{
+	act_msg(arg, m);
+}
+
 /* The privileged part wrote: returns 0, or 4 when it is gone. */
 static int
 act_ready(void *arg)
 {
 	struct act *a = arg;
-	static struct ipc_msg m;
-	int r;
 
-	while ((r = ipc_recv(a->ipc, &m)) == 1)
-		act_msg(a, &m);
-	if (r == -EPIPE) {
-		log_warnx("the privileged part is gone; stopping");
-		return 4;
-	}
-	if (r < 0)
-		log_warnx("message from the privileged part refused: %s",
-		    strerror(-r));
-	return 0;
-}
-
-static void
-act_other(void *arg, const struct ipc_msg *m)
-{
-	act_msg(arg, m);
+	return ipc_loop_read(a->ipc, act_other, a);
 }
 
 struct str *

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "event.h"
 #include "ipc.h"
+#include "log.h"
 
 /* Copy a table string into a fixed field, cut at its size. */
 static void
@@ -262,4 +263,23 @@ ipc_ask_exe(int fd, pid_t pid, uint64_t start_ns, char *path, size_t size,
 		if (r < 0)
 			return 0;
 	}
+}
+
+int
+ipc_loop_read(int fd, void (*fn)(void *, const struct ipc_msg *), void *arg)
+{
+	static struct ipc_msg m;
+	int r;
+
+	while ((r = ipc_recv(fd, &m)) == 1)
+		if (fn != NULL)
+			fn(arg, &m);
+	if (r == -EPIPE) {
+		log_warnx("the privileged part is gone; stopping");
+		return 4;
+	}
+	if (r < 0)
+		log_warnx("message from the privileged part refused: %s",
+		    strerror(-r));
+	return 0;
 }

@@ -48,16 +48,8 @@ static int
 monitor_ready(void *arg)
 {
 	struct monitor *m = arg;
-	static struct ipc_msg msg;
-	int r;
 
-	while ((r = ipc_recv(m->ipc, &msg)) == 1)
-		;
-	if (r == -EPIPE) {
-		log_warnx("the privileged part is gone; stopping");
-		return 4;
-	}
-	return 0;
+	return ipc_loop_read(m->ipc, NULL, NULL);
 }
 
 /* The privileged part names what the event loop may not read. */
