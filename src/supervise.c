@@ -612,7 +612,12 @@ sup_keeper(const struct sup *s, char *const argv[], int out, int rep,
 		pid = -1;
 	else if (getppid() != s->self)
 		_exit(1);
-	else if ((pid = fork()) == 0)
+	/*
+	 * vfork(): the hook's set-up is system calls only, on memory made
+	 * ready before (sup_child), and copying this process's page tables
+	 * for a child that execs at once is most of what a hook costs.
+	 */
+	else if ((pid = vfork()) == 0)
 		sup_child(s, argv, out, rep);
 	msg = pid < 0 ? -errno : (int32_t)pid;
 	if (kfd != SUP_RESFD && dup2(kfd, SUP_RESFD) < 0)
