@@ -41,7 +41,6 @@ int		 hold_release(struct hold *, uint64_t cookie);
 int		 hold_kill(struct hold *, uint64_t cookie);
 /* SIGKILL every held process (shutdown). */
 void		 hold_kill_all(struct hold *);
-size_t		 hold_count(const struct hold *);
 void		 hold_free(struct hold *);
 
 #endif

@@ -7,7 +7,6 @@
 #include <stdarg.h>
 
 void	log_init(const char *ident, int use_syslog, int verbose);
-int	log_verbose(void);
 /* Warn with strerror(errno) appended. */
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

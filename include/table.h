@@ -34,8 +34,6 @@ struct str {
 #define P_START		0x0040	/* start time known */
 #define P_HOOK		0x0100	/* a hook of ours, or a descendant of one */
 #define P_SELF		0x0200	/* prochookd itself */
-#define P_EXECED	0x0400	/* seen to exec since we learned of it */
-#define P_SCANNED	0x0800	/* learned from a /proc scan */
 
 struct proc {
 	pid_t		pid;		/* 0: free slot */

@@ -137,7 +137,7 @@ fill(struct enrich *e, pid_t pid)
 	}
 	p->ppid = st.ppid;
 	p->start_ns = proc_start_ns(&e->clock, &st);
-	p->flags |= P_START | P_COMM | P_SCANNED;
+	p->flags |= P_START | P_COMM;
 	memcpy(p->comm, st.comm, sizeof(p->comm));
 	p->exe = exe_take(e->exe, pid, 1, e->t, &setid);
 	if (p->exe != NULL)
@@ -276,7 +276,6 @@ on_exec(struct enrich *e, struct proc *p)
 	unsigned execs;
 
 	pf = prefetched(e, p->pid, &execs);
-	p->flags |= P_EXECED;
 	exe = exe_take(e->exe, p->pid, execs, e->t, &setid);
 	str_set(e->t, &p->exe, exe);
 	if (exe != NULL)

@@ -311,16 +311,6 @@ hold_kill_all(struct hold *ho)
 			(void)hold_kill(ho, ho->h[i].cookie);
 }
 
-size_t
-hold_count(const struct hold *ho)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < ho->n; i++)
-		n += ho->h[i].pid != 0;
-	return n;
-}
-
 void
 hold_free(struct hold *ho)
 {

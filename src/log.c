@@ -24,12 +24,6 @@ log_init(const char *ident, int use_syslog, int verbose)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-int
-log_verbose(void)
-{
-	return log_level;
-}
-
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *err)
 {
