@@ -67,6 +67,7 @@ struct sup_fail {
 /* One hook and what it left, from its start until its keeper is gone. */
 struct sup_run {
 	const char	*name;
+	bool		 direct;	/* the only hook: no keeper, we are one */
 	pid_t		 keeper;	/* 0 once reaped */
 	int		 kstatus;	/* the keeper's wait status */
 	int		 kfd;		/* keeper's report: hook pid, status */
@@ -413,13 +414,31 @@ sup_reap(struct sup *s)
 	pid_t p;
 	int st;
 
+	struct sup_run *r;
+
 	while ((p = waitpid(-1, &st, WNOHANG | __WALL)) > 0)
-		for (i = 0; i < s->job->nhooks; i++)
-			if (s->runs[i] != NULL && s->runs[i]->keeper == p) {
-				s->runs[i]->keeper = 0;
-				s->runs[i]->kstatus = st;
+		for (i = 0; i < s->job->nhooks; i++) {
+			if ((r = s->runs[i]) == NULL)
+				continue;
+			if (r->keeper == p) {
+				r->keeper = 0;
+				r->kstatus = st;
 				break;
 			}
+			/* Our own hook, with no keeper: its status. */
+			if (r->direct && r->khave < sizeof(r->kmsg) &&
+			    r->kmsg[0] == p) {
+				r->kmsg[1] = st;
+				r->khave = sizeof(r->kmsg);
+				break;
+			}
+		}
+	/* No child left: what a keeperless hook left is gone too. */
+	if (p < 0 && errno == ECHILD)
+		for (i = 0; i < s->job->nhooks; i++)
+			if ((r = s->runs[i]) != NULL && r->direct &&
+			    r->khave == sizeof(r->kmsg))
+				r->keeper = 0;
 }
 
 /*
@@ -807,17 +826,36 @@ sup_start(struct sup *s, size_t i)
 	argv[2] = pidbuf;
 	argv[3] = NULL;
 	r->deadline = supervise_now_ms() + (int64_t)s->job->timeout * 1000;
-	if ((pid = fork()) < 0)
-		goto noexec;
-	if (pid == 0)
-		sup_keeper(s, argv, out[1], rep[1], k[1]);
+	if (s->job->nhooks == 1) {
+		/*
+		 * The only hook of the job: what it leaves is all the
+		 * supervisor's, so the supervisor is its keeper, and a
+		 * process is saved on the path of every hook run.
+		 */
+		close(k[0]);
+		close(k[1]);
+		k[0] = k[1] = -1;
+		if ((pid = vfork()) < 0)
+			goto noexec;
+		if (pid == 0)
+			sup_child(s, argv, out[1], rep[1]);
+		r->direct = true;
+		r->keeper = s->self;
+		r->kmsg[0] = (int32_t)pid;
+		r->khave = sizeof(int32_t);
+	} else {
+		if ((pid = fork()) < 0)
+			goto noexec;
+		if (pid == 0)
+			sup_keeper(s, argv, out[1], rep[1], k[1]);
+		close(k[1]);
+		r->keeper = pid;
+		r->kfd = k[0];
+	}
 	close(out[1]);
 	close(rep[1]);
-	close(k[1]);
-	r->keeper = pid;
 	r->outfd = out[0];
 	r->repfd = rep[0];
-	r->kfd = k[0];
 	s->runs[i] = r;
 	s->cur = r;
 	return;
@@ -856,7 +894,8 @@ sup_step(struct sup *s, size_t i, int64_t now)
 		sup_report(r);
 	if (r->kfd >= 0)
 		sup_keeper_read(s, r);
-	if (!r->ended && (r->khave == sizeof(r->kmsg) || r->kfd < 0))
+	if (!r->ended && (r->khave == sizeof(r->kmsg) ||
+	    (r->kfd < 0 && !r->direct)))
 		sup_ended(s, r);
 	if (r->keeper != 0 && !r->abandoned && !sup_clock(s, r, now)) {
 		r->abandoned = true;
