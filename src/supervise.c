@@ -16,7 +16,9 @@
  * exactly its keeper's descendants in /proc, setsid() or not; with one
  * subreaper for the whole job, the orphans of every hook would all become
  * its children and could no longer be told apart.  A keeper exits when it
- * has no child left; the supervisor exits when no keeper is left.
+ * has no child left; the supervisor exits when no keeper is left.  A job
+ * of one hook, the common case, needs no keeper: the supervisor is its
+ * subreaper, and exits when it has no child left.
  */
 #include <sys/types.h>
 #include <sys/pidfd.h>
