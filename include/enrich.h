@@ -77,6 +77,15 @@ void	enrich_done(struct enrich *, const struct event *);
  * exec for every process that appeared or changed executable.
  */
 void	enrich_rescan(struct enrich *, enrich_emit_fn, void *);
+/*
+ * Read one thing of p from its /proc directory; what cannot be read is
+ * unknown.  Paths are interned in t.  Also what the privileged part
+ * checks a process against.
+ */
+void	enrich_read_exe(struct table *, struct proc *, int dirfd);
+void	enrich_read_cmdline(struct table *, struct proc *, int dirfd);
+void	enrich_read_ids(struct proc *, int dirfd);
+void	enrich_read_cgroup(struct table *, struct proc *, int dirfd);
 /* Mark pid (and what it forks from now on) as one of ours. */
 void	enrich_mark(struct enrich *, pid_t pid, uint32_t flag);
 

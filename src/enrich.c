@@ -50,38 +50,40 @@ same_process(const struct enrich *e, const struct proc *p,
 	    proc_same_start(&e->clock, st, p->start_ns);
 }
 
-static void
-set_cmdline(struct enrich *e, struct proc *p, int dirfd)
+void
+enrich_read_cmdline(struct table *t, struct proc *p, int dirfd)
 {
 	char buf[PROC_CMDLINE_MAX + 1];
 	size_t len;
 
 	if (proc_read_cmdline(dirfd, buf, sizeof(buf), &len) == 0) {
-		str_set(e->t, &p->cmdline, str_new(buf, len));
+		str_set(t, &p->cmdline, str_new(buf, len));
 		if (p->cmdline != NULL) {
 			p->flags |= P_CMDLINE;
 			return;
 		}
 	}
-	str_set(e->t, &p->cmdline, NULL);
+	str_set(t, &p->cmdline, NULL);
 	p->flags &= ~P_CMDLINE;
 }
 
-static void
-set_cgroup(struct enrich *e, struct proc *p, int dirfd)
+void
+enrich_read_cgroup(struct table *t, struct proc *p, int dirfd)
 {
 	char buf[PROC_PATH_MAX];
 
 	if (proc_read_cgroup(dirfd, buf, sizeof(buf)) == 0 &&
-	    (str_set(e->t, &p->cgroup, str_intern(e->t, buf, strlen(buf))),
-	    p->cgroup != NULL))
+	    (str_set(t, &p->cgroup, str_intern(t, buf, strlen(buf))),
+	    p->cgroup != NULL)) {
 		p->flags |= P_CGROUP;
-	else
-		p->flags &= ~P_CGROUP;
+		return;
+	}
+	str_set(t, &p->cgroup, NULL);
+	p->flags &= ~P_CGROUP;
 }
 
-static void
-set_ids(struct proc *p, int dirfd)
+void
+enrich_read_ids(struct proc *p, int dirfd)
 {
 	struct proc_status st;
 
@@ -95,15 +97,19 @@ set_ids(struct proc *p, int dirfd)
 		p->flags &= ~P_IDS;
 }
 
-static void
-set_exe_link(struct enrich *e, struct proc *p, int dirfd)
+void
+enrich_read_exe(struct table *t, struct proc *p, int dirfd)
 {
 	char buf[PROC_PATH_MAX];
 
 	if (proc_read_exe(dirfd, buf, sizeof(buf)) == 0 &&
-	    (str_set(e->t, &p->exe, str_intern(e->t, buf, strlen(buf))),
-	    p->exe != NULL))
+	    (str_set(t, &p->exe, str_intern(t, buf, strlen(buf))),
+	    p->exe != NULL)) {
 		p->flags |= P_EXE;
+		return;
+	}
+	str_set(t, &p->exe, NULL);
+	p->flags &= ~P_EXE;
 }
 
 static void
@@ -143,10 +149,10 @@ fill(struct enrich *e, pid_t pid)
 	if (p->exe != NULL)
 		p->flags |= P_EXE;
 	else
-		set_exe_link(e, p, dirfd);
-	set_cmdline(e, p, dirfd);
-	set_ids(p, dirfd);
-	set_cgroup(e, p, dirfd);
+		enrich_read_exe(e->t, p, dirfd);
+	enrich_read_cmdline(e->t, p, dirfd);
+	enrich_read_ids(p, dirfd);
+	enrich_read_cgroup(e->t, p, dirfd);
 	set_pexe(e, p);
 	/* What prochookd or a hook started is a hook's, as at a fork. */
 	if ((pp = table_get(e->t, p->ppid)) != NULL &&
@@ -313,7 +319,7 @@ on_exec(struct enrich *e, struct proc *p)
 		goto out;
 	}
 	if (exe == NULL)
-		set_exe_link(e, p, pf->dirfd);
+		enrich_read_exe(e->t, p, pf->dirfd);
 	if (!(p->flags & P_EXE) && e->ask_exe != NULL &&
 	    (exe = e->ask_exe(e->ask_arg, p->pid, p->start_ns)) != NULL) {
 		str_set(e->t, &p->exe, exe);
@@ -335,8 +341,8 @@ on_exec(struct enrich *e, struct proc *p)
 	}
 	/* Ids change at exec only through set-user/group-ID files. */
 	if (setid || !(p->flags & P_IDS))
-		set_ids(p, pf->dirfd);
-	set_cgroup(e, p, pf->dirfd);
+		enrich_read_ids(p, pf->dirfd);
+	enrich_read_cgroup(e->t, p, pf->dirfd);
 out:
 	if (!(p->flags & P_CMDLINE))
 		str_set(e->t, &p->cmdline, NULL);

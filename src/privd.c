@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 
 #include "clock.h"
+#include "enrich.h"
 #include "event.h"
 #include "exe.h"
 #include "hold.h"
@@ -64,6 +65,7 @@ struct privd {
 	struct spawn	*sp;
 	struct hold	*ho;
 	struct users	*users;
+	struct table	*t;		/* strings read from /proc */
 	struct out_ctx	 oc;
 	int		 procfd;
 	int		 mountinfo;
@@ -156,55 +158,28 @@ open_target(struct privd *d, pid_t pid, uint64_t start_ns, int *dirfd,
  * needs is read: the process is running meanwhile.
  */
 static void
-read_now(int dirfd, const struct proc_stat *st, const struct rule *r,
-    struct proc *p)
+read_now(struct table *t, int dirfd, const struct proc_stat *st,
+    const struct rule *r, struct proc *p)
 {
-	char buf[PROC_CMDLINE_MAX + 1];
-	struct proc_status ps;
-	size_t len;
-
-	if (r->exe.n > 0) {
-		p->flags &= ~P_EXE;
-		str_set(NULL, &p->exe, NULL);
-		if (proc_read_exe(dirfd, buf, sizeof(buf)) == 0 &&
-		    (p->exe = str_new(buf, strlen(buf))) != NULL)
-			p->flags |= P_EXE;
-	}
-	if (r->cmdline.n > 0) {
-		p->flags &= ~P_CMDLINE;
-		str_set(NULL, &p->cmdline, NULL);
-		if (proc_read_cmdline(dirfd, buf, sizeof(buf), &len) == 0 &&
-		    (p->cmdline = str_new(buf, len)) != NULL)
-			p->flags |= P_CMDLINE;
-	}
-	if (r->uid.n + r->euid.n + r->gid.n + r->egid.n > 0) {
-		p->flags &= ~P_IDS;
-		if (proc_read_status(dirfd, &ps) == 0) {
-			p->uid = ps.uid;
-			p->euid = ps.euid;
-			p->gid = ps.gid;
-			p->egid = ps.egid;
-			p->flags |= P_IDS;
-		}
-	}
+	if (r->exe.n > 0)
+		enrich_read_exe(t, p, dirfd);
+	if (r->cmdline.n > 0)
+		enrich_read_cmdline(t, p, dirfd);
+	if (r->uid.n + r->euid.n + r->gid.n + r->egid.n > 0)
+		enrich_read_ids(p, dirfd);
 	memcpy(p->comm, st->comm, sizeof(p->comm));
 	p->flags |= P_COMM;
-	if (r->cgroup.n > 0) {
-		p->flags &= ~P_CGROUP;
-		str_set(NULL, &p->cgroup, NULL);
-		if (proc_read_cgroup(dirfd, buf, sizeof(buf)) == 0 &&
-		    (p->cgroup = str_new(buf, strlen(buf))) != NULL)
-			p->flags |= P_CGROUP;
-	}
+	if (r->cgroup.n > 0)
+		enrich_read_cgroup(t, p, dirfd);
 }
 
 static void
-proc_strings_free(struct proc *p)
+proc_strings_free(struct table *t, struct proc *p)
 {
-	str_set(NULL, &p->exe, NULL);
-	str_set(NULL, &p->pexe, NULL);
-	str_set(NULL, &p->cmdline, NULL);
-	str_set(NULL, &p->cgroup, NULL);
+	str_set(t, &p->exe, NULL);
+	str_set(t, &p->pexe, NULL);
+	str_set(t, &p->cmdline, NULL);
+	str_set(t, &p->cgroup, NULL);
 }
 
 /*
@@ -442,7 +417,7 @@ act(struct privd *d, const struct ipc_event *e)
 		}
 		/* Lineage and previous ids are the loop's word; the rest is
 		 * what /proc says now. */
-		read_now(dirfd, &st, r, &p);
+		read_now(d->t, dirfd, &st, r, &p);
 		check = *r;
 		check.ancestor.n = 0;
 		if (!rule_match(&check, &pe, NULL, &miss)) {
@@ -507,7 +482,7 @@ out:
 		close(pidfd);
 	if (dirfd >= 0)
 		close(dirfd);
-	proc_strings_free(&p);
+	proc_strings_free(d->t, &p);
 }
 
 /* IPC_EXE_REQ: the executable of a process the loop may not read. */
@@ -782,12 +757,13 @@ privd_run(struct privd_args *a)
 	d.mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	d.ho = hold_new();
 	d.users = users_new();
+	d.t = table_new();
 	d.oc.user = users_lookup;
 	d.oc.user_arg = d.users;
 	if (d.cfg != NULL)
 		d.sp = spawn_new(d.cfg->max_hooks, d.cfg->queue_size, job_done,
 		    &d);
-	if (d.procfd < 0 || d.ho == NULL || d.users == NULL ||
+	if (d.procfd < 0 || d.ho == NULL || d.users == NULL || d.t == NULL ||
 	    (d.cfg != NULL && d.sp == NULL))
 		fatalx(EXIT_PART, "cannot start the privileged part: %s",
 		    strerror(errno));
@@ -838,6 +814,7 @@ privd_run(struct privd_args *a)
 		spawn_free(d.sp);
 	hold_free(d.ho);
 	users_free(d.users);
+	table_free(d.t);
 	runas_flush();
 	free(d.rates);
 	config_free(d.cfg);
