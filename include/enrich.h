@@ -44,7 +44,8 @@ struct enrich {
 	uint64_t	 gen;
 	struct proc	 stub;		/* what is known of an unknown process */
 	/* Who can name an executable we cannot read (the privileged part). */
-	struct str	*(*ask_exe)(void *, pid_t, uint64_t start_ns);
+	struct str	*(*ask_exe)(void *, pid_t, uint64_t start_ns,
+			    struct str **loader);
 	void		*ask_arg;
 	struct prefetch	 pf[ENRICH_PREFETCH];
 	size_t		 npf;

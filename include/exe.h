@@ -25,7 +25,27 @@ struct exe_stats {
 	uint64_t	overflows;	/* the kernel's queue overflowed */
 	uint64_t	evicted;	/* pending names dropped, table full */
 	uint64_t	ambiguous;	/* execs named from /proc instead */
+	uint64_t	loaders;	/* execs where only a loader was seen */
 };
+
+/*
+ * What the notifications say an exec ran.  path is the file executed, as
+ * the host's mount namespace names it (see exe_host_name()); script the
+ * script given to execve when path is its interpreter.  loader: only the
+ * dynamic loader was seen, so path is NULL: the program is on a file system
+ * without notifications (a memfd) or the loader itself was run.
+ */
+struct exe_name {
+	struct str	*path;
+	struct str	*script;
+	dev_t		 dev;		/* of path */
+	ino_t		 ino;
+	bool		 setid;		/* set-user-ID or set-group-ID */
+	bool		 loader;
+};
+
+/* What a path that does not name the file in the host's view starts with. */
+#define EXE_UNREACHABLE	"(unreachable)"
 
 /* Needs CAP_SYS_ADMIN.  Returns 0 or -errno. */
 int	exe_open(struct exe_src **);
@@ -37,14 +57,36 @@ int	exe_fd(const struct exe_src *);
 /* Read every queued notification. */
 int	exe_drain(struct exe_src *, struct table *);
 /*
- * The executable the next exec of pid ran, as an interned string
- * reference, or NULL when the notifications do not name it for sure.
+ * What the next exec of pid ran, in *out (references in t; release them
+ * with exe_name_clear()).  Returns whether out->path names it for sure.
  * execs is how many execs of pid, this one first, are waiting to be named
- * (the queue may already hold the files of the next).  *setid tells
- * whether the file is set-user-ID or set-group-ID.
+ * (the queue may already hold the files of the next).
  */
-struct str *exe_take(struct exe_src *, pid_t, unsigned execs,
-	    struct table *, bool *setid);
+bool	exe_take(struct exe_src *, pid_t, unsigned execs, struct table *,
+	    struct exe_name *out);
+void	exe_name_clear(struct table *, struct exe_name *);
+/*
+ * The name of the file dev/ino that the kernel calls path, as the host's
+ * mount namespace sees it: path itself where it resolves here to that very
+ * file, and for a memfd (the kernel's "/memfd:NAME (deleted)"); otherwise
+ * EXE_UNREACHABLE followed by path, so that no rule on a host path matches
+ * a file that only a private mount (or a deleted file) put there.
+ */
+int	exe_host_name(const char *path, dev_t dev, ino_t ino, char *buf,
+	    size_t size);
+/*
+ * The executable of the process whose /proc directory is dirfd, as
+ * exe_host_name() names it.  When it is the system's dynamic loader run as
+ * a command (ld.so PROGRAM), the name is PROGRAM's and the loader's goes
+ * to loader (empty otherwise; NULL: not asked).  Needs the right to read
+ * the process's exe, cwd and root.
+ */
+int	exe_proc_name(int dirfd, char *buf, size_t size, char *loader,
+	    size_t lsize);
+/* arg resolved as the process at dirfd would, named as the host sees it. */
+int	exe_resolve_arg(int dirfd, const char *arg, char *buf, size_t size);
+/* The program of a loader's NUL-separated arguments, or NULL. */
+const char *exe_loader_program(const char *argv, size_t len);
 /* Are notifications waiting for pid (has it exec'd unseen)? */
 bool	exe_pending(struct exe_src *, pid_t);
 const struct exe_stats *exe_stats(const struct exe_src *);

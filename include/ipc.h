@@ -49,6 +49,8 @@ struct ipc_event {
 	char		exe[PROC_PATH_MAX];
 	char		pexe[PROC_PATH_MAX];
 	char		cgroup[PROC_PATH_MAX];
+	char		script[PROC_PATH_MAX];	/* "": none */
+	char		loader[PROC_PATH_MAX];	/* "": none */
 	char		cmdline[PROC_CMDLINE_MAX + 1];
 };
 
@@ -62,6 +64,7 @@ struct ipc_msg {
 			uint32_t found;
 			uint64_t start_ns;
 			char	 path[PROC_PATH_MAX];
+			char	 loader[PROC_PATH_MAX];	/* "": none */
 		} exe;
 		struct {
 			uint32_t gen;
@@ -91,10 +94,15 @@ void	ipc_to_pevent(const struct ipc_event *, struct event *,
  * Ask the privileged part for the executable of pid (the event loop may
  * not read /proc/PID/exe of another user's process), waiting at most
  * timeout_ms; messages of other types that arrive meanwhile go to other().
- * Returns 1 with path filled, or 0 if it is not known.
+ * Returns 1 with path filled (and loader, "" unless the program was run
+ * by its loader as a command; both of size bytes), or 0 if it is not known.
  */
 int	ipc_ask_exe(int fd, pid_t pid, uint64_t start_ns, char *path,
-	    size_t size, int timeout_ms,
+	    char *loader, size_t size, int timeout_ms,
+	    void (*other)(void *, const struct ipc_msg *), void *arg);
+/* The same, as strings interned in t (references). */
+struct str *ipc_ask_exe_str(int fd, struct table *t, pid_t pid,
+	    uint64_t start_ns, struct str **loader, int timeout_ms,
 	    void (*other)(void *, const struct ipc_msg *), void *arg);
 /*
  * The event loop's end: hand every queued message from the privileged part

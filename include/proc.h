@@ -51,8 +51,14 @@ bool	 proc_same_start(const struct proc_clock *, const struct proc_stat *,
 
 /* Open /proc/PID as a directory relative to procfd. */
 int	proc_open(int procfd, pid_t pid);
-/* Arguments, NULs turned into spaces, at most size - 1 bytes, NUL ended. */
+/*
+ * Arguments, NULs turned into spaces, at most size - 1 bytes, NUL ended;
+ * -ENODATA when the process has no arguments at all (a zombie, a kernel
+ * thread), as opposed to an empty list.
+ */
 int	proc_read_cmdline(int dirfd, char *buf, size_t size, size_t *len);
+/* The same, NULs kept: the arguments as the process holds them. */
+int	proc_read_argv(int dirfd, char *buf, size_t size, size_t *len);
 int	proc_read_stat(int dirfd, struct proc_stat *);
 int	proc_read_status(int dirfd, struct proc_status *);
 /* The cgroup v2 path ("0::" line), NUL ended. */

@@ -46,7 +46,7 @@ struct rule {
 	char		*file;		/* where it was defined */
 	unsigned	 line;
 	uint32_t	 events;	/* EV_BIT() set */
-	struct glob_list exe, comm, cmdline, parent, ancestor, cgroup;
+	struct glob_list exe, script, comm, cmdline, parent, ancestor, cgroup;
 	struct id_list	 uid, gid, euid, egid, prev_uid, prev_euid;
 	struct id_list	 exit_status, exit_signal;
 	bool		 threads;
@@ -65,7 +65,7 @@ struct rule {
 /* The keys of a rule section. */
 enum rule_key {
 	RK_EVENT,
-	RK_EXE, RK_COMM, RK_CMDLINE, RK_CGROUP, RK_PARENT, RK_ANCESTOR,
+	RK_EXE, RK_SCRIPT, RK_COMM, RK_CMDLINE, RK_CGROUP, RK_PARENT, RK_ANCESTOR,
 	RK_UID, RK_GID, RK_EUID, RK_EGID, RK_PREV_UID, RK_PREV_EUID,
 	RK_EXIT_STATUS, RK_EXIT_SIGNAL, RK_THREADS,
 	RK_ACTION, RK_SIGNAL, RK_HOOK, RK_RUN_AS, RK_TIMEOUT, RK_RATE,

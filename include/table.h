@@ -32,6 +32,7 @@ struct str {
 #define P_CGROUP	0x0010	/* cgroup known */
 #define P_PEXE		0x0020	/* parent exe known */
 #define P_START		0x0040	/* start time known */
+#define P_SCRIPT	0x0080	/* known whether (and which) script it runs */
 #define P_HOOK		0x0100	/* a hook of ours, or a descendant of one */
 #define P_SELF		0x0200	/* prochookd itself */
 
@@ -47,6 +48,8 @@ struct proc {
 	struct str	*pexe;		/* parent's exe at fork */
 	struct str	*cmdline;
 	struct str	*cgroup;
+	struct str	*script;	/* the script exe interprets; NULL: none */
+	struct str	*loader;	/* the loader that exe was run by; NULL: none */
 };
 
 struct table;

@@ -312,15 +312,12 @@ act_ready(void *arg)
 }
 
 struct str *
-act_ask_exe(void *arg, pid_t pid, uint64_t start_ns)
+act_ask_exe(void *arg, pid_t pid, uint64_t start_ns, struct str **loader)
 {
 	struct act *a = arg;
-	char path[PROC_PATH_MAX];
 
-	if (!ipc_ask_exe(a->ipc, pid, start_ns, path, sizeof(path),
-	    EXE_ASK_TIMEOUT_MS, act_other, a))
-		return NULL;
-	return str_intern(a->en->t, path, strlen(path));
+	return ipc_ask_exe_str(a->ipc, a->en->t, pid, start_ns, loader,
+	    EXE_ASK_TIMEOUT_MS, act_other, a);
 }
 
 int

@@ -1326,7 +1326,8 @@ config_warnings(const struct config *cfg, config_err_fn fn, void *arg)
 	for (i = 0; i < cfg->nrules; i++) {
 		r = &cfg->rules[i];
 		if ((r->action == ACT_KILL || r->action == ACT_HOLD) &&
-		    r->exe.n + r->comm.n + r->cmdline.n + r->cgroup.n +
+		    r->exe.n + r->script.n + r->comm.n + r->cmdline.n +
+		    r->cgroup.n +
 		    r->uid.n + r->gid.n + r->euid.n + r->egid.n +
 		    r->prev_uid.n + r->prev_euid.n == 0)
 			warnf(fn, arg, "%s:%u: rule [%s]: action '%s' is not "
@@ -1334,6 +1335,7 @@ config_warnings(const struct config *cfg, config_err_fn fn, void *arg)
 			    "key: it applies to every process", r->file,
 			    r->line, r->name, rule_action_name(r->action));
 		warn_paths(r, "exe", &r->exe, fn, arg);
+		warn_paths(r, "script", &r->script, fn, arg);
 		warn_paths(r, "parent", &r->parent, fn, arg);
 		warn_paths(r, "ancestor", &r->ancestor, fn, arg);
 		for (j = 0; j < r->comm.n; j++)

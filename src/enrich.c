@@ -100,16 +100,54 @@ enrich_read_ids(struct proc *p, int dirfd)
 void
 enrich_read_exe(struct table *t, struct proc *p, int dirfd)
 {
-	char buf[PROC_PATH_MAX];
+	char buf[PROC_PATH_MAX], loader[PROC_PATH_MAX];
 
-	if (proc_read_exe(dirfd, buf, sizeof(buf)) == 0 &&
+	/* Whether a script was given to execve, /proc does not say. */
+	str_set(t, &p->script, NULL);
+	p->flags &= ~P_SCRIPT;
+	if (exe_proc_name(dirfd, buf, sizeof(buf), loader,
+	    sizeof(loader)) == 0 &&
 	    (str_set(t, &p->exe, str_intern(t, buf, strlen(buf))),
 	    p->exe != NULL)) {
+		str_set(t, &p->loader, loader[0] == '\0' ? NULL :
+		    str_intern(t, loader, strlen(loader)));
 		p->flags |= P_EXE;
 		return;
 	}
 	str_set(t, &p->exe, NULL);
+	str_set(t, &p->loader, NULL);
 	p->flags &= ~P_EXE;
+}
+
+/* What the notifications named, into p; whether they named it. */
+static bool
+set_exe(struct enrich *e, struct proc *p, struct exe_name *n)
+{
+	str_set(e->t, &p->exe, n->path);
+	str_set(e->t, &p->script, n->script);
+	str_set(e->t, &p->loader, NULL);
+	n->path = n->script = NULL;
+	if (p->exe == NULL) {
+		p->flags &= ~(P_EXE | P_SCRIPT);
+		return false;
+	}
+	p->flags |= P_EXE | P_SCRIPT;
+	return true;
+}
+
+/* Ask the privileged part for what we may not read ourselves. */
+static void
+ask_exe(struct enrich *e, struct proc *p)
+{
+	struct str *loader = NULL, *exe;
+
+	if (e->ask_exe == NULL ||
+	    (exe = e->ask_exe(e->ask_arg, p->pid, p->start_ns, &loader)) == NULL)
+		return;
+	str_set(e->t, &p->exe, exe);
+	str_set(e->t, &p->loader, loader);
+	str_set(e->t, &p->script, NULL);
+	p->flags = (p->flags | P_EXE) & ~P_SCRIPT;
 }
 
 static void
@@ -130,9 +168,9 @@ set_pexe(struct enrich *e, struct proc *p)
 static struct proc *
 fill(struct enrich *e, pid_t pid)
 {
+	struct exe_name n;
 	struct proc_stat st;
 	struct proc *p, *pp;
-	bool setid;
 	int dirfd;
 
 	if ((dirfd = proc_open(e->procfd, pid)) < 0)
@@ -145,10 +183,8 @@ fill(struct enrich *e, pid_t pid)
 	p->start_ns = proc_start_ns(&e->clock, &st);
 	p->flags |= P_START | P_COMM;
 	memcpy(p->comm, st.comm, sizeof(p->comm));
-	p->exe = exe_take(e->exe, pid, 1, e->t, &setid);
-	if (p->exe != NULL)
-		p->flags |= P_EXE;
-	else
+	(void)exe_take(e->exe, pid, 1, e->t, &n);
+	if (!set_exe(e, p, &n))
 		enrich_read_exe(e->t, p, dirfd);
 	enrich_read_cmdline(e->t, p, dirfd);
 	enrich_read_ids(p, dirfd);
@@ -175,7 +211,8 @@ lookup(struct enrich *e, pid_t pid)
 static void
 inherit(struct enrich *e, struct proc *child, const struct proc *parent)
 {
-	const uint32_t known = P_EXE | P_CMDLINE | P_IDS | P_COMM | P_CGROUP;
+	const uint32_t known = P_EXE | P_CMDLINE | P_IDS | P_COMM | P_CGROUP |
+	    P_SCRIPT;
 
 	child->flags |= parent->flags & known;
 	/* What prochookd or a hook starts is a hook's. */
@@ -189,6 +226,8 @@ inherit(struct enrich *e, struct proc *child, const struct proc *parent)
 	str_set(e->t, &child->exe, str_ref(parent->exe));
 	str_set(e->t, &child->cmdline, str_ref(parent->cmdline));
 	str_set(e->t, &child->cgroup, str_ref(parent->cgroup));
+	str_set(e->t, &child->script, str_ref(parent->script));
+	str_set(e->t, &child->loader, str_ref(parent->loader));
 	if (parent->flags & P_EXE) {
 		str_set(e->t, &child->pexe, str_ref(parent->exe));
 		child->flags |= P_PEXE;
@@ -218,9 +257,7 @@ enrich_prefetch(struct enrich *e, const struct event *ev, size_t n)
 		pf->dirfd = proc_open(e->procfd, ev[i].pid);
 		if (pf->dirfd < 0)
 			continue;
-		/* Empty arguments after an exec: already a zombie. */
-		if (proc_read_cmdline(pf->dirfd, buf, sizeof(buf), &len) == 0 &&
-		    len > 0)
+		if (proc_read_cmdline(pf->dirfd, buf, sizeof(buf), &len) == 0)
 			pf->cmdline = str_new(buf, len);
 		pf->stat_ok = proc_read_stat(pf->dirfd, &pf->st) == 0;
 	}
@@ -277,17 +314,13 @@ static void
 on_exec(struct enrich *e, struct proc *p)
 {
 	struct prefetch *pf, none;
-	struct str *exe;
-	bool setid = false;
+	struct exe_name n;
+	bool named;
 	unsigned execs;
 
 	pf = prefetched(e, p->pid, &execs);
-	exe = exe_take(e->exe, p->pid, execs, e->t, &setid);
-	str_set(e->t, &p->exe, exe);
-	if (exe != NULL)
-		p->flags |= P_EXE;
-	else
-		p->flags &= ~P_EXE;
+	(void)exe_take(e->exe, p->pid, execs, e->t, &n);
+	named = set_exe(e, p, &n);
 
 	if (pf == NULL) {
 		/* Not read ahead (a rescan, or more execs than slots). */
@@ -300,7 +333,7 @@ on_exec(struct enrich *e, struct proc *p)
 		pf->dirfd = proc_open(e->procfd, p->pid);
 		if (pf->dirfd >= 0) {
 			if (proc_read_cmdline(pf->dirfd, buf, sizeof(buf),
-			    &len) == 0 && len > 0)
+			    &len) == 0)
 				pf->cmdline = str_new(buf, len);
 			pf->stat_ok = proc_read_stat(pf->dirfd, &pf->st) == 0;
 		}
@@ -314,17 +347,12 @@ on_exec(struct enrich *e, struct proc *p)
 	if (pf->stat_ok && !same_process(e, p, &pf->st)) {
 		/* The pid is another process's now: keep nothing read. */
 		e->st.reused++;
-		if (exe == NULL)
-			p->flags &= ~P_EXE;
 		goto out;
 	}
-	if (exe == NULL)
+	if (!named)
 		enrich_read_exe(e->t, p, pf->dirfd);
-	if (!(p->flags & P_EXE) && e->ask_exe != NULL &&
-	    (exe = e->ask_exe(e->ask_arg, p->pid, p->start_ns)) != NULL) {
-		str_set(e->t, &p->exe, exe);
-		p->flags |= P_EXE;
-	}
+	if (!(p->flags & P_EXE))
+		ask_exe(e, p);
 	if (pf->cmdline != NULL) {
 		str_set(e->t, &p->cmdline, str_ref(pf->cmdline));
 		p->flags |= P_CMDLINE;
@@ -340,7 +368,7 @@ on_exec(struct enrich *e, struct proc *p)
 		}
 	}
 	/* Ids change at exec only through set-user/group-ID files. */
-	if (setid || !(p->flags & P_IDS))
+	if (n.setid || !named || !(p->flags & P_IDS))
 		enrich_read_ids(p, pf->dirfd);
 	enrich_read_cgroup(e->t, p, pf->dirfd);
 out:

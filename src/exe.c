@@ -26,14 +26,20 @@
 #include <elf.h>
 #include <limits.h>
 #include <sys/fanotify.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+
 #include "exe.h"
+#include "proc.h"
 
 #define PENDING_MAX	1024	/* pids with notifications not yet claimed */
 #define FILES_MAX	8	/* files kept per pid: two execs' worth */
 #define SCRIPT_DEPTH	4	/* the kernel's limit of nested interpreters */
 #define CACHE_SLOTS	1024	/* PT_INTERP cache, direct mapped by inode */
+#define LOADERS_MAX	8	/* dynamic loaders known by device and inode */
 
 enum kind { K_OTHER, K_ELF, K_SCRIPT };
 
@@ -69,12 +75,37 @@ struct interp_cache {
 
 struct exe_src {
 	int		 fd;
+	unsigned	 nloaders;
+	struct { dev_t dev; ino_t ino; } loader[LOADERS_MAX];
 	struct pending	*pend;		/* open addressing by pid */
 	size_t		 pmask;
 	size_t		 pcount;
 	struct interp_cache cache[CACHE_SLOTS];
 	struct exe_stats st;
 };
+
+static const struct interp_cache *interp_of(struct exe_src *, int,
+	    const struct stat *);
+static void	loader_add(struct exe_src *, dev_t, ino_t);
+static dev_t	memfd_dev(void);
+
+/*
+ * The system's dynamic loader, from our own PT_INTERP, is known before any
+ * exec: a lone notification of it is then never taken for a program.
+ */
+static void
+seed_loader(struct exe_src *x)
+{
+	const struct interp_cache *c;
+	struct stat sb;
+	int fd;
+
+	if ((fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (fstat(fd, &sb) == 0 && (c = interp_of(x, fd, &sb))->has)
+		loader_add(x, c->idev, c->iino);
+	close(fd);
+}
 
 int
 exe_open(struct exe_src **out)
@@ -98,6 +129,8 @@ exe_open(struct exe_src **out)
 		free(x);
 		return err;
 	}
+	seed_loader(x);
+	(void)memfd_dev();
 	*out = x;
 	return 0;
 }
@@ -295,26 +328,44 @@ name_hash(const char *s)
 	return h == 0 ? 1 : h;
 }
 
-/* The interpreter of a "#!" line (the kernel reads 256 bytes), or NULL. */
+/*
+ * The interpreter of a "#!" line, or NULL, as binfmt_script finds it: the
+ * kernel reads 256 bytes, zero-padded when the file is shorter; without a
+ * newline in them the line ends at the last byte, which is overwritten,
+ * and an interpreter name that runs to it is taken as cut: no script.
+ * hdr holds n bytes and has room for 256.
+ */
 static char *
 script_interp(unsigned char *hdr, size_t n)
 {
-	char *p, *end;
+	const size_t bufsz = 256;
+	unsigned char *end, *p, *q;
 
-	if (n < 3 || hdr[0] != '#' || hdr[1] != '!')
+	if (n < 2 || hdr[0] != '#' || hdr[1] != '!')
 		return NULL;
-	if (n > 256)
-		n = 256;
-	hdr[n - 1] = '\0';
-	for (p = (char *)hdr + 2; *p == ' ' || *p == '\t'; p++)
-		;
-	for (end = p; *end != '\0' && *end != ' ' && *end != '\t' &&
-	    *end != '\n'; end++)
-		;
-	if (end == p)
-		return NULL;
+	if (n < bufsz)
+		memset(hdr + n, 0, bufsz - n);
+	end = memchr(hdr, '\n', bufsz);
+	if (end == NULL) {
+		for (p = hdr + 2; p < hdr + bufsz - 1 &&
+		    (*p == ' ' || *p == '\t'); p++)
+			;
+		for (q = p; q < hdr + bufsz - 1 && *q != ' ' && *q != '\t' &&
+		    *q != '\0'; q++)
+			;
+		if (p == hdr + bufsz - 1 || q == hdr + bufsz - 1)
+			return NULL;
+		end = hdr + bufsz - 1;
+	}
 	*end = '\0';
-	return p;
+	for (p = hdr + 2; *p == ' ' || *p == '\t'; p++)
+		;
+	for (q = p; *q != '\0' && *q != ' ' && *q != '\t'; q++)
+		;
+	if (q == p)
+		return NULL;
+	*q = '\0';
+	return (char *)p;
 }
 
 /* Look up, or read and cache, what kind of executable a file is. */
@@ -365,6 +416,230 @@ interp_of(struct exe_src *x, int fd, const struct stat *sb)
 		c->iino = is.st_ino;
 	}
 	return c;
+}
+
+/* Remember a file that some program named as its PT_INTERP. */
+static void
+loader_add(struct exe_src *x, dev_t dev, ino_t ino)
+{
+	unsigned i;
+
+	if (ino == 0)
+		return;
+	for (i = 0; i < x->nloaders; i++)
+		if (x->loader[i].dev == dev && x->loader[i].ino == ino)
+			return;
+	if (x->nloaders == LOADERS_MAX)
+		return;
+	x->loader[x->nloaders].dev = dev;
+	x->loader[x->nloaders++].ino = ino;
+}
+
+static bool
+is_loader(const struct exe_src *x, const struct file_note *f)
+{
+	unsigned i;
+
+	if (f->kind != K_ELF || f->ibase != 0)
+		return false;
+	for (i = 0; i < x->nloaders; i++)
+		if (x->loader[i].dev == f->dev && x->loader[i].ino == f->ino)
+			return true;
+	return false;
+}
+
+/* The device of memfd files: all share the kernel's internal tmpfs. */
+static dev_t
+memfd_dev(void)
+{
+	static dev_t dev;
+	static bool known;
+	struct stat sb;
+	int fd;
+
+	if (!known && (fd = memfd_create("prochook-probe", MFD_CLOEXEC)) >= 0) {
+		if (fstat(fd, &sb) == 0) {
+			dev = sb.st_dev;
+			known = true;
+		}
+		close(fd);
+	}
+	return known ? dev : (dev_t)-1;
+}
+
+int
+exe_host_name(const char *path, dev_t dev, ino_t ino, char *buf,
+    size_t size)
+{
+	struct stat sb;
+	int n;
+
+	if (strncmp(path, "/memfd:", 7) == 0 && dev == memfd_dev())
+		n = snprintf(buf, size, "%s", path);
+	else if (stat(path, &sb) == 0 && sb.st_dev == dev && sb.st_ino == ino)
+		n = snprintf(buf, size, "%s", path);
+	else
+		n = snprintf(buf, size, "%s%s", EXE_UNREACHABLE, path);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* The PT_INTERP path of the ELF file fd, NUL ended. */
+static int
+read_interp(int fd, char *path, size_t size)
+{
+	unsigned char hdr[4096];
+	uint64_t off, n;
+	ssize_t got;
+	int r;
+
+	if ((got = pread(fd, hdr, sizeof(hdr), 0)) <= 0)
+		return -EIO;
+	if ((r = exe_elf_interp(hdr, (size_t)got, &off, &n)) < 0)
+		return r;
+	if (n >= size || pread(fd, path, (size_t)n, (off_t)off) != (ssize_t)n)
+		return -EIO;
+	path[n] = '\0';
+	return 0;
+}
+
+/* Is dev/ino the system's dynamic loader (our own PT_INTERP)? */
+static bool
+is_system_loader(dev_t dev, ino_t ino)
+{
+	static struct stat loader;
+	static int state;	/* 0: not looked up, 1: known, -1: none */
+	char path[PATH_MAX];
+	int fd;
+
+	if (state == 0) {
+		state = -1;
+		if ((fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) >= 0) {
+			if (read_interp(fd, path, sizeof(path)) == 0 &&
+			    stat(path, &loader) == 0)
+				state = 1;
+			close(fd);
+		}
+	}
+	return state == 1 && loader.st_dev == dev && loader.st_ino == ino;
+}
+
+/*
+ * The program a dynamic loader run as a command is to load: the first
+ * argument after its options (glibc's ld.so: "ld.so [OPTION]... PROGRAM
+ * [ARGS]"), or NULL.  argv holds len bytes of NUL-separated arguments.
+ */
+const char *
+exe_loader_program(const char *argv, size_t len)
+{
+	static const char *const with_value[] = {
+		"--library-path", "--inhibit-rpath", "--audit", "--preload",
+		"--argv0", "--glibc-hwcaps-prepend", "--glibc-hwcaps-mask",
+	};
+	const char *a = argv, *end = argv + len;
+	bool value = false;
+	size_t i;
+
+	if (len == 0 || argv[len - 1] != '\0')
+		return NULL;
+	a += strlen(a) + 1;			/* argv[0]: the loader */
+	for (; a < end; a += strlen(a) + 1) {
+		if (value) {
+			value = false;
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0)
+			return *a != '\0' ? a : NULL;
+		for (i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+			if (strcmp(a, with_value[i]) == 0)
+				value = true;
+	}
+	return NULL;
+}
+
+/*
+ * Resolve arg as the process at dirfd (/proc/PID) would: relative to its
+ * working directory, or to its root when absolute.  The host's name of
+ * the file found, into buf.
+ */
+static int
+resolve(int dirfd, const char *arg, char *buf, size_t size)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC };
+	char link[32], path[PATH_MAX];
+	struct stat sb;
+	ssize_t n = 0;
+	int base, fd, r = 0;
+
+	if (arg[0] == '/')
+		how.resolve = RESOLVE_IN_ROOT;
+	base = openat(dirfd, arg[0] == '/' ? "root" : "cwd",
+	    O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (base < 0)
+		return -errno;
+	fd = (int)syscall(SYS_openat2, base, arg, &how, sizeof(how));
+	if (fd < 0)
+		r = -errno;
+	close(base);
+	if (r < 0)
+		return r;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if (fstat(fd, &sb) < 0 ||
+	    (n = readlink(link, path, sizeof(path) - 1)) <= 0)
+		r = -errno;
+	close(fd);
+	if (r < 0)
+		return r;
+	path[n] = '\0';
+	return exe_host_name(path, sb.st_dev, sb.st_ino, buf, size);
+}
+
+int
+exe_proc_name(int dirfd, char *buf, size_t size, char *loader,
+    size_t lsize)
+{
+	char raw[PATH_MAX], argv[PROC_CMDLINE_MAX + 1];
+	const char *prog;
+	struct stat sb;
+	size_t len;
+	int r;
+
+	if (loader != NULL && lsize > 0)
+		loader[0] = '\0';
+	if ((r = proc_read_exe(dirfd, raw, sizeof(raw))) < 0)
+		return r;
+	if (fstatat(dirfd, "exe", &sb, 0) < 0)
+		return -errno;
+	if (loader == NULL || !is_system_loader(sb.st_dev, sb.st_ino) ||
+	    proc_read_argv(dirfd, argv, sizeof(argv), &len) < 0 ||
+	    (prog = exe_loader_program(argv, len)) == NULL)
+		return exe_host_name(raw, sb.st_dev, sb.st_ino, buf, size);
+	/* The loader run as a command: the name is the program it loads. */
+	if ((r = exe_host_name(raw, sb.st_dev, sb.st_ino, loader, lsize)) < 0)
+		return r;
+	if (resolve(dirfd, prog, buf, size) == 0)
+		return 0;
+	/* Not found as given (a name the loader looks up in its paths). */
+	r = snprintf(buf, size, "%s%s", EXE_UNREACHABLE, prog);
+	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+}
+
+int
+exe_resolve_arg(int dirfd, const char *arg, char *buf, size_t size)
+{
+	return resolve(dirfd, arg, buf, size);
+}
+
+/* The host's name of a noted file, as an interned string (a reference). */
+static struct str *
+host_str(struct table *t, const struct file_note *f)
+{
+	char buf[PATH_MAX + sizeof(EXE_UNREACHABLE)];
+
+	if (exe_host_name(f->path->s, f->dev, f->ino, buf, sizeof(buf)) < 0)
+		return NULL;
+	if (strcmp(buf, f->path->s) == 0)
+		return str_ref(f->path);
+	return str_intern(t, buf, strlen(buf));
 }
 
 static struct pending *
@@ -484,6 +759,8 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 		f->idev = c->idev;
 		f->iino = c->iino;
 		f->ibase = name_hash(c->ibase);
+		if (c->kind == K_ELF)
+			loader_add(x, c->idev, c->iino);
 	}
 }
 
@@ -562,52 +839,57 @@ loader_seen(const struct pending *p, unsigned j, const struct file_note *f)
 	return false;
 }
 
-struct str *
+bool
 exe_take(struct exe_src *x, pid_t pid, unsigned execs, struct table *t,
-    bool *setid)
+    struct exe_name *out)
 {
 	struct pending *p;
-	struct file_note *f;
-	struct str *s = NULL;
-	unsigned i, j, depth, groups = 0, end = 0;
-	bool skipped = false;
+	struct file_note *f = NULL, *script = NULL;
+	unsigned i, j, k, depth, groups = 0, end = 0;
+	bool skipped = false, loader = false;
 	dev_t ldev = 0;
 	ino_t lino = 0;
 
-	*setid = false;
+	memset(out, 0, sizeof(*out));
 	if (x == NULL || (p = pending_get(x, pid, false)) == NULL)
-		return NULL;
+		return false;
 	for (i = 0; i < p->n; i = j + 1) {
 		/* Scripts, each followed by its interpreter. */
 		for (j = i, depth = 0; p->f[j].kind == K_SCRIPT &&
 		    depth < SCRIPT_DEPTH && j + 1 < p->n &&
 		    is_interp_of(&p->f[j], &p->f[j + 1]); j++, depth++)
 			;
-		f = &p->f[j];
-		if (f->kind == K_SCRIPT ||
-		    (f->kind == K_OTHER && j + 1 < p->n)) {
+		if (p->f[j].kind == K_SCRIPT ||
+		    (p->f[j].kind == K_OTHER && j + 1 < p->n)) {
 			/* A script without its interpreter, a file of no known
 			 * format followed by others: a failed exec's. */
 			skipped = true;
 			continue;
 		}
-		if (f->kind == K_ELF && f->ibase != 0) {
+		k = j;
+		if (p->f[k].kind == K_ELF && p->f[k].ibase != 0) {
 			/*
 			 * An ELF image that asks for a loader is followed by
 			 * it -- unless the kernel merged that notification
 			 * with an earlier one of the same file for the pid --
 			 * or its exec failed.
 			 */
-			if (j + 1 < p->n && is_interp_of(f, &p->f[j + 1]))
+			if (k + 1 < p->n && is_interp_of(&p->f[k], &p->f[k + 1]))
 				j++;
-			else if (!loader_seen(p, j, f)) {
+			else if (!loader_seen(p, k, &p->f[k])) {
 				skipped = true;
 				continue;
 			}
 		}
 		if (groups++ == 0) {
-			s = f->path;
-			*setid = f->setid;
+			f = &p->f[k];
+			script = p->f[i].kind == K_SCRIPT ? &p->f[i] : NULL;
+			/*
+			 * A loader alone: the program it runs was not seen (a
+			 * memfd, an unmarked file system), or the loader was
+			 * run as a program.  Either way not the name.
+			 */
+			loader = i == k && is_loader(x, f);
 			end = j + 1;
 			if (f->ibase != 0) {
 				ldev = f->idev;
@@ -625,11 +907,20 @@ exe_take(struct exe_src *x, pid_t pid, unsigned execs, struct table *t,
 	if (groups == 0 || groups != execs || skipped) {
 		if (groups > 0 || skipped)
 			x->st.ambiguous++;
-		*setid = false;
 		pending_del(x, p, t);
-		return NULL;
+		return false;
 	}
-	s = str_ref(s);
+	if (loader) {
+		x->st.loaders++;
+		out->loader = true;
+	} else {
+		out->path = host_str(t, f);
+		out->dev = f->dev;
+		out->ino = f->ino;
+		out->setid = f->setid;
+		if (script != NULL)
+			out->script = host_str(t, script);
+	}
 	pending_shift(p, end, t);
 	if (lino != 0) {
 		p->ldev = ldev;
@@ -637,7 +928,14 @@ exe_take(struct exe_src *x, pid_t pid, unsigned execs, struct table *t,
 	}
 	if (p->n == 0)
 		pending_del(x, p, t);
-	return s;
+	return out->path != NULL;
+}
+
+void
+exe_name_clear(struct table *t, struct exe_name *n)
+{
+	str_set(t, &n->path, NULL);
+	str_set(t, &n->script, NULL);
 }
 
 bool

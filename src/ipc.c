@@ -67,6 +67,8 @@ ipc_act(struct ipc_msg *m, const struct pevent *pe, uint32_t gen,
 	put_str(e->exe, sizeof(e->exe), p->exe, p->flags & P_EXE);
 	put_str(e->pexe, sizeof(e->pexe), p->pexe, p->flags & P_PEXE);
 	put_str(e->cgroup, sizeof(e->cgroup), p->cgroup, p->flags & P_CGROUP);
+	put_str(e->script, sizeof(e->script), p->script, p->script != NULL);
+	put_str(e->loader, sizeof(e->loader), p->loader, p->loader != NULL);
 	put_str(e->cmdline, sizeof(e->cmdline), p->cmdline,
 	    p->flags & P_CMDLINE);
 }
@@ -98,13 +100,16 @@ ipc_check(const struct ipc_msg *m, size_t n)
 		    !terminated(e->exe, sizeof(e->exe)) ||
 		    !terminated(e->pexe, sizeof(e->pexe)) ||
 		    !terminated(e->cgroup, sizeof(e->cgroup)) ||
+		    !terminated(e->script, sizeof(e->script)) ||
+		    !terminated(e->loader, sizeof(e->loader)) ||
 		    !terminated(e->cmdline, sizeof(e->cmdline)))
 			return -EBADMSG;
 		return 0;
 	case IPC_EXE_REQ:
 	case IPC_EXE:
 		if (m->u.exe.pid <= 0 || m->u.exe.found > 1 ||
-		    !terminated(m->u.exe.path, sizeof(m->u.exe.path)))
+		    !terminated(m->u.exe.path, sizeof(m->u.exe.path)) ||
+		    !terminated(m->u.exe.loader, sizeof(m->u.exe.loader)))
 			return -EBADMSG;
 		return 0;
 	case IPC_CONFIG:
@@ -164,7 +169,7 @@ ipc_to_pevent(const struct ipc_event *e, struct event *ev, struct proc *p,
 	p->pid = e->pid;
 	p->ppid = e->ppid;
 	p->flags = e->known & (P_EXE | P_CMDLINE | P_IDS | P_COMM | P_CGROUP |
-	    P_PEXE | P_START);
+	    P_PEXE | P_START | P_SCRIPT);
 	p->uid = e->uid;
 	p->euid = e->euid;
 	p->gid = e->gid;
@@ -174,6 +179,8 @@ ipc_to_pevent(const struct ipc_event *e, struct event *ev, struct proc *p,
 	p->exe = get_str(e->exe, p->flags & P_EXE);
 	p->pexe = get_str(e->pexe, p->flags & P_PEXE);
 	p->cgroup = get_str(e->cgroup, p->flags & P_CGROUP);
+	p->script = get_str(e->script, e->script[0] != '\0');
+	p->loader = get_str(e->loader, e->loader[0] != '\0');
 	p->cmdline = get_str(e->cmdline, p->flags & P_CMDLINE);
 	pe->ev = ev;
 	pe->p = p;
@@ -228,8 +235,8 @@ ipc_recv(int fd, struct ipc_msg *m)
 }
 
 int
-ipc_ask_exe(int fd, pid_t pid, uint64_t start_ns, char *path, size_t size,
-    int timeout_ms, void (*other)(void *, const struct ipc_msg *), void *arg)
+ipc_ask_exe(int fd, pid_t pid, uint64_t start_ns, char *path, char *loader,
+    size_t size, int timeout_ms, void (*other)(void *, const struct ipc_msg *), void *arg)
 {
 	static struct ipc_msg m;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -258,11 +265,26 @@ ipc_ask_exe(int fd, pid_t pid, uint64_t start_ns, char *path, size_t size,
 			if (!m.u.exe.found)
 				return 0;
 			snprintf(path, size, "%s", m.u.exe.path);
+			snprintf(loader, size, "%s", m.u.exe.loader);
 			return 1;
 		}
 		if (r < 0)
 			return 0;
 	}
+}
+
+struct str *
+ipc_ask_exe_str(int fd, struct table *t, pid_t pid, uint64_t start_ns,
+    struct str **loader, int timeout_ms,
+    void (*other)(void *, const struct ipc_msg *), void *arg)
+{
+	char path[PROC_PATH_MAX], ld[PROC_PATH_MAX];
+
+	if (!ipc_ask_exe(fd, pid, start_ns, path, ld, sizeof(path), timeout_ms,
+	    other, arg))
+		return NULL;
+	*loader = ld[0] == '\0' ? NULL : str_intern(t, ld, strlen(ld));
+	return str_intern(t, path, strlen(path));
 }
 
 int

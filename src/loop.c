@@ -331,11 +331,13 @@ loop_log_stats(struct loop *l)
 
 		log_info("fanotify: %llu exec notifications, %llu queue "
 		    "overflows, %llu unclaimed dropped, %llu execs named "
-		    "from /proc instead (a failed exec's file among them)",
+		    "from /proc instead (a failed exec's file among them), "
+		    "%llu with only a loader seen",
 		    (unsigned long long)x->notes,
 		    (unsigned long long)x->overflows,
 		    (unsigned long long)x->evicted,
-		    (unsigned long long)x->ambiguous);
+		    (unsigned long long)x->ambiguous,
+		    (unsigned long long)x->loaders);
 	}
 	log_info("process table: %zu processes", table_count(l->en->t));
 	if (l->sink.stats != NULL)

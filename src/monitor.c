@@ -54,15 +54,12 @@ monitor_ready(void *arg)
 
 /* The privileged part names what the event loop may not read. */
 static struct str *
-monitor_ask_exe(void *arg, pid_t pid, uint64_t start_ns)
+monitor_ask_exe(void *arg, pid_t pid, uint64_t start_ns, struct str **loader)
 {
 	struct monitor *m = arg;
-	char path[PROC_PATH_MAX];
 
-	if (!ipc_ask_exe(m->ipc, pid, start_ns, path, sizeof(path), 200, NULL,
-	    NULL))
-		return NULL;
-	return str_intern(m->en->t, path, strlen(path));
+	return ipc_ask_exe_str(m->ipc, m->en->t, pid, start_ns, loader, 200,
+	    NULL, NULL);
 }
 
 int

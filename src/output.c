@@ -348,6 +348,14 @@ out_text(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc)
 	ob_putc(ob, ' ');
 	/* Spaces too: EXE is a field of a space-separated line. */
 	text_str(ob, p->exe, p->flags & P_EXE, true);
+	if (p->script != NULL) {
+		ob_puts(ob, " script=");
+		text_str(ob, p->script, true, true);
+	}
+	if (p->loader != NULL) {
+		ob_puts(ob, " loader=");
+		text_str(ob, p->loader, true, true);
+	}
 
 	switch (ev->type) {
 	case EV_FORK:
@@ -492,6 +500,10 @@ out_json(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc,
 	}
 	if ((p->flags & P_EXE) && p->exe != NULL)
 		json_str(ob, "exe", p->exe->s, p->exe->len);
+	if (p->script != NULL)
+		json_str(ob, "script", p->script->s, p->script->len);
+	if (p->loader != NULL)
+		json_str(ob, "loader", p->loader->s, p->loader->len);
 	if (p->flags & P_COMM)
 		json_str(ob, "comm", p->comm, strnlen(p->comm,
 		    sizeof(p->comm)));
@@ -549,7 +561,7 @@ out_json(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc,
 	ob_puts(ob, "}\n");
 }
 
-#define ENV_MAX	40
+#define ENV_MAX	48
 
 /* Append "name=value" (value n bytes) to env; false on ENOMEM. */
 static bool
@@ -637,6 +649,10 @@ out_env(const struct pevent *pe, const struct out_ctx *oc, const char *rule,
 		p->flags & P_PEXE) &&
 	    env_known(env, &n, "PROCHOOK_CGROUP", p->cgroup,
 		p->flags & P_CGROUP);
+	if (ok && p->script != NULL)
+		ok = env_known(env, &n, "PROCHOOK_SCRIPT", p->script, true);
+	if (ok && p->loader != NULL)
+		ok = env_known(env, &n, "PROCHOOK_LOADER", p->loader, true);
 	if (ok && (p->flags & P_IDS)) {
 		ok = env_num(env, &n, "PROCHOOK_UID", p->uid) &&
 		    env_num(env, &n, "PROCHOOK_EUID", p->euid) &&

@@ -153,6 +153,35 @@ open_target(struct privd *d, pid_t pid, uint64_t start_ns, int *dirfd,
 }
 
 /*
+ * The script the loop says p runs, if the live arguments confirm it: the
+ * kernel passes a script's path to its interpreter as the first argument,
+ * or the second when the #! line gives the interpreter one.  Otherwise
+ * unknown, and the rule does not match.
+ */
+static void
+confirm_script(struct table *t, struct proc *p, int dirfd,
+    struct str *claim)
+{
+	char argv[PROC_CMDLINE_MAX + 1], name[PROC_PATH_MAX];
+	const char *a;
+	size_t len;
+	int i;
+
+	str_set(t, &p->script, NULL);
+	p->flags &= ~P_SCRIPT;
+	if (claim == NULL || proc_read_argv(dirfd, argv, sizeof(argv),
+	    &len) < 0)
+		return;
+	for (a = argv, i = 0; a < argv + len && i < 3; a += strlen(a) + 1, i++)
+		if (i > 0 && exe_resolve_arg(dirfd, a, name, sizeof(name)) == 0 &&
+		    strcmp(name, claim->s) == 0) {
+			str_set(t, &p->script, str_ref(claim));
+			p->flags |= P_SCRIPT;
+			return;
+		}
+}
+
+/*
  * What /proc says now, as root, of what the rule tests, into p (strings
  * new); the rest stays as the event loop described it.  Only what the rule
  * needs is read: the process is running meanwhile.
@@ -161,8 +190,13 @@ static void
 read_now(struct table *t, int dirfd, const struct proc_stat *st,
     const struct rule *r, struct proc *p)
 {
+	struct str *script = str_ref(p->script);
+
 	if (r->exe.n > 0)
 		enrich_read_exe(t, p, dirfd);
+	if (r->script.n > 0)
+		confirm_script(t, p, dirfd, script);
+	str_unref(t, script);
 	if (r->cmdline.n > 0)
 		enrich_read_cmdline(t, p, dirfd);
 	if (r->uid.n + r->euid.n + r->gid.n + r->egid.n > 0)
@@ -180,6 +214,8 @@ proc_strings_free(struct table *t, struct proc *p)
 	str_set(t, &p->pexe, NULL);
 	str_set(t, &p->cmdline, NULL);
 	str_set(t, &p->cgroup, NULL);
+	str_set(t, &p->script, NULL);
+	str_set(t, &p->loader, NULL);
 }
 
 /*
@@ -499,8 +535,9 @@ name_exe(struct privd *d, const struct ipc_msg *req)
 	pidfd = open_target(d, req->u.exe.pid, req->u.exe.start_ns, &dirfd,
 	    &st);
 	if (pidfd >= 0) {
-		m.u.exe.found = proc_read_exe(dirfd, m.u.exe.path,
-		    sizeof(m.u.exe.path)) == 0;
+		m.u.exe.found = exe_proc_name(dirfd, m.u.exe.path,
+		    sizeof(m.u.exe.path), m.u.exe.loader,
+		    sizeof(m.u.exe.loader)) == 0;
 		close(dirfd);
 		close(pidfd);
 	}

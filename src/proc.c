@@ -89,17 +89,35 @@ read_file(int dirfd, const char *name, char *buf, size_t size)
 }
 
 int
-proc_read_cmdline(int dirfd, char *buf, size_t size, size_t *lenp)
+proc_read_argv(int dirfd, char *buf, size_t size, size_t *lenp)
 {
 	ssize_t n;
-	size_t i, len;
 
 	if (size == 0)
 		return -EINVAL;
 	n = read_file(dirfd, "cmdline", buf, size - 1);
 	if (n < 0)
 		return (int)n;
-	len = (size_t)n;
+	/*
+	 * Nothing at all: the process has no memory any more (a zombie) or
+	 * never had any (a kernel thread).  An argument list of one empty
+	 * string reads as one NUL: known, and empty.
+	 */
+	if (n == 0)
+		return -ENODATA;
+	buf[n] = '\0';
+	*lenp = (size_t)n;
+	return 0;
+}
+
+int
+proc_read_cmdline(int dirfd, char *buf, size_t size, size_t *lenp)
+{
+	size_t i, len = 0;
+	int r;
+
+	if ((r = proc_read_argv(dirfd, buf, size, &len)) < 0)
+		return r;
 	/* The arguments end with a NUL; a process may have overwritten it. */
 	while (len > 0 && buf[len - 1] == '\0')
 		len--;

@@ -38,6 +38,7 @@ static const struct {
 } keys[RK__MAX] = {
 	[RK_EVENT]	= { "event",		EVS_ALL,	true },
 	[RK_EXE]	= { "exe",		EVS_PROC,	true },
+	[RK_SCRIPT]	= { "script",		EVS_PROC,	true },
 	[RK_COMM]	= { "comm",		EVS_PROC,	true },
 	[RK_CMDLINE]	= { "cmdline",		EVS_PROC,	true },
 	[RK_CGROUP]	= { "cgroup",		EVS_PROC,	true },
@@ -417,6 +418,7 @@ glob_of(struct rule *r, enum rule_key k)
 {
 	switch (k) {
 	case RK_EXE:		return &r->exe;
+	case RK_SCRIPT:		return &r->script;
 	case RK_COMM:		return &r->comm;
 	case RK_CMDLINE:	return &r->cmdline;
 	case RK_CGROUP:		return &r->cgroup;
@@ -577,6 +579,7 @@ rule_free(struct rule *r)
 	free(r->name);
 	free(r->file);
 	glob_free(&r->exe);
+	glob_free(&r->script);
 	glob_free(&r->comm);
 	glob_free(&r->cmdline);
 	glob_free(&r->parent);
@@ -774,6 +777,9 @@ rule_match(const struct rule *r, const struct pevent *pe, struct table *t,
 	KEY(id_key(&r->prev_euid, pe->has_prev, pe->prev_euid));
 	KEY(glob_key(&r->exe, (p->flags & P_EXE) != 0,
 	    p->exe ? p->exe->s : NULL));
+	/* Known not to run a script: an empty name, which ! values match. */
+	KEY(glob_key(&r->script, (p->flags & P_SCRIPT) != 0,
+	    p->script ? p->script->s : ""));
 	if (r->comm.n > 0) {
 		memcpy(comm, p->comm, sizeof(p->comm));
 		comm[sizeof(p->comm)] = '\0';
@@ -938,6 +944,7 @@ rule_describe(const struct rule *r, const char *hooks_dir, FILE *fp)
 	if (r->threads)
 		fputs(" (with threads)", fp);
 	put_glob(fp, &first, "exe", &r->exe);
+	put_glob(fp, &first, "script", &r->script);
 	put_glob(fp, &first, "comm", &r->comm);
 	put_glob(fp, &first, "cmdline", &r->cmdline);
 	put_glob(fp, &first, "cgroup", &r->cgroup);

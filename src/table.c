@@ -76,6 +76,8 @@ proc_clear(struct table *t, struct proc *p)
 	str_set(t, &p->pexe, NULL);
 	str_set(t, &p->cmdline, NULL);
 	str_set(t, &p->cgroup, NULL);
+	str_set(t, &p->script, NULL);
+	str_set(t, &p->loader, NULL);
 	memset(p, 0, sizeof(*p));
 }
 

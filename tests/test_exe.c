@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <limits.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -131,9 +133,9 @@ test_fanotify_real(void **state)
 	char script[] = "/tmp/prochook-exe-XXXXXX";
 	struct table *t;
 	struct exe_src *x;
+	struct exe_name en;
 	struct str *s;
 	unsigned n;
-	bool setid;
 	pid_t pid;
 	int fd;
 
@@ -153,14 +155,14 @@ test_fanotify_real(void **state)
 	/* A dynamic executable: named, not its loader. */
 	pid = run("/bin/true");
 	assert_int_equal(exe_drain(x, t), 0);
-	s = exe_take(x, pid, 1, t, &setid);
-	assert_non_null(s);
+	assert_true(exe_take(x, pid, 1, t, &en));
+	s = en.path;
 	assert_true(strcmp(s->s, "/usr/bin/true") == 0 ||
 	    strcmp(s->s, "/bin/true") == 0);
-	assert_false(setid);
-	str_unref(t, s);
+	assert_false(en.setid);
+	exe_name_clear(t, &en);
 	/* Taken once. */
-	assert_null(exe_take(x, pid, 1, t, &setid));
+	assert_false(exe_take(x, pid, 1, t, &en));
 
 	/* A script: the interpreter, as /proc/PID/exe would say. */
 	fd = mkstemp(script);
@@ -170,11 +172,14 @@ test_fanotify_real(void **state)
 	close(fd);
 	pid = run(script);
 	assert_int_equal(exe_drain(x, t), 0);
-	s = exe_take(x, pid, 1, t, &setid);
-	assert_non_null(s);
+	assert_true(exe_take(x, pid, 1, t, &en));
+	s = en.path;
 	assert_true(strstr(s->s, "sh") != NULL);
 	assert_null(strstr(s->s, "ld-linux"));
-	str_unref(t, s);
+	/* ... and the script itself. */
+	assert_non_null(en.script);
+	assert_string_equal(en.script->s, script);
+	exe_name_clear(t, &en);
 
 	/* Two execs of one pid read at once: each gets its own name. */
 	pid = fork();
@@ -184,15 +189,15 @@ test_fanotify_real(void **state)
 	}
 	waitpid(pid, NULL, 0);
 	assert_int_equal(exe_drain(x, t), 0);
-	s = exe_take(x, pid, 2, t, &setid);
-	assert_non_null(s);
+	assert_true(exe_take(x, pid, 2, t, &en));
+	s = en.path;
 	assert_true(strstr(s->s, "sh") != NULL || strstr(s->s, "dash") != NULL);
-	str_unref(t, s);
-	s = exe_take(x, pid, 1, t, &setid);
-	assert_non_null(s);
+	exe_name_clear(t, &en);
+	assert_true(exe_take(x, pid, 1, t, &en));
+	s = en.path;
 	assert_non_null(strstr(s->s, "/true"));
-	str_unref(t, s);
-	assert_null(exe_take(x, pid, 1, t, &setid));
+	exe_name_clear(t, &en);
+	assert_false(exe_take(x, pid, 1, t, &en));
 
 	/*
 	 * A failed exec's file before the real one: no name from the
@@ -211,7 +216,7 @@ test_fanotify_real(void **state)
 	}
 	waitpid(pid, NULL, 0);
 	assert_int_equal(exe_drain(x, t), 0);
-	assert_null(exe_take(x, pid, 1, t, &setid));
+	assert_false(exe_take(x, pid, 1, t, &en));
 	assert_int_equal(exe_stats(x)->ambiguous, 1);
 	pid = fork();
 	if (pid == 0) {
@@ -220,7 +225,7 @@ test_fanotify_real(void **state)
 	}
 	waitpid(pid, NULL, 0);
 	assert_int_equal(exe_drain(x, t), 0);
-	assert_null(exe_take(x, pid, 1, t, &setid));
+	assert_false(exe_take(x, pid, 1, t, &en));
 	unlink(script);
 
 	/* A set-user-ID program says so. */
@@ -237,13 +242,148 @@ test_fanotify_real(void **state)
 		}
 		waitpid(pid, NULL, 0);
 		assert_int_equal(exe_drain(x, t), 0);
-		s = exe_take(x, pid, 1, t, &setid);
-		assert_non_null(s);
-		assert_true(setid);
-		str_unref(t, s);
+		assert_true(exe_take(x, pid, 1, t, &en));
+		assert_true(en.setid);
+		exe_name_clear(t, &en);
 	}
+	/*
+	 * "#!/bin/sh" and nothing else: the kernel zero-pads a short file,
+	 * so the interpreter is /bin/sh, not "/bin/s".
+	 */
+	fd = open(script, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	assert_int_equal(write(fd, "#!/bin/sh", 9), 9);
+	close(fd);
+	pid = run(script);
+	assert_int_equal(exe_drain(x, t), 0);
+	assert_true(exe_take(x, pid, 1, t, &en));
+	{
+		char sh[PATH_MAX];
+
+		assert_non_null(realpath("/bin/sh", sh));
+		assert_string_equal(en.path->s, sh);
+	}
+	assert_string_equal(en.script->s, script);
+	exe_name_clear(t, &en);
+	unlink(script);
+
+	/*
+	 * A program run from a memfd: only its loader is seen.  The loader
+	 * is not the name; the caller reads /proc (/memfd:NAME (deleted)).
+	 */
+	pid = fork();
+	if (pid == 0) {
+		static char *const av[] = { "payload", NULL };
+		char buf[65536];
+		int in = open("/bin/true", O_RDONLY), mfd;
+		ssize_t k;
+
+		mfd = memfd_create("payload", 0);
+		while ((k = read(in, buf, sizeof(buf))) > 0)
+			if (write(mfd, buf, (size_t)k) != k)
+				_exit(126);
+		fexecve(mfd, av, environ);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	assert_int_equal(exe_drain(x, t), 0);
+	assert_false(exe_take(x, pid, 1, t, &en));
+	assert_true(en.loader);
+	assert_null(en.path);
+
+	/* The loader run as a command: not named after the loader either. */
+	pid = fork();
+	if (pid == 0) {
+		char ld[PATH_MAX];
+		int efd = open("/bin/true", O_RDONLY);
+		ssize_t k;
+		unsigned char hdr[4096];
+		uint64_t off, size;
+
+		k = pread(efd, hdr, sizeof(hdr), 0);
+		if (k <= 0 || exe_elf_interp(hdr, (size_t)k, &off, &size) < 0 ||
+		    pread(efd, ld, size, (off_t)off) != (ssize_t)size)
+			_exit(126);
+		ld[size] = '\0';
+		execl(ld, ld, "/bin/true", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	assert_int_equal(exe_drain(x, t), 0);
+	assert_false(exe_take(x, pid, 1, t, &en));
+	assert_true(en.loader);
 	exe_close(x, t);
 	table_free(t);
+}
+
+/* The program of a loader's arguments, options skipped. */
+static void
+test_loader_program(void **state)
+{
+	static const struct {
+		const char	*argv;
+		size_t		 len;
+		const char	*want;
+	} cases[] = {
+		{ "ld.so\0/bin/true\0", 16, "/bin/true" },
+		{ "ld.so\0--argv0\0x\0./prog\0a\0", 26, "./prog" },
+		{ "ld.so\0--library-path\0/l\0--preload\0p\0--list\0y\0",
+		  46, "y" },
+		{ "ld.so\0--inhibit-cache\0--audit\0a\0z\0", 35, "z" },
+		{ "ld.so\0", 6, NULL },
+		{ "ld.so\0--argv0\0", 15, NULL },
+		{ "ld.so\0\0", 7, NULL },		/* an empty name */
+		{ "ld.so\0/bin/true", 15, NULL },	/* not NUL ended */
+		{ "", 0, NULL },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = exe_loader_program(cases[i].argv,
+		    cases[i].len);
+
+		if (cases[i].want == NULL)
+			assert_null(got);
+		else {
+			assert_non_null(got);
+			assert_string_equal(got, cases[i].want);
+		}
+	}
+}
+
+/* A path is the host's name only where it resolves to that very file. */
+static void
+test_host_name(void **state)
+{
+	char buf[PATH_MAX + 32];
+	struct stat sb, other;
+	int fd;
+
+	(void)state;
+	assert_int_equal(stat("/bin/sh", &sb), 0);
+	assert_int_equal(stat("/etc/passwd", &other), 0);
+	assert_int_equal(exe_host_name("/bin/sh", sb.st_dev, sb.st_ino, buf,
+	    sizeof(buf)), 0);
+	assert_string_equal(buf, "/bin/sh");
+	/* What a bind mount in a private namespace shows: another file. */
+	assert_int_equal(exe_host_name("/bin/sh", other.st_dev, other.st_ino,
+	    buf, sizeof(buf)), 0);
+	assert_string_equal(buf, EXE_UNREACHABLE "/bin/sh");
+	assert_int_equal(exe_host_name("/nonexistent/x", sb.st_dev,
+	    sb.st_ino, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, EXE_UNREACHABLE "/nonexistent/x");
+	/* The kernel's name of a memfd, on the memfd file system only. */
+	fd = memfd_create("payload", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &other), 0);
+	assert_int_equal(exe_host_name("/memfd:payload (deleted)",
+	    other.st_dev, other.st_ino, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/memfd:payload (deleted)");
+	assert_int_equal(exe_host_name("/memfd:payload (deleted)",
+	    sb.st_dev, sb.st_ino, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, EXE_UNREACHABLE "/memfd:payload (deleted)");
+	close(fd);
+	assert_true(exe_host_name("/bin/sh", sb.st_dev, sb.st_ino, buf, 4) < 0);
 }
 
 int
@@ -254,6 +394,8 @@ main(void)
 		cmocka_unit_test(test_elf_malformed),
 		cmocka_unit_test(test_mountinfo),
 		cmocka_unit_test(test_fanotify_real),
+		cmocka_unit_test(test_loader_program),
+		cmocka_unit_test(test_host_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

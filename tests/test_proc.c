@@ -66,9 +66,9 @@ test_kernel_thread(void **state)
 	int fd = open_fake(101);
 
 	(void)state;
-	assert_int_equal(proc_read_cmdline(fd, buf, sizeof(buf), &len), 0);
-	assert_int_equal(len, 0);
-	assert_string_equal(buf, "");
+	/* No arguments at all: unknown, unlike an empty argument list. */
+	assert_int_equal(proc_read_cmdline(fd, buf, sizeof(buf), &len),
+	    -ENODATA);
 	assert_int_equal(proc_read_stat(fd, &st), 0);
 	assert_string_equal(st.comm, "kworker/0:1");
 	assert_int_equal(st.ppid, 2);
@@ -149,6 +149,29 @@ test_long_cmdline(void **state)
 	free(big);
 }
 
+/* argv = { "" } reads as one NUL: a known, empty command line. */
+static void
+test_empty_argument_list(void **state)
+{
+	char dir[] = "/tmp/prochook-test-XXXXXX", path[64], buf[64];
+	size_t len = 99;
+	int fd, dfd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cmdline", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	assert_int_equal(write(fd, "", 1), 1);
+	close(fd);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(proc_read_cmdline(dfd, buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(buf, "");
+	close(dfd);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void
 test_stat_malformed(void **state)
 {
@@ -207,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_long_cmdline),
+		cmocka_unit_test(test_empty_argument_list),
 		cmocka_unit_test(test_stat_malformed),
 		cmocka_unit_test(test_status_malformed),
 		cmocka_unit_test(test_cgroup_malformed),
