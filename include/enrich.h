@@ -21,6 +21,7 @@ struct enrich_stats {
 	uint64_t	reused;		/* /proc showed another process by that pid */
 	uint64_t	dup_ids;	/* per-thread uid/gid events folded into one */
 	uint64_t	synthetic;	/* execs rebuilt after a loss */
+	uint64_t	corrected;	/* notified names the kernel contradicted */
 };
 
 #define ENRICH_PREFETCH	64	/* execs read ahead per batch */
@@ -40,6 +41,7 @@ struct enrich {
 	int		 procfd;	/* /proc, or a fake tree */
 	struct exe_src	*exe;		/* NULL without fanotify */
 	bool		 threads;	/* report thread fork/exit/comm/ptrace */
+	bool		 verify_names;	/* confirm notified names with the kernel */
 	struct proc_clock clock;
 	uint64_t	 gen;
 	struct proc	 stub;		/* what is known of an unknown process */

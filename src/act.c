@@ -193,6 +193,34 @@ free_index(struct act *a)
 }
 
 /* Switch to a new configuration, all at once, between two events. */
+/*
+ * Does a kill or hold rule spare execs by their name (a ! value of exe or
+ * script: an allowlist)?  Then a name from the notifications is confirmed
+ * with the kernel's: a failed exec's file followed by a program the
+ * notifications cannot see (a memfd, an unmarked file system) looks
+ * exactly like one exec of the failed file, and would be spared.
+ */
+static bool
+verify_names(const struct config *cfg)
+{
+	const struct rule *r;
+	size_t i, j;
+
+	for (i = 0; i < cfg->nrules; i++) {
+		r = &cfg->rules[i];
+		if ((r->action != ACT_KILL && r->action != ACT_HOLD) ||
+		    !(r->events & EV_BIT(EV_EXEC)))
+			continue;
+		for (j = 0; j < r->exe.n; j++)
+			if (r->exe.neg[j])
+				return true;
+		for (j = 0; j < r->script.n; j++)
+			if (r->script.neg[j])
+				return true;
+	}
+	return false;
+}
+
 static int
 set_config(struct act *a, struct config *cfg, uint32_t gen)
 {
@@ -225,6 +253,7 @@ set_config(struct act *a, struct config *cfg, uint32_t gen)
 	a->rs = rs;
 	a->gen = gen;
 	a->en->threads = cfg->threads;
+	a->en->verify_names = verify_names(cfg);
 	return 0;
 }
 

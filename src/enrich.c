@@ -309,6 +309,29 @@ enrich_batch_end(struct enrich *e)
 	e->npf = 0;
 }
 
+/*
+ * The kernel's word on a name from the notifications, where the rules ask
+ * for it (enrich.verify_names).  A process already gone keeps the name.
+ */
+static void
+confirm_exe(struct enrich *e, struct proc *p)
+{
+	struct str *loader = NULL, *exe;
+
+	if (e->ask_exe == NULL ||
+	    (exe = e->ask_exe(e->ask_arg, p->pid, p->start_ns, &loader)) == NULL)
+		return;
+	if (exe == p->exe && loader == NULL) {
+		str_unref(e->t, exe);
+		return;
+	}
+	e->st.corrected++;
+	str_set(e->t, &p->exe, exe);
+	str_set(e->t, &p->loader, loader);
+	str_set(e->t, &p->script, NULL);
+	p->flags &= ~P_SCRIPT;
+}
+
 /* A process has exec'd: learn what it now runs. */
 static void
 on_exec(struct enrich *e, struct proc *p)
@@ -349,7 +372,9 @@ on_exec(struct enrich *e, struct proc *p)
 		e->st.reused++;
 		goto out;
 	}
-	if (!named)
+	if (named && e->verify_names)
+		confirm_exe(e, p);
+	else if (!named)
 		enrich_read_exe(e->t, p, pf->dirfd);
 	if (!(p->flags & P_EXE))
 		ask_exe(e, p);

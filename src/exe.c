@@ -27,6 +27,8 @@
 #include <limits.h>
 #include <sys/fanotify.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include <linux/openat2.h>
@@ -52,6 +54,7 @@ struct file_note {
 	ino_t		 iino;
 	uint32_t	 ibase;		/* hash of the interpreter's basename; 0: none */
 	bool		 setid;
+	bool		 host;		/* on a mount of the host's namespace */
 };
 
 struct pending {
@@ -75,6 +78,9 @@ struct interp_cache {
 
 struct exe_src {
 	int		 fd;
+	int		 mountinfo;	/* ours: the host's mount namespace */
+	uint64_t	*mnt;		/* its mount ids, sorted */
+	size_t		 nmnt;
 	unsigned	 nloaders;
 	struct { dev_t dev; ino_t ino; } loader[LOADERS_MAX];
 	struct pending	*pend;		/* open addressing by pid */
@@ -88,6 +94,7 @@ static const struct interp_cache *interp_of(struct exe_src *, int,
 	    const struct stat *);
 static void	loader_add(struct exe_src *, dev_t, ino_t);
 static dev_t	memfd_dev(void);
+static void	mounts_load(struct exe_src *);
 
 /*
  * The system's dynamic loader, from our own PT_INTERP, is known before any
@@ -129,6 +136,8 @@ exe_open(struct exe_src **out)
 		free(x);
 		return err;
 	}
+	x->mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	mounts_load(x);
 	seed_loader(x);
 	(void)memfd_dev();
 	*out = x;
@@ -418,6 +427,65 @@ interp_of(struct exe_src *x, int fd, const struct stat *sb)
 	return c;
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Read the ids of the mounts of our (the host's) mount namespace. */
+static void
+mounts_load(struct exe_src *x)
+{
+	char *line = NULL;
+	size_t cap = 0, n = 0, room = 0;
+	uint64_t *ids = NULL, *grown;
+	FILE *f;
+	int fd;
+
+	if (x->mountinfo < 0 || (fd = dup(x->mountinfo)) < 0)
+		return;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return;
+	}
+	rewind(f);
+	while (getline(&line, &cap, f) > 0) {
+		if (n == room) {
+			room = room == 0 ? 64 : 2 * room;
+			if ((grown = realloc(ids, room * sizeof(*ids))) == NULL)
+				break;
+			ids = grown;
+		}
+		ids[n++] = strtoull(line, NULL, 10);
+	}
+	free(line);
+	fclose(f);
+	qsort(ids, n, sizeof(*ids), cmp_u64);
+	free(x->mnt);
+	x->mnt = ids;
+	x->nmnt = n;
+}
+
+/*
+ * Is mount id one of the host's?  A mount made since the last look is
+ * found after a reread, done only when the kernel says the table changed.
+ */
+static bool
+host_mount(struct exe_src *x, uint64_t id)
+{
+	struct pollfd pfd = { .fd = x->mountinfo, .events = POLLPRI };
+
+	if (bsearch(&id, x->mnt, x->nmnt, sizeof(id), cmp_u64) != NULL)
+		return true;
+	if (x->mountinfo < 0 || poll(&pfd, 1, 0) <= 0)
+		return false;
+	mounts_load(x);
+	return bsearch(&id, x->mnt, x->nmnt, sizeof(id), cmp_u64) != NULL;
+}
+
 /* Remember a file that some program named as its PT_INTERP. */
 static void
 loader_add(struct exe_src *x, dev_t dev, ino_t ino)
@@ -629,12 +697,21 @@ exe_resolve_arg(int dirfd, const char *arg, char *buf, size_t size)
 	return resolve(dirfd, arg, buf, size);
 }
 
-/* The host's name of a noted file, as an interned string (a reference). */
+/*
+ * The host's name of a noted file, as an interned string (a reference).
+ * A file on a mount of the host's namespace is named by the kernel from
+ * the host's root already; only others are looked up (with the event
+ * loop's rights: a directory it may not search makes the name
+ * unreachable).
+ */
 static struct str *
 host_str(struct table *t, const struct file_note *f)
 {
 	char buf[PATH_MAX + sizeof(EXE_UNREACHABLE)];
 
+	/* The kernel's path from the host's root: the host's name. */
+	if (f->host)
+		return str_ref(f->path);
 	if (exe_host_name(f->path->s, f->dev, f->ino, buf, sizeof(buf)) < 0)
 		return NULL;
 	if (strcmp(buf, f->path->s) == 0)
@@ -729,11 +806,22 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 	const struct interp_cache *c;
 	struct file_note *f;
 	struct pending *p;
+	struct statx sx;
 	struct stat sb;
 	ssize_t n;
 
-	if (fstat(fd, &sb) < 0)
+	/* One call for the file's identity and the mount it was run from. */
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_MNT_ID,
+	    &sx) < 0)
 		return;
+	memset(&sb, 0, sizeof(sb));
+	sb.st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	sb.st_ino = sx.stx_ino;
+	sb.st_mode = sx.stx_mode;
+	sb.st_ctim.tv_sec = sx.stx_ctime.tv_sec;
+	sb.st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+	if (!(sx.stx_mask & STATX_MNT_ID))
+		sx.stx_mnt_id = 0;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path));
 	if (n <= 0 || (size_t)n >= sizeof(path))
@@ -753,6 +841,7 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 	f->dev = sb.st_dev;
 	f->ino = sb.st_ino;
 	f->setid = (sb.st_mode & (S_ISUID | S_ISGID)) != 0;
+	f->host = sx.stx_mnt_id != 0 && host_mount(x, sx.stx_mnt_id);
 	c = interp_of(x, fd, &sb);
 	f->kind = c->kind;
 	if (c->has) {
@@ -953,6 +1042,9 @@ exe_close(struct exe_src *x, struct table *t)
 		return;
 	pending_clear_all(x, t);
 	close(x->fd);
+	if (x->mountinfo >= 0)
+		close(x->mountinfo);
+	free(x->mnt);
 	free(x->pend);
 	free(x);
 }

@@ -332,12 +332,14 @@ loop_log_stats(struct loop *l)
 		log_info("fanotify: %llu exec notifications, %llu queue "
 		    "overflows, %llu unclaimed dropped, %llu execs named "
 		    "from /proc instead (a failed exec's file among them), "
-		    "%llu with only a loader seen",
+		    "%llu with only a loader seen, %llu names the kernel "
+		    "contradicted",
 		    (unsigned long long)x->notes,
 		    (unsigned long long)x->overflows,
 		    (unsigned long long)x->evicted,
 		    (unsigned long long)x->ambiguous,
-		    (unsigned long long)x->loaders);
+		    (unsigned long long)x->loaders,
+		    (unsigned long long)es->corrected);
 	}
 	log_info("process table: %zu processes", table_count(l->en->t));
 	if (l->sink.stats != NULL)
