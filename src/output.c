@@ -242,10 +242,25 @@ out_signal(struct obuf *ob, int sig)
 		ob_puti(ob, sig);
 }
 
+/*
+ * An event's time on the real-time clock, in nanoseconds, clamped to what
+ * can be printed: a time from a subverted event loop can be anything.
+ */
+static int64_t
+real_ns(const struct pevent *pe, const struct out_ctx *oc)
+{
+	int64_t t, ts = pe->ev->ts_ns > INT64_MAX ? INT64_MAX :
+	    (int64_t)pe->ev->ts_ns;
+
+	if (__builtin_add_overflow(ts, oc->real_off_ns, &t))
+		t = oc->real_off_ns < 0 ? 0 : INT64_MAX;
+	return t;
+}
+
 void
 out_epoch(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc)
 {
-	int64_t t = (int64_t)pe->ev->ts_ns + oc->real_off_ns;
+	int64_t t = real_ns(pe, oc);
 	char frac[10];
 	uint64_t ns;
 	int i;
@@ -292,7 +307,7 @@ out_localtime(struct obuf *ob, const struct pevent *pe,
 {
 	static time_t last = -1;
 	static char sec[32];
-	int64_t t = (int64_t)pe->ev->ts_ns + oc->real_off_ns;
+	int64_t t = real_ns(pe, oc);
 	time_t s;
 	unsigned ms;
 

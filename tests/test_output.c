@@ -245,6 +245,94 @@ test_json_escape_random(void **state)
 	ob_free(&ob);
 }
 
+/* A script and the loader that ran a program: in every format. */
+static void
+test_script_and_loader(void **state)
+{
+	struct out_ctx oc = { .user = fake_user };
+	struct event ev;
+	struct proc p;
+	struct pevent pe = { &ev, &p, 0, 0, false };
+	struct obuf ob;
+	char **env;
+	size_t i;
+	bool script = false, loader = false;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_EXEC;
+	ev.pid = ev.tid = p.pid = 7;
+	p.flags = P_EXE | P_SCRIPT;
+	p.exe = mkstr("/usr/bin/dash");
+	p.script = mkstr("/usr/local/sbin/backup home.sh");
+	p.loader = mkstr("/lib64/ld.so");
+	ob_init(&ob, -1, 64);
+	out_text(&ob, &pe, &oc);
+	ob_putc(&ob, '\0');
+	assert_non_null(strstr(ob.b, " /usr/bin/dash script=/usr/local/sbin/"
+	    "backup\\x20home.sh loader=/lib64/ld.so "));
+	ob.len = 0;
+	out_json(&ob, &pe, &oc, NULL, NULL);
+	ob_putc(&ob, '\0');
+	assert_non_null(strstr(ob.b, "\"script\":\"/usr/local/sbin/backup "
+	    "home.sh\""));
+	assert_non_null(strstr(ob.b, "\"loader\":\"/lib64/ld.so\""));
+	ob_free(&ob);
+	env = out_env(&pe, &oc, "r", "run", 0);
+	assert_non_null(env);
+	for (i = 0; env[i] != NULL; i++) {
+		script |= strcmp(env[i], "PROCHOOK_SCRIPT=/usr/local/sbin/"
+		    "backup home.sh") == 0;
+		loader |= strcmp(env[i], "PROCHOOK_LOADER=/lib64/ld.so") == 0;
+	}
+	assert_true(script && loader);
+	out_env_free(env);
+	free(p.exe);
+	free(p.script);
+	free(p.loader);
+}
+
+/*
+ * Any event time, even one no kernel sends (a subverted event loop's), is
+ * printed without overflow: clamped, not undefined (run under UBSan).
+ */
+static void
+test_time_extremes(void **state)
+{
+	static const uint64_t ts[] = { 0, 7400000000000000000ull,
+	    (uint64_t)INT64_MAX, UINT64_MAX };
+	struct out_ctx oc = { .user = fake_user };
+	struct event ev;
+	struct proc p;
+	struct pevent pe = { &ev, &p, 0, 0, false };
+	struct obuf ob;
+	char **env;
+	size_t i, j;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_EXIT;
+	ev.pid = ev.tid = p.pid = 7;
+	ob_init(&ob, -1, 64);
+	for (i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+		for (j = 0; j < 2; j++) {
+			oc.real_off_ns = j == 0 ? 1795715401123000000ll :
+			    -1795715401123000000ll;
+			ev.ts_ns = ts[i];
+			ob.len = 0;
+			out_text(&ob, &pe, &oc);
+			out_json(&ob, &pe, &oc, NULL, NULL);
+			assert_true(ob.len > 0);
+			env = out_env(&pe, &oc, "r", "run", 0);
+			assert_non_null(env);
+			out_env_free(env);
+		}
+	}
+	ob_free(&ob);
+}
+
 int
 main(void)
 {
@@ -255,6 +343,8 @@ main(void)
 		cmocka_unit_test(test_text_escape_buf),
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_json_escape_random),
+		cmocka_unit_test(test_script_and_loader),
+		cmocka_unit_test(test_time_extremes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
