@@ -23,7 +23,7 @@ struct exe_src;
 struct exe_stats {
 	uint64_t	notes;		/* notifications read */
 	uint64_t	overflows;	/* the kernel's queue overflowed */
-	uint64_t	evicted;	/* pending names dropped, table full */
+	uint64_t	evicted;	/* pids whose pending names were dropped, table full */
 	uint64_t	ambiguous;	/* execs named from /proc instead */
 };
 
@@ -41,10 +41,12 @@ int	exe_drain(struct exe_src *, struct table *);
  * reference, or NULL when the notifications do not name it for sure.
  * execs is how many execs of pid, this one first, are waiting to be named
  * (the queue may already hold the files of the next).  *setid tells
- * whether the file is set-user-ID or set-group-ID.
+ * whether the file is set-user-ID or set-group-ID, *id which file it is
+ * (ino 0 when no name is given).  A pid some of whose notes were dropped
+ * with a full table is given no name at its next exec.
  */
 struct str *exe_take(struct exe_src *, pid_t, unsigned execs,
-	    struct table *, bool *setid);
+	    struct table *, bool *setid, struct exe_id *id);
 /* Are notifications waiting for pid (has it exec'd unseen)? */
 bool	exe_pending(struct exe_src *, pid_t);
 const struct exe_stats *exe_stats(const struct exe_src *);

@@ -34,6 +34,7 @@
 #define FILES_MAX	8	/* files kept per pid: two execs' worth */
 #define SCRIPT_DEPTH	4	/* the kernel's limit of nested interpreters */
 #define CACHE_SLOTS	1024	/* PT_INTERP cache, direct mapped by inode */
+#define TAINT_BITS	65536	/* pids whose notes were dropped, hashed */
 
 enum kind { K_OTHER, K_ELF, K_SCRIPT };
 
@@ -73,6 +74,14 @@ struct exe_src {
 	size_t		 pmask;
 	size_t		 pcount;
 	struct interp_cache cache[CACHE_SLOTS];
+	/*
+	 * Pids (by pid % TAINT_BITS) some of whose notes were dropped with a
+	 * full table: what is left of their notes, or comes next, may be the
+	 * tail of an exec whose head is gone, so their next exec is named
+	 * from /proc instead.  Another pid sharing a bit only loses the
+	 * notes' help once.
+	 */
+	uint64_t	 taint[TAINT_BITS / 64];
 	struct exe_stats st;
 };
 
@@ -395,12 +404,34 @@ note_clear(struct table *t, struct file_note *f)
 }
 
 static void
+taint_set(struct exe_src *x, pid_t pid)
+{
+	unsigned b = (unsigned)pid % TAINT_BITS;
+
+	x->taint[b / 64] |= 1ull << (b % 64);
+}
+
+/* Was pid tainted?  Clears the mark. */
+static bool
+taint_take(struct exe_src *x, pid_t pid)
+{
+	unsigned b = (unsigned)pid % TAINT_BITS;
+	uint64_t bit = 1ull << (b % 64);
+	bool was = (x->taint[b / 64] & bit) != 0;
+
+	x->taint[b / 64] &= ~bit;
+	return was;
+}
+
+static void
 pending_clear_all(struct exe_src *x, struct table *t)
 {
 	size_t i;
 	unsigned j;
 
 	for (i = 0; i <= x->pmask; i++) {
+		if (x->pend[i].pid != 0)
+			taint_set(x, x->pend[i].pid);
 		for (j = 0; j < x->pend[i].n; j++)
 			note_clear(t, &x->pend[i].f[j]);
 		x->pend[i].pid = 0;
@@ -464,7 +495,11 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 	if (n <= 0 || (size_t)n >= sizeof(path))
 		return;
 	if (x->pcount >= PENDING_MAX) {
-		/* Execs whose connector event never came: start afresh. */
+		/*
+		 * Execs whose connector event never came, failed execs: start
+		 * afresh.  Dropped pids are tainted; an exec whose event was
+		 * lost is found by the rescan from its executable's inode.
+		 */
 		x->st.evicted += x->pcount;
 		pending_clear_all(x, t);
 	}
@@ -564,7 +599,7 @@ loader_seen(const struct pending *p, unsigned j, const struct file_note *f)
 
 struct str *
 exe_take(struct exe_src *x, pid_t pid, unsigned execs, struct table *t,
-    bool *setid)
+    bool *setid, struct exe_id *id)
 {
 	struct pending *p;
 	struct file_note *f;
@@ -575,6 +610,13 @@ exe_take(struct exe_src *x, pid_t pid, unsigned execs, struct table *t,
 	ino_t lino = 0;
 
 	*setid = false;
+	memset(id, 0, sizeof(*id));
+	if (x != NULL && taint_take(x, pid)) {
+		if ((p = pending_get(x, pid, false)) != NULL)
+			pending_del(x, p, t);
+		x->st.ambiguous++;
+		return NULL;
+	}
 	if (x == NULL || (p = pending_get(x, pid, false)) == NULL)
 		return NULL;
 	for (i = 0; i < p->n; i = j + 1) {
@@ -608,6 +650,8 @@ exe_take(struct exe_src *x, pid_t pid, unsigned execs, struct table *t,
 		if (groups++ == 0) {
 			s = f->path;
 			*setid = f->setid;
+			id->dev = f->dev;
+			id->ino = f->ino;
 			end = j + 1;
 			if (f->ibase != 0) {
 				ldev = f->idev;
@@ -626,6 +670,7 @@ exe_take(struct exe_src *x, pid_t pid, unsigned execs, struct table *t,
 		if (groups > 0 || skipped)
 			x->st.ambiguous++;
 		*setid = false;
+		memset(id, 0, sizeof(*id));
 		pending_del(x, p, t);
 		return NULL;
 	}

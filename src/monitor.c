@@ -54,15 +54,23 @@ monitor_ready(void *arg)
 
 /* The privileged part names what the event loop may not read. */
 static struct str *
-monitor_ask_exe(void *arg, pid_t pid, uint64_t start_ns)
+monitor_ask_exe(void *arg, pid_t pid, uint64_t start_ns, struct exe_id *id)
 {
 	struct monitor *m = arg;
 	char path[PROC_PATH_MAX];
 
-	if (!ipc_ask_exe(m->ipc, pid, start_ns, path, sizeof(path), 200, NULL,
-	    NULL))
+	if (!ipc_ask_exe(m->ipc, pid, start_ns, path, sizeof(path), id, 200,
+	    NULL, NULL))
 		return NULL;
 	return str_intern(m->en->t, path, strlen(path));
+}
+
+static void
+monitor_ask_ids(void *arg, struct enrich_idq *q, size_t n)
+{
+	struct monitor *m = arg;
+
+	ipc_ask_ids(m->ipc, q, n, 1000, NULL, NULL);
 }
 
 int
@@ -89,6 +97,7 @@ monitor_init(struct monitor *m, struct loop_sink *sink, struct enrich *en,
 	m->en = en;
 	if (ipc >= 0) {
 		en->ask_exe = monitor_ask_exe;
+		en->ask_ids = monitor_ask_ids;
 		en->ask_arg = m;
 	}
 	return 0;

@@ -97,3 +97,77 @@ test_loss_stall_rescan_by_inode() {
 	ls "$T/ran" | grep -q . && fail "a victim ran: $(ls "$T/ran")"
 	return 0
 }
+
+# comm events are subscribed only for rules that need them: a PR_SET_NAME
+# loop then costs nothing.  A rule of event = comm still works.
+test_loss_comm_only_when_needed() {
+	loss_setup
+	conf <<EOF2
+[renamed]
+event = comm
+comm = renamed-*
+action = log
+EOF2
+	start_daemon -c "$T/p.conf"
+	as_loss_user bash -c 'printf renamed-x >/proc/$$/comm; sleep 0.3'
+	wait_for "$T/err" "rule renamed \(log\): .*comm" || { cat "$T/err"; fail "the comm rule did not match"; }
+	stop_daemon
+	kill_rule
+	start_daemon -c "$T/p.conf"
+	as_loss_user bash -c 'printf renamed-y >/proc/$$/comm; sleep 0.3'
+	kill -USR1 "$DPID"
+	wait_for "$T/err" "events: fork" || fail "no counters"
+	stop_daemon
+	grep -q "events: .* comm 0," "$T/err" || fail "comm events subscribed without a rule: $(grep 'events:' "$T/err")"
+	return 0
+}
+
+# A uid change while events are lost is rebuilt by the rescan as a
+# synthetic uid event, with the ids before it: became-root still fires.
+# The process holds root as its saved uid (as a setuid-root program
+# does) and takes it back while the connector's queue is full.
+test_loss_uid_change_rebuilt() {
+	loss_setup
+	record_hook rec
+	local u
+	u=$(id -u "$LOSS_USER")
+	conf "rcvbuf = 256K" <<EOF2
+[became-root]
+event = uid
+euid = 0
+prev_euid = !0
+hook = rec
+EOF2
+	start_daemon -c "$T/p.conf"
+	local lp sp
+	lp=$(pgrep -P "$DPID" prochookd) || fail "no event loop process"
+	python3 - "$u" "$T/go" "$T/ran/uid-state" <<'PY' &
+import os, sys, time
+u = int(sys.argv[1])
+os.setresgid(u, u, u)
+os.setresuid(u, u, 0)
+open(sys.argv[3], "w").write("dropped\n")
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.001)
+os.seteuid(0)
+open(sys.argv[3], "a").write("root\n")
+time.sleep(30)
+PY
+	sp=$!
+	wait_for "$T/ran/uid-state" dropped || fail "the process did not start"
+	sleep 0.3
+	kill -STOP "$lp"
+	# Fill the queue of uid and exec events, then change the uid.
+	as_loss_user "$HELPER" execs 600 /bin/true
+	touch "$T/go"
+	wait_for "$T/ran/uid-state" root || { kill -CONT "$lp"; fail "no seteuid"; }
+	kill -CONT "$lp"
+	local f="$T/rec/became-root.$sp"
+	wait_file "$f" || { kill "$sp"; cat "$T/err"; fail "became-root did not fire"; }
+	kill "$sp"
+	stop_daemon
+	grep -q "the kernel dropped" "$T/err" || fail "no loss was forced"
+	grep -q "^PROCHOOK_SYNTHETIC=1$" "$f" || fail "not synthetic: $(cat "$f")"
+	grep -q "^PROCHOOK_EUID=0$" "$f" && grep -q "^PROCHOOK_PREV_EUID=$u$" "$f" ||
+		fail "ids: $(grep EUID "$f")"
+}
