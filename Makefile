@@ -93,6 +93,9 @@ check-asan: $(TESTS:%=build/asan-tests/test_%) build/prochookd-asan
 build/e2e-helper: tests/e2e/helper.c include/ipc.h | build
 	$(call say,CC,$@)$(CC) $(CFLAGS) $(WARNFLAGS) -D_GNU_SOURCE -Iinclude -o $@ $< -lpthread
 
+build/e2e-lossattack: tests/e2e/lossattack.c | build
+	$(call say,CC,$@)$(CC) $(CFLAGS) $(WARNFLAGS) -D_GNU_SOURCE -o $@ $<
+
 e2e: prochookd
 	@PROCHOOKD=./prochookd tests/e2e/run.sh
 

@@ -46,6 +46,7 @@ int	act_init(struct act *, struct loop_sink *, struct config *,
 	    struct enrich *, int ipc, bool dry_run);
 void	act_free(struct act *);
 /* For enrich: ask the privileged part to name an executable. */
-struct str *act_ask_exe(void *, pid_t, uint64_t start_ns, struct str **loader);
+struct str *act_ask_exe(void *, pid_t, uint64_t start_ns, struct exe_id *,
+	    struct str **loader);
 
 #endif

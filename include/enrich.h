@@ -22,6 +22,15 @@ struct enrich_stats {
 	uint64_t	dup_ids;	/* per-thread uid/gid events folded into one */
 	uint64_t	synthetic;	/* execs rebuilt after a loss */
 	uint64_t	corrected;	/* notified names the kernel contradicted */
+	uint64_t	synthetic_ids;	/* uid/gid changes rebuilt after a loss */
+	uint64_t	rescan_nomem;	/* rescans cut short by lack of memory */
+};
+
+/* A process whose executable's identity the rescan asks for. */
+struct enrich_idq {
+	pid_t		 pid;
+	uint64_t	 start_ns;	/* CLOCK_BOOTTIME */
+	struct exe_id	 id;		/* the answer; ino 0: unknown */
 };
 
 #define ENRICH_PREFETCH	64	/* execs read ahead per batch */
@@ -45,9 +54,15 @@ struct enrich {
 	struct proc_clock clock;
 	uint64_t	 gen;
 	struct proc	 stub;		/* what is known of an unknown process */
-	/* Who can name an executable we cannot read (the privileged part). */
+	/*
+	 * Who can name an executable we cannot read (the privileged part):
+	 * its path (NULL: unknown), in *id the file, in *loader the loader
+	 * that ran it as a command (NULL: none).
+	 */
 	struct str	*(*ask_exe)(void *, pid_t, uint64_t start_ns,
-			    struct str **loader);
+			    struct exe_id *id, struct str **loader);
+	/* The same for many processes at once: the identities only. */
+	void		 (*ask_ids)(void *, struct enrich_idq *, size_t n);
 	void		*ask_arg;
 	struct prefetch	 pf[ENRICH_PREFETCH];
 	size_t		 npf;
@@ -77,9 +92,11 @@ bool	enrich_event(struct enrich *, const struct event *, struct pevent *);
 void	enrich_done(struct enrich *, const struct event *);
 /*
  * After a loss: rescan /proc, forget what exited, and emit a synthetic
- * exec for every process that appeared or changed executable.
+ * exec for every process that appeared or whose executable (device and
+ * inode) changed, and a synthetic uid or gid event for every process
+ * whose ids changed.  Returns the number of live processes read.
  */
-void	enrich_rescan(struct enrich *, enrich_emit_fn, void *);
+size_t	enrich_rescan(struct enrich *, enrich_emit_fn, void *);
 /*
  * Read one thing of p from its /proc directory; what cannot be read is
  * unknown.  Paths are interned in t.  Also what the privileged part

@@ -23,7 +23,7 @@ struct exe_src;
 struct exe_stats {
 	uint64_t	notes;		/* notifications read */
 	uint64_t	overflows;	/* the kernel's queue overflowed */
-	uint64_t	evicted;	/* pending names dropped, table full */
+	uint64_t	evicted;	/* pids whose pending names were dropped, table full */
 	uint64_t	ambiguous;	/* execs named from /proc instead */
 	uint64_t	loaders;	/* execs where only a loader was seen */
 };
@@ -38,8 +38,7 @@ struct exe_stats {
 struct exe_name {
 	struct str	*path;
 	struct str	*script;
-	dev_t		 dev;		/* of path */
-	ino_t		 ino;
+	struct exe_id	 id;		/* of path */
 	bool		 setid;		/* set-user-ID or set-group-ID */
 	bool		 loader;
 };
@@ -60,7 +59,9 @@ int	exe_drain(struct exe_src *, struct table *);
  * What the next exec of pid ran, in *out (references in t; release them
  * with exe_name_clear()).  Returns whether out->path names it for sure.
  * execs is how many execs of pid, this one first, are waiting to be named
- * (the queue may already hold the files of the next).
+ * (the queue may already hold the files of the next).  A pid some of
+ * whose notes were dropped with a full table is given no name at its next
+ * exec.
  */
 bool	exe_take(struct exe_src *, pid_t, unsigned execs, struct table *,
 	    struct exe_name *out);
@@ -78,11 +79,12 @@ int	exe_host_name(const char *path, dev_t dev, ino_t ino, char *buf,
  * The executable of the process whose /proc directory is dirfd, as
  * exe_host_name() names it.  When it is the system's dynamic loader run as
  * a command (ld.so PROGRAM), the name is PROGRAM's and the loader's goes
- * to loader (empty otherwise; NULL: not asked).  Needs the right to read
+ * to loader (empty otherwise; NULL: not asked).  *id is the file the
+ * kernel executed (the loader, for ld.so PROGRAM).  Needs the right to read
  * the process's exe, cwd and root.
  */
 int	exe_proc_name(int dirfd, char *buf, size_t size, char *loader,
-	    size_t lsize);
+	    size_t lsize, struct exe_id *id);
 /* arg resolved as the process at dirfd would, named as the host sees it. */
 int	exe_resolve_arg(int dirfd, const char *arg, char *buf, size_t size);
 /* The program of a loader's NUL-separated arguments, or NULL. */

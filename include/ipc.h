@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "enrich.h"
 #include "proc.h"
 #include "table.h"
 
@@ -24,10 +25,21 @@ enum ipc_type {
 	IPC_EXE,		/* privd: the answer */
 	IPC_CONFIG,		/* privd: one chunk of configuration text */
 	IPC_STATS,		/* privd: log your counters (SIGUSR1) */
+	IPC_IDS_REQ,		/* loop: which files do these processes run */
+	IPC_IDS,		/* privd: the answer */
 	IPC__MAX
 };
 
 #define IPC_CHUNK	8192
+#define IPC_IDS_MAX	512	/* processes per IPC_IDS_REQ */
+
+/* One process of an IPC_IDS_REQ, and of its answer. */
+struct ipc_id {
+	int32_t		pid;
+	uint32_t	found;		/* answer: dev and ino are known */
+	uint64_t	start_ns;	/* CLOCK_BOOTTIME */
+	uint64_t	dev, ino;
+};
 
 /* An event as a hook's environment describes it. */
 struct ipc_event {
@@ -63,9 +75,15 @@ struct ipc_msg {
 			int32_t	 pid;
 			uint32_t found;
 			uint64_t start_ns;
+			uint64_t dev, ino;	/* answer: the file */
 			char	 path[PROC_PATH_MAX];
 			char	 loader[PROC_PATH_MAX];	/* "": none */
 		} exe;
+		struct {
+			uint32_t n;
+			uint32_t pad;
+			struct ipc_id id[IPC_IDS_MAX];
+		} ids;
 		struct {
 			uint32_t gen;
 			uint32_t file;	/* index; 0 is the main file */
@@ -75,6 +93,10 @@ struct ipc_msg {
 		} cfg;
 	} u;
 };
+
+/* Asking for identities in bulk does not make every message larger. */
+_Static_assert(sizeof(((struct ipc_msg *)0)->u.ids) <= sizeof(struct ipc_event),
+    "IPC_IDS_MAX too large");
 
 /* Fill an IPC_ACT message from an enriched event. */
 void	ipc_act(struct ipc_msg *, const struct pevent *, uint32_t gen,
@@ -94,15 +116,23 @@ void	ipc_to_pevent(const struct ipc_event *, struct event *,
  * Ask the privileged part for the executable of pid (the event loop may
  * not read /proc/PID/exe of another user's process), waiting at most
  * timeout_ms; messages of other types that arrive meanwhile go to other().
- * Returns 1 with path filled (and loader, "" unless the program was run
- * by its loader as a command; both of size bytes), or 0 if it is not known.
+ * Returns 1 with path and *id filled (and loader, "" unless the program
+ * was run by its loader as a command; both of size bytes), or 0 if it is
+ * not known.
  */
 int	ipc_ask_exe(int fd, pid_t pid, uint64_t start_ns, char *path,
-	    char *loader, size_t size, int timeout_ms,
+	    char *loader, size_t size, struct exe_id *id, int timeout_ms,
 	    void (*other)(void *, const struct ipc_msg *), void *arg);
 /* The same, as strings interned in t (references). */
 struct str *ipc_ask_exe_str(int fd, struct table *t, pid_t pid,
-	    uint64_t start_ns, struct str **loader, int timeout_ms,
+	    uint64_t start_ns, struct str **loader, struct exe_id *id,
+	    int timeout_ms, void (*other)(void *, const struct ipc_msg *),
+	    void *arg);
+/*
+ * The same for the identities of n processes, IPC_IDS_MAX a request, each
+ * request waiting at most timeout_ms; what is not answered stays unknown.
+ */
+void	ipc_ask_ids(int fd, struct enrich_idq *, size_t n, int timeout_ms,
 	    void (*other)(void *, const struct ipc_msg *), void *arg);
 /*
  * The event loop's end: hand every queued message from the privileged part

@@ -63,6 +63,7 @@ struct loop {
 	bool		 bulk_polled;	/* idle: a fork or exit may wake us */
 	bool		 backlog;	/* events read and not handled yet */
 	bool		 loss;		/* the kernel dropped events: catch up */
+	int64_t		 loss_since;	/* CLOCK_MONOTONIC: when loss was set */
 	struct loop_stats st;
 };
 

@@ -65,6 +65,8 @@ int	proc_read_status(int dirfd, struct proc_status *);
 int	proc_read_cgroup(int dirfd, char *buf, size_t size);
 /* readlink of exe, NUL ended. */
 int	proc_read_exe(int dirfd, char *buf, size_t size);
+/* Device and inode of the file exe names (needs the same right as exe). */
+int	proc_read_exe_id(int dirfd, dev_t *dev, ino_t *ino);
 
 /* Parsers behind the readers, for the tests. */
 int	proc_parse_stat(const char *buf, size_t len, struct proc_stat *);

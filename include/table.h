@@ -36,6 +36,16 @@ struct str {
 #define P_HOOK		0x0100	/* a hook of ours, or a descendant of one */
 #define P_SELF		0x0200	/* prochookd itself */
 
+/*
+ * An executable's identity: the file itself, not its name, so that an exec
+ * can be recognised by /proc after a loss whatever path it was run by.
+ * ino 0: unknown.
+ */
+struct exe_id {
+	dev_t		dev;
+	ino_t		ino;
+};
+
 struct proc {
 	pid_t		pid;		/* 0: free slot */
 	pid_t		ppid;		/* the process that forked it */
@@ -45,6 +55,7 @@ struct proc {
 	uint64_t	gen;		/* table generation of the last rescan that saw it */
 	char		comm[16];
 	struct str	*exe;
+	struct exe_id	exe_id;		/* the file exe names, when known */
 	struct str	*pexe;		/* parent's exe at fork */
 	struct str	*cmdline;
 	struct str	*cgroup;

@@ -18,6 +18,8 @@
 #include "rule.h"
 
 #define EXE_ASK_TIMEOUT_MS	200
+/* A few hundred processes read by the privileged part per answer. */
+#define IDS_ASK_TIMEOUT_MS	1000
 #define WARN_INTERVAL_NS	1000000000ull
 
 static void
@@ -341,12 +343,21 @@ act_ready(void *arg)
 }
 
 struct str *
-act_ask_exe(void *arg, pid_t pid, uint64_t start_ns, struct str **loader)
+act_ask_exe(void *arg, pid_t pid, uint64_t start_ns, struct exe_id *id,
+    struct str **loader)
 {
 	struct act *a = arg;
 
-	return ipc_ask_exe_str(a->ipc, a->en->t, pid, start_ns, loader,
+	return ipc_ask_exe_str(a->ipc, a->en->t, pid, start_ns, loader, id,
 	    EXE_ASK_TIMEOUT_MS, act_other, a);
+}
+
+static void
+act_ask_ids(void *arg, struct enrich_idq *q, size_t n)
+{
+	struct act *a = arg;
+
+	ipc_ask_ids(a->ipc, q, n, IDS_ASK_TIMEOUT_MS, act_other, a);
 }
 
 int
@@ -365,6 +376,7 @@ act_init(struct act *a, struct loop_sink *sink, struct config *cfg,
 	a->oc.user = users_lookup;
 	a->oc.user_arg = a->users;
 	en->ask_exe = act_ask_exe;
+	en->ask_ids = act_ask_ids;
 	en->ask_arg = a;
 	memset(sink, 0, sizeof(*sink));
 	sink->event = act_event;

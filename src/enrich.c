@@ -105,8 +105,8 @@ enrich_read_exe(struct table *t, struct proc *p, int dirfd)
 	/* Whether a script was given to execve, /proc does not say. */
 	str_set(t, &p->script, NULL);
 	p->flags &= ~P_SCRIPT;
-	if (exe_proc_name(dirfd, buf, sizeof(buf), loader,
-	    sizeof(loader)) == 0 &&
+	if (exe_proc_name(dirfd, buf, sizeof(buf), loader, sizeof(loader),
+	    &p->exe_id) == 0 &&
 	    (str_set(t, &p->exe, str_intern(t, buf, strlen(buf))),
 	    p->exe != NULL)) {
 		str_set(t, &p->loader, loader[0] == '\0' ? NULL :
@@ -116,6 +116,7 @@ enrich_read_exe(struct table *t, struct proc *p, int dirfd)
 	}
 	str_set(t, &p->exe, NULL);
 	str_set(t, &p->loader, NULL);
+	memset(&p->exe_id, 0, sizeof(p->exe_id));
 	p->flags &= ~P_EXE;
 }
 
@@ -127,6 +128,7 @@ set_exe(struct enrich *e, struct proc *p, struct exe_name *n)
 	str_set(e->t, &p->script, n->script);
 	str_set(e->t, &p->loader, NULL);
 	n->path = n->script = NULL;
+	p->exe_id = n->id;
 	if (p->exe == NULL) {
 		p->flags &= ~(P_EXE | P_SCRIPT);
 		return false;
@@ -135,14 +137,14 @@ set_exe(struct enrich *e, struct proc *p, struct exe_name *n)
 	return true;
 }
 
-/* Ask the privileged part for what we may not read ourselves. */
+/* Ask the privileged part, if any, for what we could not read. */
 static void
 ask_exe(struct enrich *e, struct proc *p)
 {
 	struct str *loader = NULL, *exe;
 
-	if (e->ask_exe == NULL ||
-	    (exe = e->ask_exe(e->ask_arg, p->pid, p->start_ns, &loader)) == NULL)
+	if (e->ask_exe == NULL || (exe = e->ask_exe(e->ask_arg, p->pid,
+	    p->start_ns, &p->exe_id, &loader)) == NULL)
 		return;
 	str_set(e->t, &p->exe, exe);
 	str_set(e->t, &p->loader, loader);
@@ -186,6 +188,8 @@ fill(struct enrich *e, pid_t pid)
 	(void)exe_take(e->exe, pid, 1, e->t, &n);
 	if (!set_exe(e, p, &n))
 		enrich_read_exe(e->t, p, dirfd);
+	if (!(p->flags & P_EXE))
+		ask_exe(e, p);
 	enrich_read_cmdline(e->t, p, dirfd);
 	enrich_read_ids(p, dirfd);
 	enrich_read_cgroup(e->t, p, dirfd);
@@ -224,6 +228,7 @@ inherit(struct enrich *e, struct proc *child, const struct proc *parent)
 	child->egid = parent->egid;
 	memcpy(child->comm, parent->comm, sizeof(child->comm));
 	str_set(e->t, &child->exe, str_ref(parent->exe));
+	child->exe_id = parent->exe_id;
 	str_set(e->t, &child->cmdline, str_ref(parent->cmdline));
 	str_set(e->t, &child->cgroup, str_ref(parent->cgroup));
 	str_set(e->t, &child->script, str_ref(parent->script));
@@ -317,17 +322,20 @@ static void
 confirm_exe(struct enrich *e, struct proc *p)
 {
 	struct str *loader = NULL, *exe;
+	struct exe_id id;
 
-	if (e->ask_exe == NULL ||
-	    (exe = e->ask_exe(e->ask_arg, p->pid, p->start_ns, &loader)) == NULL)
+	if (e->ask_exe == NULL || (exe = e->ask_exe(e->ask_arg, p->pid,
+	    p->start_ns, &id, &loader)) == NULL)
 		return;
-	if (exe == p->exe && loader == NULL) {
+	if (exe == p->exe && loader == NULL && id.dev == p->exe_id.dev &&
+	    id.ino == p->exe_id.ino) {
 		str_unref(e->t, exe);
 		return;
 	}
 	e->st.corrected++;
 	str_set(e->t, &p->exe, exe);
 	str_set(e->t, &p->loader, loader);
+	p->exe_id = id;
 	str_set(e->t, &p->script, NULL);
 	p->flags &= ~P_SCRIPT;
 }
@@ -573,77 +581,191 @@ enrich_done(struct enrich *e, const struct event *ev)
 		table_del(e->t, ev->pid);
 }
 
+/* What the rescan read of one live process. */
+struct live {
+	pid_t		 pid;
+	bool		 ids_ok;
+	struct proc_stat st;
+	struct proc_status ids;
+	struct exe_id	 id;		/* ino 0: could not be read */
+};
+
 struct rescan {
 	enrich_emit_fn	 emit;
 	void		*arg;
 	uint64_t	 now;
+	struct live	*lv;
+	size_t		 n, cap;
+	bool		 nomem;
 };
 
 static void
-emit_synthetic(struct enrich *e, struct rescan *r, struct proc *p)
+emit_synthetic(struct enrich *e, struct rescan *r, struct proc *p,
+    enum event_type type, const struct pevent *prev)
 {
 	struct event ev;
 	struct pevent pe;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.type = EV_EXEC;
+	ev.type = type;
 	ev.synthetic = true;
 	ev.pid = ev.tid = p->pid;
 	ev.ts_ns = r->now;
-	memset(&pe, 0, sizeof(pe));
+	if (prev != NULL)
+		pe = *prev;
+	else
+		memset(&pe, 0, sizeof(pe));
+	if (type == EV_UID) {
+		ev.u.id.r = p->uid;
+		ev.u.id.e = p->euid;
+	} else if (type == EV_GID) {
+		ev.u.id.r = p->gid;
+		ev.u.id.e = p->egid;
+	}
 	pe.ev = &ev;
 	pe.p = p;
-	e->st.synthetic++;
+	if (type == EV_EXEC)
+		e->st.synthetic++;
+	else
+		e->st.synthetic_ids++;
 	r->emit(r->arg, &pe);
 }
 
-/* Has the process at dirfd run another executable than p records? */
+/*
+ * Has the process run another executable than p records?  Told by the
+ * file's device and inode, which no path trick changes, and by exec
+ * notifications not claimed yet.  A process whose executable cannot be
+ * read (a kernel thread, a zombie) is taken as unchanged.
+ */
 static bool
-exe_changed(struct enrich *e, struct proc *p, int dirfd)
+exe_changed(struct enrich *e, const struct proc *p, const struct live *lv)
 {
-	char buf[PROC_PATH_MAX];
-
-	if (e->exe != NULL)
-		return exe_pending(e->exe, p->pid);
-	if (proc_read_exe(dirfd, buf, sizeof(buf)) < 0)
+	if (e->exe != NULL && exe_pending(e->exe, p->pid))
+		return true;
+	if (lv->id.ino == 0)
 		return false;
-	return !(p->flags & P_EXE) || strcmp(buf, p->exe->s) != 0;
+	return p->exe_id.ino == 0 || p->exe_id.ino != lv->id.ino ||
+	    p->exe_id.dev != lv->id.dev;
+}
+
+/* Read stat, status and, where we may, the executable of pid. */
+static void
+rescan_read(struct enrich *e, pid_t pid, void *arg)
+{
+	struct rescan *r = arg;
+	struct live *lv;
+	int dirfd;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 1024;
+		struct live *n = realloc(r->lv, cap * sizeof(*n));
+
+		if (n == NULL) {
+			r->nomem = true;
+			return;
+		}
+		r->lv = n;
+		r->cap = cap;
+	}
+	if ((dirfd = proc_open(e->procfd, pid)) < 0)
+		return;
+	lv = &r->lv[r->n];
+	memset(lv, 0, sizeof(*lv));
+	lv->pid = pid;
+	if (proc_read_stat(dirfd, &lv->st) == 0) {
+		lv->ids_ok = proc_read_status(dirfd, &lv->ids) == 0;
+		(void)proc_read_exe_id(dirfd, &lv->id.dev, &lv->id.ino);
+		r->n++;
+	}
+	close(dirfd);
+}
+
+/* The identities we could not read, from the privileged part. */
+static void
+rescan_ask(struct enrich *e, struct rescan *r)
+{
+	struct enrich_idq *q;
+	size_t i, n = 0;
+
+	if (e->ask_ids == NULL)
+		return;
+	if ((q = calloc(r->n + 1, sizeof(*q))) == NULL) {
+		r->nomem = true;
+		return;
+	}
+	for (i = 0; i < r->n; i++) {
+		if (r->lv[i].id.ino != 0)
+			continue;
+		q[n].pid = r->lv[i].pid;
+		q[n].start_ns = proc_start_ns(&e->clock, &r->lv[i].st);
+		n++;
+	}
+	if (n > 0)
+		e->ask_ids(e->ask_arg, q, n);
+	for (i = 0, n = 0; i < r->n; i++) {
+		if (r->lv[i].id.ino != 0)
+			continue;
+		if (q[n].pid == r->lv[i].pid)
+			r->lv[i].id = q[n].id;
+		n++;
+	}
+	free(q);
 }
 
 static void
-rescan_one(struct enrich *e, pid_t pid, void *arg)
+rescan_one(struct enrich *e, struct rescan *r, const struct live *lv)
 {
-	struct rescan *r = arg;
-	struct proc_stat st;
-	struct proc *p = table_get(e->t, pid), *pp;
-	int dirfd;
+	struct proc *p = table_get(e->t, lv->pid), *pp;
+	struct pevent prev;
+	uint32_t gid, egid;
+	bool had_ids;
 
-	if (p != NULL) {
-		if ((dirfd = proc_open(e->procfd, pid)) < 0)
-			return;
-		if (proc_read_stat(dirfd, &st) == 0 && same_process(e, p, &st)) {
-			bool changed = exe_changed(e, p, dirfd);
-
-			close(dirfd);
-			p->gen = e->gen;
-			if (changed) {
-				on_exec(e, p);
-				emit_synthetic(e, r, p);
-			}
-			return;
+	if (p != NULL && same_process(e, p, &lv->st)) {
+		p->gen = e->gen;
+		had_ids = (p->flags & P_IDS) != 0;
+		memset(&prev, 0, sizeof(prev));
+		prev.has_prev = had_ids;
+		prev.prev_uid = p->uid;
+		prev.prev_euid = p->euid;
+		gid = p->gid;
+		egid = p->egid;
+		if (lv->ids_ok) {
+			p->uid = lv->ids.uid;
+			p->euid = lv->ids.euid;
+			p->gid = lv->ids.gid;
+			p->egid = lv->ids.egid;
+			p->flags |= P_IDS;
 		}
-		close(dirfd);
+		if (exe_changed(e, p, lv)) {
+			on_exec(e, p);
+			if (p->exe_id.ino == 0)
+				p->exe_id = lv->id;
+			emit_synthetic(e, r, p, EV_EXEC, NULL);
+		} else {
+			/* comm events may not be subscribed. */
+			memcpy(p->comm, lv->st.comm, sizeof(p->comm));
+			p->flags |= P_COMM;
+		}
+		/* Ids changed during the gap: as the kernel would have said. */
+		if (had_ids && lv->ids_ok && (prev.prev_uid != p->uid ||
+		    prev.prev_euid != p->euid))
+			emit_synthetic(e, r, p, EV_UID, &prev);
+		if (had_ids && lv->ids_ok && (gid != p->gid || egid != p->egid))
+			emit_synthetic(e, r, p, EV_GID, NULL);
+		return;
 	}
 	/* New during the gap, or the pid is another process's now. */
-	if ((p = fill(e, pid)) == NULL)
+	if ((p = fill(e, lv->pid)) == NULL)
 		return;
+	if (p->exe_id.ino == 0 && same_process(e, p, &lv->st))
+		p->exe_id = lv->id;
 	if (!(p->flags & P_EXE) && (pp = table_get(e->t, p->ppid)) != NULL &&
 	    (pp->flags & P_EXE)) {
 		/* Forked during the gap and not exec'd: its parent's exe. */
 		str_set(e->t, &p->exe, str_ref(pp->exe));
 		p->flags |= P_EXE;
 	}
-	emit_synthetic(e, r, p);
+	emit_synthetic(e, r, p, EV_EXEC, NULL);
 }
 
 static bool
@@ -654,12 +776,32 @@ seen(struct proc *p, void *arg)
 	return p->gen == e->gen;
 }
 
-void
+size_t
 enrich_rescan(struct enrich *e, enrich_emit_fn emit, void *arg)
 {
-	struct rescan r = { emit, arg, (uint64_t)clock_ns(CLOCK_MONOTONIC) };
+	struct rescan r;
+	size_t i;
 
+	memset(&r, 0, sizeof(r));
+	r.emit = emit;
+	r.arg = arg;
+	r.now = (uint64_t)clock_ns(CLOCK_MONOTONIC);
 	e->gen++;
-	scan_dir(e, rescan_one, &r);
-	table_prune(e->t, seen, e);
+	/*
+	 * Every live process is read first, then the identities the loop may
+	 * not read are asked for at once, then each is compared with the
+	 * table: one round trip to the privileged part per few hundred
+	 * processes, not one per process.
+	 */
+	scan_dir(e, rescan_read, &r);
+	rescan_ask(e, &r);
+	for (i = 0; i < r.n; i++)
+		rescan_one(e, &r, &r.lv[i]);
+	if (r.nomem) {
+		/* Keep what was not seen rather than forget live processes. */
+		e->st.rescan_nomem++;
+	} else
+		table_prune(e->t, seen, e);
+	free(r.lv);
+	return r.n;
 }

@@ -42,6 +42,7 @@
 #define SCRIPT_DEPTH	4	/* the kernel's limit of nested interpreters */
 #define CACHE_SLOTS	1024	/* PT_INTERP cache, direct mapped by inode */
 #define LOADERS_MAX	8	/* dynamic loaders known by device and inode */
+#define TAINT_BITS	65536	/* pids whose notes were dropped, hashed */
 
 enum kind { K_OTHER, K_ELF, K_SCRIPT };
 
@@ -87,6 +88,14 @@ struct exe_src {
 	size_t		 pmask;
 	size_t		 pcount;
 	struct interp_cache cache[CACHE_SLOTS];
+	/*
+	 * Pids (by pid % TAINT_BITS) some of whose notes were dropped with a
+	 * full table: what is left of their notes, or comes next, may be the
+	 * tail of an exec whose head is gone, so their next exec is named
+	 * from /proc instead.  Another pid sharing a bit only loses the
+	 * notes' help once.
+	 */
+	uint64_t	 taint[TAINT_BITS / 64];
 	struct exe_stats st;
 };
 
@@ -663,7 +672,7 @@ resolve(int dirfd, const char *arg, char *buf, size_t size)
 
 int
 exe_proc_name(int dirfd, char *buf, size_t size, char *loader,
-    size_t lsize)
+    size_t lsize, struct exe_id *id)
 {
 	char raw[PATH_MAX], argv[PROC_CMDLINE_MAX + 1];
 	const char *prog;
@@ -671,12 +680,15 @@ exe_proc_name(int dirfd, char *buf, size_t size, char *loader,
 	size_t len;
 	int r;
 
+	memset(id, 0, sizeof(*id));
 	if (loader != NULL && lsize > 0)
 		loader[0] = '\0';
 	if ((r = proc_read_exe(dirfd, raw, sizeof(raw))) < 0)
 		return r;
 	if (fstatat(dirfd, "exe", &sb, 0) < 0)
 		return -errno;
+	id->dev = sb.st_dev;
+	id->ino = sb.st_ino;
 	if (loader == NULL || !is_system_loader(sb.st_dev, sb.st_ino) ||
 	    proc_read_argv(dirfd, argv, sizeof(argv), &len) < 0 ||
 	    (prog = exe_loader_program(argv, len)) == NULL)
@@ -747,12 +759,34 @@ note_clear(struct table *t, struct file_note *f)
 }
 
 static void
+taint_set(struct exe_src *x, pid_t pid)
+{
+	unsigned b = (unsigned)pid % TAINT_BITS;
+
+	x->taint[b / 64] |= 1ull << (b % 64);
+}
+
+/* Was pid tainted?  Clears the mark. */
+static bool
+taint_take(struct exe_src *x, pid_t pid)
+{
+	unsigned b = (unsigned)pid % TAINT_BITS;
+	uint64_t bit = 1ull << (b % 64);
+	bool was = (x->taint[b / 64] & bit) != 0;
+
+	x->taint[b / 64] &= ~bit;
+	return was;
+}
+
+static void
 pending_clear_all(struct exe_src *x, struct table *t)
 {
 	size_t i;
 	unsigned j;
 
 	for (i = 0; i <= x->pmask; i++) {
+		if (x->pend[i].pid != 0)
+			taint_set(x, x->pend[i].pid);
 		for (j = 0; j < x->pend[i].n; j++)
 			note_clear(t, &x->pend[i].f[j]);
 		x->pend[i].pid = 0;
@@ -827,7 +861,11 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 	if (n <= 0 || (size_t)n >= sizeof(path))
 		return;
 	if (x->pcount >= PENDING_MAX) {
-		/* Execs whose connector event never came: start afresh. */
+		/*
+		 * Execs whose connector event never came, failed execs: start
+		 * afresh.  Dropped pids are tainted; an exec whose event was
+		 * lost is found by the rescan from its executable's inode.
+		 */
 		x->st.evicted += x->pcount;
 		pending_clear_all(x, t);
 	}
@@ -940,6 +978,12 @@ exe_take(struct exe_src *x, pid_t pid, unsigned execs, struct table *t,
 	ino_t lino = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (x != NULL && taint_take(x, pid)) {
+		if ((p = pending_get(x, pid, false)) != NULL)
+			pending_del(x, p, t);
+		x->st.ambiguous++;
+		return false;
+	}
 	if (x == NULL || (p = pending_get(x, pid, false)) == NULL)
 		return false;
 	for (i = 0; i < p->n; i = j + 1) {
@@ -1004,8 +1048,8 @@ exe_take(struct exe_src *x, pid_t pid, unsigned execs, struct table *t,
 		out->loader = true;
 	} else {
 		out->path = host_str(t, f);
-		out->dev = f->dev;
-		out->ino = f->ino;
+		out->id.dev = f->dev;
+		out->id.ino = f->ino;
 		out->setid = f->setid;
 		if (script != NULL)
 			out->script = host_str(t, script);

@@ -83,6 +83,7 @@ int
 ipc_check(const struct ipc_msg *m, size_t n)
 {
 	const struct ipc_event *e = &m->u.ev;
+	uint32_t i;
 
 	if (n != sizeof(*m))
 		return -EBADMSG;
@@ -111,6 +112,14 @@ ipc_check(const struct ipc_msg *m, size_t n)
 		    !terminated(m->u.exe.path, sizeof(m->u.exe.path)) ||
 		    !terminated(m->u.exe.loader, sizeof(m->u.exe.loader)))
 			return -EBADMSG;
+		return 0;
+	case IPC_IDS_REQ:
+	case IPC_IDS:
+		if (m->u.ids.n == 0 || m->u.ids.n > IPC_IDS_MAX)
+			return -EBADMSG;
+		for (i = 0; i < m->u.ids.n; i++)
+			if (m->u.ids.id[i].pid <= 0 || m->u.ids.id[i].found > 1)
+				return -EBADMSG;
 		return 0;
 	case IPC_CONFIG:
 		if (m->len > IPC_CHUNK || m->u.cfg.last > 1 ||
@@ -234,57 +243,123 @@ ipc_recv(int fd, struct ipc_msg *m)
 	return 1;
 }
 
-int
-ipc_ask_exe(int fd, pid_t pid, uint64_t start_ns, char *path, char *loader,
-    size_t size, int timeout_ms, void (*other)(void *, const struct ipc_msg *), void *arg)
+/*
+ * Send req and wait for the answer of type want that accept() takes,
+ * handing other messages to other().  Returns 1, or 0 on timeout or error.
+ */
+static int
+ask(int fd, const struct ipc_msg *req, uint32_t want, struct ipc_msg *m,
+    bool (*accept)(const struct ipc_msg *, const struct ipc_msg *),
+    int timeout_ms, void (*other)(void *, const struct ipc_msg *), void *arg)
 {
-	static struct ipc_msg m;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int64_t deadline = clock_ns(CLOCK_MONOTONIC) + timeout_ms * 1000000ll;
 	int r;
 
-	memset(&m, 0, sizeof(m));
-	m.type = IPC_EXE_REQ;
-	m.u.exe.pid = pid;
-	m.u.exe.start_ns = start_ns;
-	if (ipc_send(fd, &m) < 0)
+	if (ipc_send(fd, req) < 0)
 		return 0;
 	for (;;) {
 		int64_t left = deadline - clock_ns(CLOCK_MONOTONIC);
 
 		if (left <= 0 || poll(&pfd, 1, (int)(left / 1000000) + 1) <= 0)
 			return 0;
-		while ((r = ipc_recv(fd, &m)) == 1) {
-			if (m.type != IPC_EXE) {
+		while ((r = ipc_recv(fd, m)) == 1) {
+			if (m->type != want) {
 				if (other != NULL)
-					other(arg, &m);
+					other(arg, m);
 				continue;
 			}
-			if (m.u.exe.pid != pid)
-				continue;	/* an answer that came too late */
-			if (!m.u.exe.found)
-				return 0;
-			snprintf(path, size, "%s", m.u.exe.path);
-			snprintf(loader, size, "%s", m.u.exe.loader);
-			return 1;
+			/* Else an answer that came too late. */
+			if (accept(req, m))
+				return 1;
 		}
 		if (r < 0)
 			return 0;
 	}
 }
 
+static bool
+same_exe(const struct ipc_msg *req, const struct ipc_msg *m)
+{
+	return m->u.exe.pid == req->u.exe.pid;
+}
+
+int
+ipc_ask_exe(int fd, pid_t pid, uint64_t start_ns, char *path, char *loader,
+    size_t size, struct exe_id *id, int timeout_ms,
+    void (*other)(void *, const struct ipc_msg *), void *arg)
+{
+	static struct ipc_msg req, m;
+
+	memset(id, 0, sizeof(*id));
+	memset(&req, 0, sizeof(req));
+	req.type = IPC_EXE_REQ;
+	req.u.exe.pid = pid;
+	req.u.exe.start_ns = start_ns;
+	if (!ask(fd, &req, IPC_EXE, &m, same_exe, timeout_ms, other, arg) ||
+	    !m.u.exe.found)
+		return 0;
+	snprintf(path, size, "%s", m.u.exe.path);
+	snprintf(loader, size, "%s", m.u.exe.loader);
+	id->dev = (dev_t)m.u.exe.dev;
+	id->ino = (ino_t)m.u.exe.ino;
+	return 1;
+}
+
 struct str *
 ipc_ask_exe_str(int fd, struct table *t, pid_t pid, uint64_t start_ns,
-    struct str **loader, int timeout_ms,
+    struct str **loader, struct exe_id *id, int timeout_ms,
     void (*other)(void *, const struct ipc_msg *), void *arg)
 {
 	char path[PROC_PATH_MAX], ld[PROC_PATH_MAX];
 
-	if (!ipc_ask_exe(fd, pid, start_ns, path, ld, sizeof(path), timeout_ms,
-	    other, arg))
+	*loader = NULL;
+	if (!ipc_ask_exe(fd, pid, start_ns, path, ld, sizeof(path), id,
+	    timeout_ms, other, arg))
 		return NULL;
 	*loader = ld[0] == '\0' ? NULL : str_intern(t, ld, strlen(ld));
 	return str_intern(t, path, strlen(path));
+}
+
+static bool
+same_ids(const struct ipc_msg *req, const struct ipc_msg *m)
+{
+	uint32_t i;
+
+	if (m->u.ids.n != req->u.ids.n)
+		return false;
+	for (i = 0; i < m->u.ids.n; i++)
+		if (m->u.ids.id[i].pid != req->u.ids.id[i].pid)
+			return false;
+	return true;
+}
+
+void
+ipc_ask_ids(int fd, struct enrich_idq *q, size_t n, int timeout_ms,
+    void (*other)(void *, const struct ipc_msg *), void *arg)
+{
+	static struct ipc_msg req, m;
+	size_t done, i, k;
+
+	for (done = 0; done < n; done += k) {
+		k = n - done < IPC_IDS_MAX ? n - done : IPC_IDS_MAX;
+		memset(&req, 0, sizeof(req));
+		req.type = IPC_IDS_REQ;
+		req.u.ids.n = (uint32_t)k;
+		for (i = 0; i < k; i++) {
+			req.u.ids.id[i].pid = q[done + i].pid;
+			req.u.ids.id[i].start_ns = q[done + i].start_ns;
+		}
+		if (!ask(fd, &req, IPC_IDS, &m, same_ids, timeout_ms, other,
+		    arg))
+			return;
+		for (i = 0; i < k; i++) {
+			if (!m.u.ids.id[i].found)
+				continue;
+			q[done + i].id.dev = (dev_t)m.u.ids.id[i].dev;
+			q[done + i].id.ino = (ino_t)m.u.ids.id[i].ino;
+		}
+	}
 }
 
 int

@@ -35,6 +35,13 @@ enum { PFD_FAST, PFD_BULK, PFD_SIGNAL, PFD_SINK, PFD_MAX };
 /* Chunks handled in a row before looking at signals again. */
 #define CHUNKS_PER_WAKEUP	16
 
+/*
+ * The rescan after a loss waits until what was queued is handled, but no
+ * longer than this: a user who keeps the queues full could otherwise put
+ * it off for ever.  Events still buffered then are handled after it.
+ */
+#define RESCAN_DEFER_MAX_NS	200000000ll
+
 struct sched_attr_v1 {
 	uint32_t	size, policy;
 	uint64_t	flags;
@@ -132,7 +139,9 @@ lost(struct loop *l)
 	struct event ev;
 	struct pevent pe;
 	uint32_t drops;
-	uint64_t n = 0;
+	uint64_t n = 0, syn;
+	int64_t t0;
+	size_t procs;
 	int i;
 
 	for (i = 0; i < NL_NPARTS; i++) {
@@ -155,7 +164,13 @@ lost(struct loop *l)
 		emit(l, &pe);
 	if (l->exe != NULL)
 		(void)exe_drain(l->exe, l->en->t);
-	enrich_rescan(l->en, emit, l);
+	t0 = clock_ns(CLOCK_MONOTONIC);
+	syn = l->en->st.synthetic + l->en->st.synthetic_ids;
+	procs = enrich_rescan(l->en, emit, l);
+	log_info("rescan: %zu processes read in %lld ms, %llu synthetic "
+	    "events", procs, (long long)(clock_ns(CLOCK_MONOTONIC) - t0) /
+	    1000000, (unsigned long long)(l->en->st.synthetic +
+	    l->en->st.synthetic_ids - syn));
 }
 
 static void
@@ -277,9 +292,12 @@ receive(struct loop *l, bool *bulk_seen)
 	}
 	if (n > 0 && (r = handle_chunk(l, l->chunk, n)) != 0)
 		return r;
-	/* Catch up from /proc only once what was queued is handled. */
+	/* Catch up from /proc once what was queued is handled. */
+	if (loss && !l->loss)
+		l->loss_since = clock_ns(CLOCK_MONOTONIC);
 	l->loss |= loss;
-	if (l->loss && !l->backlog) {
+	if (l->loss && (!l->backlog || clock_ns(CLOCK_MONOTONIC) -
+	    l->loss_since >= RESCAN_DEFER_MAX_NS)) {
 		l->loss = false;
 		lost(l);
 		if ((r = l->sink.flush(l->sink.arg)) != 0)
@@ -312,9 +330,11 @@ loop_log_stats(struct loop *l)
 	    (unsigned long long)s->events[EV_COREDUMP],
 	    (unsigned long long)s->threads);
 	log_info("lost: %llu events dropped by the kernel in %llu gaps, "
-	    "%llu synthetic execs", (unsigned long long)s->lost,
+	    "%llu synthetic execs, %llu synthetic uid/gid changes",
+	    (unsigned long long)s->lost,
 	    (unsigned long long)s->events[EV_LOST],
-	    (unsigned long long)es->synthetic);
+	    (unsigned long long)es->synthetic,
+	    (unsigned long long)es->synthetic_ids);
 	log_info("refused: %llu messages not from the kernel, %llu malformed, "
 	    "%llu truncated", (unsigned long long)s->forged,
 	    (unsigned long long)rej, (unsigned long long)s->truncated);

@@ -54,12 +54,21 @@ monitor_ready(void *arg)
 
 /* The privileged part names what the event loop may not read. */
 static struct str *
-monitor_ask_exe(void *arg, pid_t pid, uint64_t start_ns, struct str **loader)
+monitor_ask_exe(void *arg, pid_t pid, uint64_t start_ns, struct exe_id *id,
+    struct str **loader)
 {
 	struct monitor *m = arg;
 
-	return ipc_ask_exe_str(m->ipc, m->en->t, pid, start_ns, loader, 200,
-	    NULL, NULL);
+	return ipc_ask_exe_str(m->ipc, m->en->t, pid, start_ns, loader, id,
+	    200, NULL, NULL);
+}
+
+static void
+monitor_ask_ids(void *arg, struct enrich_idq *q, size_t n)
+{
+	struct monitor *m = arg;
+
+	ipc_ask_ids(m->ipc, q, n, 1000, NULL, NULL);
 }
 
 int
@@ -86,6 +95,7 @@ monitor_init(struct monitor *m, struct loop_sink *sink, struct enrich *en,
 	m->en = en;
 	if (ipc >= 0) {
 		en->ask_exe = monitor_ask_exe;
+		en->ask_ids = monitor_ask_ids;
 		en->ask_arg = m;
 	}
 	return 0;

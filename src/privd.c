@@ -80,11 +80,23 @@ uint32_t
 privd_kernel_events(const struct config *cfg)
 {
 	/* The process table always needs these. */
-	uint32_t w = NL_W_FORK | NL_W_EXEC | NL_W_EXIT | NL_W_UID | NL_W_GID |
-	    NL_W_COMM;
+	uint32_t w = NL_W_FORK | NL_W_EXEC | NL_W_EXIT | NL_W_UID | NL_W_GID;
+	size_t i;
 
 	if (cfg == NULL)
 		return NL_W_ALL;
+	/*
+	 * comm events cost a process nothing to cause (a PR_SET_NAME loop
+	 * makes the kernel drop hundreds of thousands a second), so only
+	 * rules that need them get them: event = comm, and a comm key on
+	 * events after which the name may have changed.  Otherwise the
+	 * table's comm is the one read at exec (and at a rescan).
+	 */
+	for (i = 0; i < cfg->nrules; i++)
+		if ((cfg->rules[i].events & EV_BIT(EV_COMM)) ||
+		    (cfg->rules[i].comm.n > 0 &&
+		    (cfg->rules[i].events & ~EV_BIT(EV_EXEC))))
+			w |= NL_W_COMM;
 	if (cfg->events & EV_BIT(EV_SID))
 		w |= NL_W_SID;
 	if (cfg->events & EV_BIT(EV_PTRACE))
@@ -521,12 +533,28 @@ out:
 	proc_strings_free(d->t, &p);
 }
 
+/* The device and inode of the file /proc/PID/exe names, as numbers. */
+static int
+exe_id_at(int dirfd, uint64_t *dev, uint64_t *ino)
+{
+	dev_t dv;
+	ino_t in;
+	int r;
+
+	if ((r = proc_read_exe_id(dirfd, &dv, &in)) < 0)
+		return r;
+	*dev = dv;
+	*ino = in;
+	return 0;
+}
+
 /* IPC_EXE_REQ: the executable of a process the loop may not read. */
 static void
 name_exe(struct privd *d, const struct ipc_msg *req)
 {
 	static struct ipc_msg m;
 	struct proc_stat st;
+	struct exe_id id;
 	int pidfd, dirfd = -1;
 
 	memset(&m, 0, sizeof(m));
@@ -537,9 +565,41 @@ name_exe(struct privd *d, const struct ipc_msg *req)
 	if (pidfd >= 0) {
 		m.u.exe.found = exe_proc_name(dirfd, m.u.exe.path,
 		    sizeof(m.u.exe.path), m.u.exe.loader,
-		    sizeof(m.u.exe.loader)) == 0;
+		    sizeof(m.u.exe.loader), &id) == 0;
+		m.u.exe.dev = id.dev;
+		m.u.exe.ino = id.ino;
 		close(dirfd);
 		close(pidfd);
+	}
+	(void)ipc_send(d->a->ipc, &m);
+}
+
+/*
+ * IPC_IDS_REQ: which files these processes run (device and inode only),
+ * for the rescan after a loss.  The start time is checked; an open
+ * /proc/PID then names that process whatever happens to the number.
+ */
+static void
+name_ids(struct privd *d, const struct ipc_msg *req)
+{
+	static struct ipc_msg m;
+	struct proc_stat st;
+	struct ipc_id *id;
+	uint32_t i;
+	int dirfd;
+
+	m = *req;
+	m.type = IPC_IDS;
+	for (i = 0; i < m.u.ids.n; i++) {
+		id = &m.u.ids.id[i];
+		id->found = 0;
+		id->dev = id->ino = 0;
+		if ((dirfd = proc_open(d->procfd, id->pid)) < 0)
+			continue;
+		if (proc_read_stat(dirfd, &st) == 0 &&
+		    proc_same_start(&d->clock, &st, id->start_ns))
+			id->found = exe_id_at(dirfd, &id->dev, &id->ino) == 0;
+		close(dirfd);
 	}
 	(void)ipc_send(d->a->ipc, &m);
 }
@@ -748,6 +808,9 @@ from_loop(struct privd *d)
 			break;
 		case IPC_EXE_REQ:
 			name_exe(d, &m);
+			break;
+		case IPC_IDS_REQ:
+			name_ids(d, &m);
 			break;
 		default:
 			d->st.refused++;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "clock.h"
 #include "proc.h"
@@ -308,5 +309,17 @@ proc_read_exe(int dirfd, char *buf, size_t size)
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';
+	return 0;
+}
+
+int
+proc_read_exe_id(int dirfd, dev_t *dev, ino_t *ino)
+{
+	struct stat sb;
+
+	if (fstatat(dirfd, "exe", &sb, 0) < 0)
+		return -errno;
+	*dev = sb.st_dev;
+	*ino = sb.st_ino;
 	return 0;
 }

@@ -2,8 +2,12 @@
  * test_enrich.c - keeping the table by events, against a fake /proc.
  */
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "testutil.h"
 #include "enrich.h"
@@ -179,6 +183,167 @@ test_vanished(void **state)
 	enrich_done(&f->e, &ev);
 }
 
+/* What a rescan emitted. */
+struct seen_ev {
+	enum event_type	type;
+	pid_t		pid;
+	bool		synthetic, has_prev;
+	uint32_t	uid, euid, prev_euid;
+	struct exe_id	id;
+	char		exe[64];
+};
+
+struct seen {
+	struct seen_ev	ev[64];
+	size_t		n;
+};
+
+static void
+collect(void *arg, const struct pevent *pe)
+{
+	struct seen *s = arg;
+	struct seen_ev *e;
+
+	if (s->n == 64)
+		return;
+	e = &s->ev[s->n++];
+	e->type = pe->ev->type;
+	e->pid = pe->ev->pid;
+	e->synthetic = pe->ev->synthetic;
+	e->has_prev = pe->has_prev;
+	e->uid = pe->ev->u.id.r;
+	e->euid = pe->ev->u.id.e;
+	e->prev_euid = pe->prev_euid;
+	e->id = pe->p->exe_id;
+	snprintf(e->exe, sizeof(e->exe), "%s",
+	    (pe->p->flags & P_EXE) ? pe->p->exe->s : "");
+}
+
+static const struct seen_ev *
+find(const struct seen *s, pid_t pid, enum event_type type)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->ev[i].pid == pid && s->ev[i].type == type)
+			return &s->ev[i];
+	return NULL;
+}
+
+/* A child that waits for a byte on fd, then runs fn. */
+static pid_t
+child(int fd[2], void (*fn)(void))
+{
+	pid_t pid = fork();
+	char c;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fd[1]);
+		if (read(fd[0], &c, 1) != 1)
+			_exit(1);
+		fn();
+		_exit(0);
+	}
+	close(fd[0]);
+	return pid;
+}
+
+static void
+run_sleep(void)
+{
+	execl("/bin/sleep", "sleep", "30", (char *)NULL);
+}
+
+static void
+become_nobody(void)
+{
+	if (setresgid(65534, 65534, 65534) == 0 &&
+	    setresuid(65534, 65534, 65534) == 0)
+		pause();
+}
+
+/*
+ * After a loss, against the real /proc: an exec that no event and no
+ * notification told of is found by the executable's inode, and a uid
+ * change by the ids; a process that changed neither is left alone.
+ */
+static void
+test_rescan_real(void **state)
+{
+	static struct seen s;
+	struct table *t = table_new();
+	struct enrich e;
+	const struct seen_ev *ev;
+	struct stat sb;
+	char link[64], buf[256];
+	int procfd, a[2], b[2], i;
+	pid_t pa, pb = 0;
+	bool root = geteuid() == 0;
+
+	(void)state;
+	procfd = open("/proc", O_RDONLY | O_DIRECTORY);
+	assert_true(procfd >= 0);
+	assert_int_equal(pipe(a), 0);
+	assert_int_equal(pipe(b), 0);
+	pa = child(a, run_sleep);
+	if (root)
+		pb = child(b, become_nobody);
+	enrich_init(&e, t, procfd, NULL);
+	assert_true(enrich_scan(&e) > 0);
+	assert_non_null(table_get(t, pa));
+	assert_true(table_get(t, pa)->exe_id.ino != 0);
+
+	/* During the "loss": one execs, the other changes its uid. */
+	assert_int_equal(write(a[1], "x", 1), 1);
+	if (root)
+		assert_int_equal(write(b[1], "x", 1), 1);
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pa);
+	for (i = 0; i < 200; i++) {
+		ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+
+		if (n > 0 && (buf[n] = '\0', strstr(buf, "sleep") != NULL))
+			break;
+		usleep(10000);
+	}
+	usleep(100000);
+
+	s.n = 0;
+	assert_true(enrich_rescan(&e, collect, &s) > 0);
+	ev = find(&s, pa, EV_EXEC);
+	assert_non_null(ev);
+	assert_true(ev->synthetic);
+	assert_non_null(strstr(ev->exe, "sleep"));
+	assert_int_equal(stat("/bin/sleep", &sb), 0);
+	assert_true(ev->id.ino == sb.st_ino && ev->id.dev == sb.st_dev);
+	assert_null(find(&s, getpid(), EV_EXEC));
+	if (root) {
+		assert_null(find(&s, pb, EV_EXEC));
+		ev = find(&s, pb, EV_UID);
+		assert_non_null(ev);
+		assert_true(ev->synthetic && ev->has_prev);
+		assert_int_equal(ev->euid, 65534);
+		assert_int_equal(ev->prev_euid, 0);
+		assert_non_null(find(&s, pb, EV_GID));
+	}
+	/* Nothing changed since: nothing to say. */
+	s.n = 0;
+	(void)enrich_rescan(&e, collect, &s);
+	assert_null(find(&s, pa, EV_EXEC));
+	assert_null(find(&s, pb, EV_UID));
+
+	kill(pa, SIGKILL);
+	waitpid(pa, NULL, 0);
+	if (root) {
+		kill(pb, SIGKILL);
+		waitpid(pb, NULL, 0);
+	}
+	close(a[1]);
+	close(b[1]);
+	table_free(t);
+	close(procfd);
+}
+
 int
 main(void)
 {
@@ -188,6 +353,7 @@ main(void)
 		cmocka_unit_test(test_threads_hidden),
 		cmocka_unit_test(test_uid_once),
 		cmocka_unit_test(test_vanished),
+		cmocka_unit_test(test_rescan_real),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
