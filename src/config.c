@@ -1484,18 +1484,16 @@ config_hook_open(const char *path, char *why, size_t whylen)
 			/* The path names a directory. */
 			if (fstat(dfd, &st) < 0) {
 				e = -errno;
-				snprintf(why, whylen, "%s: %s", path,
-				    strerror(-e));
-			} else
-				e = hook_check(&st, at, true, why, whylen);
+				goto lookup;
+			}
+			e = hook_check(&st, at, true, why, whylen);
 			break;
 		}
 		n = strcspn(p, "/");
 		next = p + n;
 		if (n > NAME_MAX) {
 			e = -ENAMETOOLONG;
-			snprintf(why, whylen, "%s: %s", path, strerror(-e));
-			break;
+			goto lookup;
 		}
 		memcpy(name, p, n);
 		name[n] = '\0';
@@ -1503,17 +1501,13 @@ config_hook_open(const char *path, char *why, size_t whylen)
 		if ((fd = openat(dfd, name, O_PATH | O_NOFOLLOW |
 		    O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
 			e = -errno;
-			snprintf(why, whylen, "%s: %s", path, strerror(-e));
-			break;
+			goto lookup;
 		}
 		if (S_ISLNK(st.st_mode)) {
 			e = ++links > HOOK_MAXLINKS ? -ELOOP :
 			    hook_follow(fd, rest, next);
-			if (e < 0) {
-				snprintf(why, whylen, "%s: %s", path,
-				    strerror(-e));
-				break;
-			}
+			if (e < 0)
+				goto lookup;
 			close(fd);
 			fd = -1;
 			p = rest;
@@ -1527,10 +1521,8 @@ config_hook_open(const char *path, char *why, size_t whylen)
 			}
 			continue;
 		}
-		if ((e = hook_at(at, name)) < 0) {
-			snprintf(why, whylen, "%s: %s", path, strerror(-e));
-			break;
-		}
+		if ((e = hook_at(at, name)) < 0)
+			goto lookup;
 		if ((e = hook_check(&st, at, *next == '\0', why, whylen)) < 0 ||
 		    *next == '\0')
 			break;
@@ -1538,16 +1530,20 @@ config_hook_open(const char *path, char *why, size_t whylen)
 		dfd = fd;
 		fd = -1;
 	}
-	close(dfd);
-	if (e == 0)
-		return fd;
-	if (fd >= 0)
-		close(fd);
 	if (e == -EPERM && via[0] != '\0') {
 		len = strlen(why);
 		snprintf(why + len, whylen - len, " (through the symlink %s)",
 		    via);
 	}
+	goto out;
+lookup:
+	snprintf(why, whylen, "%s: %s", path, strerror(-e));
+out:
+	close(dfd);
+	if (e == 0)
+		return fd;
+	if (fd >= 0)
+		close(fd);
 	return e;
 }
 
