@@ -30,6 +30,7 @@
 #define DEFAULT_HOOKS_DIR	SYSCONFDIR "/prochook/hooks.d"
 #define DEFAULT_RULES_DIR	SYSCONFDIR "/prochook/rules.d"
 #define DEFAULT_USER		"prochook"
+#define HOOK_MAXLINKS		40	/* symlinks in one path, as the kernel */
 
 enum daemon_key {
 	DK_HOOKS_DIR, DK_RULES_DIR, DK_USER, DK_MAX_HOOKS, DK_QUEUE_SIZE,
@@ -1349,69 +1350,213 @@ config_warnings(const struct config *cfg, config_err_fn fn, void *arg)
 }
 
 /*
- * Is a hook file safe to run as root?  Checked on the resolved path, so
- * a symlink is judged by what it points to, and every directory above it,
- * since whoever can write a directory can replace the file.  A sticky
- * world-writable directory (/tmp) is refused too: its owner-only rename
- * rule does not stop other users from planting names in it.
+ * Refuse st, which the walk reached as name, unless it is root's alone:
+ * owned by root and writable by no group or other user; a hook file must
+ * also be regular and executable.  A world-writable sticky directory
+ * (/tmp) is refused too: its owner-only rename rule does not stop other
+ * users from planting names in it.
  */
+static int
+hook_check(const struct stat *st, const char *name, bool file, char *why,
+    size_t whylen)
+{
+	const char *what = file ? "" : "directory ";
+
+	if (file && !S_ISREG(st->st_mode))
+		snprintf(why, whylen, "%s: not a regular file", name);
+	else if (!file && !S_ISDIR(st->st_mode)) {
+		snprintf(why, whylen, "%s: not a directory", name);
+		return -ENOTDIR;
+	} else if (st->st_uid != 0)
+		snprintf(why, whylen, "%s: %sowned by uid %u, not root", name,
+		    what, (unsigned)st->st_uid);
+	else if (file && !(st->st_mode & S_IXUSR))
+		snprintf(why, whylen, "%s: not executable", name);
+	else if (st->st_mode & S_IWOTH)
+		snprintf(why, whylen, "%s: %swritable by others", name, what);
+	else if (st->st_mode & S_IWGRP)
+		snprintf(why, whylen, "%s: %swritable by group", name, what);
+	else
+		return 0;
+	return -EPERM;
+}
+
+/* Open / and check it: the walk's start, again after an absolute link. */
+static int
+hook_root(char *at, char *why, size_t whylen)
+{
+	struct stat st;
+	int fd, e;
+
+	strcpy(at, "/");
+	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) < 0) {
+		e = -errno;
+		snprintf(why, whylen, "/: %s", strerror(-e));
+		if (fd >= 0)
+			close(fd);
+		return e;
+	}
+	if ((e = hook_check(&st, "/", false, why, whylen)) < 0) {
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/*
+ * Where the walk is, for messages: name appended to at, or at's parent
+ * for "..".
+ */
+static int
+hook_at(char *at, const char *name)
+{
+	char *slash;
+	size_t len = strlen(at);
+
+	if (strcmp(name, ".") == 0)
+		return 0;
+	if (strcmp(name, "..") == 0) {
+		slash = strrchr(at, '/');
+		slash[slash == at] = '\0';
+		return 0;
+	}
+	if (len + 1 + strlen(name) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	snprintf(at + len, PATH_MAX - len, "%s%s", len > 1 ? "/" : "", name);
+	return 0;
+}
+
+/*
+ * Follow the symlink fd: the rest of the path, from next (within rest,
+ * of PATH_MAX bytes), becomes the link's target followed by next.
+ */
+static int
+hook_follow(int fd, char *rest, const char *next)
+{
+	char target[PATH_MAX];
+	size_t tail = strlen(next);
+	ssize_t k;
+
+	if ((k = readlinkat(fd, "", target, sizeof(target))) < 0)
+		return -errno;
+	if ((size_t)k + tail >= PATH_MAX)
+		return -ENAMETOOLONG;
+	memmove(rest + k, next, tail + 1);
+	memcpy(rest, target, (size_t)k);
+	return 0;
+}
+
+/*
+ * Open the hook file at path for execution, or refuse it.  The path is
+ * resolved here one name at a time from /, each name looked up through
+ * the descriptor of its directory without following it (O_PATH |
+ * O_NOFOLLOW), and each object checked through its own descriptor: so
+ * what is checked is what is opened, whatever is renamed meanwhile.
+ * Every directory a name is looked up in must be root's alone, those that
+ * hold the symlinks followed included, since whoever can write one can
+ * change where the path leads; the file must pass hook_check().  Returns
+ * the file's O_PATH descriptor (close-on-exec), or -errno with why filled.
+ */
+int
+config_hook_open(const char *path, char *why, size_t whylen)
+{
+	char rest[PATH_MAX], at[PATH_MAX], via[PATH_MAX] = "";
+	char name[NAME_MAX + 1];
+	const char *p, *next;
+	struct stat st;
+	int dfd, fd = -1, links = 0, e = 0;
+	size_t n, len;
+
+	if (path[0] != '/') {
+		snprintf(why, whylen, "%s: not an absolute path", path);
+		return -EINVAL;
+	}
+	if (strlen(path) >= sizeof(rest)) {
+		snprintf(why, whylen, "%s: %s", path, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	strcpy(rest, path);
+	if ((dfd = hook_root(at, why, whylen)) < 0)
+		return dfd;
+	p = rest;
+	for (;;) {
+		p += strspn(p, "/");
+		if (*p == '\0') {
+			/* The path names a directory. */
+			if (fstat(dfd, &st) < 0) {
+				e = -errno;
+				goto lookup;
+			}
+			e = hook_check(&st, at, true, why, whylen);
+			break;
+		}
+		n = strcspn(p, "/");
+		next = p + n;
+		if (n > NAME_MAX) {
+			e = -ENAMETOOLONG;
+			goto lookup;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		p = next;
+		if ((fd = openat(dfd, name, O_PATH | O_NOFOLLOW |
+		    O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+			e = -errno;
+			goto lookup;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			e = ++links > HOOK_MAXLINKS ? -ELOOP :
+			    hook_follow(fd, rest, next);
+			if (e < 0)
+				goto lookup;
+			close(fd);
+			fd = -1;
+			p = rest;
+			strcpy(via, at);
+			if (hook_at(via, name) < 0)
+				via[0] = '\0';
+			if (rest[0] == '/') {
+				close(dfd);
+				if ((dfd = hook_root(at, why, whylen)) < 0)
+					return dfd;
+			}
+			continue;
+		}
+		if ((e = hook_at(at, name)) < 0)
+			goto lookup;
+		if ((e = hook_check(&st, at, *next == '\0', why, whylen)) < 0 ||
+		    *next == '\0')
+			break;
+		close(dfd);
+		dfd = fd;
+		fd = -1;
+	}
+	if (e == -EPERM && via[0] != '\0') {
+		len = strlen(why);
+		snprintf(why + len, whylen - len, " (through the symlink %s)",
+		    via);
+	}
+	goto out;
+lookup:
+	snprintf(why, whylen, "%s: %s", path, strerror(-e));
+out:
+	close(dfd);
+	if (e == 0)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	return e;
+}
+
+/* config_hook_open() for a check alone. */
 int
 config_hook_safe(const char *path, char *why, size_t whylen)
 {
-	struct stat st;
-	char *real, *slash;
-	int e = 0;
+	int fd;
 
-	if ((real = realpath(path, NULL)) == NULL) {
-		e = errno;
-		snprintf(why, whylen, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	if (stat(real, &st) < 0) {
-		e = errno;
-		snprintf(why, whylen, "%s: %s", real, strerror(e));
-		goto out;
-	}
-	e = EPERM;
-	if (!S_ISREG(st.st_mode))
-		snprintf(why, whylen, "%s: not a regular file", real);
-	else if (st.st_uid != 0)
-		snprintf(why, whylen, "%s: owned by uid %u, not root", real,
-		    (unsigned)st.st_uid);
-	else if (!(st.st_mode & S_IXUSR))
-		snprintf(why, whylen, "%s: not executable", real);
-	else if (st.st_mode & S_IWOTH)
-		snprintf(why, whylen, "%s: writable by others", real);
-	else if (st.st_mode & S_IWGRP)
-		snprintf(why, whylen, "%s: writable by group", real);
-	else
-		e = 0;
-	while (e == 0 && (slash = strrchr(real, '/')) != NULL) {
-		if (slash == real)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-		e = EPERM;
-		if (lstat(real, &st) < 0) {
-			e = errno;
-			snprintf(why, whylen, "%s: %s", real, strerror(e));
-		} else if (!S_ISDIR(st.st_mode))
-			snprintf(why, whylen, "%s: not a directory", real);
-		else if (st.st_uid != 0)
-			snprintf(why, whylen, "%s: directory owned by uid %u, "
-			    "not root", real, (unsigned)st.st_uid);
-		else if (st.st_mode & S_IWOTH)
-			snprintf(why, whylen, "%s: directory writable by "
-			    "others", real);
-		else if (st.st_mode & S_IWGRP)
-			snprintf(why, whylen, "%s: directory writable by group",
-			    real);
-		else
-			e = 0;
-		if (slash == real)
-			break;
-	}
-out:
-	free(real);
-	return -e;
+	if ((fd = config_hook_open(path, why, whylen)) < 0)
+		return fd;
+	close(fd);
+	return 0;
 }

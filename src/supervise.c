@@ -52,6 +52,7 @@
 #define SUP_READS	16	/* output reads per wake-up: keep the clock */
 #define SUP_DRAIN	256	/* reads once the hook process has ended */
 #define SUP_RESFD	3	/* the result pipe, in supervisor and keepers */
+#define SUP_HOOKFD	3	/* the hook file, in the hook child */
 
 /* Hook child to supervisor when a step before or at execve fails. */
 enum { STEP_SETSID, STEP_SIGNALS, STEP_STDIO, STEP_CHDIR, STEP_GROUPS,
@@ -561,12 +562,14 @@ default_signals(void)
 
 /*
  * The hook child: its own session, stdin /dev/null, stdout and stderr to
- * the pipe, /, run_as, default signals, no descriptor beyond 2, exactly
- * the environment built by the supervisor.  A failed step is written to
+ * the pipe, /, run_as, default signals, no descriptor beyond 2 (but see
+ * below), exactly the environment built by the supervisor.  It executes
+ * the file checked, from its descriptor hfd.  A failed step is written to
  * the close-on-exec report pipe.
  */
 static void __attribute__((noreturn))
-sup_child(const struct sup *s, char *const argv[], int out, int rep)
+sup_child(const struct sup *s, char *const argv[], int hfd, int out,
+    int rep)
 {
 	const struct spawn_job *job = s->job;
 	struct sup_fail f;
@@ -599,10 +602,20 @@ sup_child(const struct sup *s, char *const argv[], int out, int rep)
 	if (setresuid(job->uid, job->uid, job->uid) < 0)
 		goto fail;
 	step = STEP_FDS;
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 ||
+	    (hfd != SUP_HOOKFD && dup3(hfd, SUP_HOOKFD, O_CLOEXEC) < 0))
 		goto fail;
 	step = STEP_EXEC;
-	execve(argv[0], argv, s->envp);
+	execveat(SUP_HOOKFD, "", argv, s->envp, AT_EMPTY_PATH);
+	/*
+	 * A script executed from a descriptor is handed to its interpreter
+	 * as /dev/fd/3, which the kernel refuses (ENOENT, in binfmt_script
+	 * and binfmt_misc) while that descriptor would be closed by the
+	 * exec.  Only then is it left open: a script's interpreter gets the
+	 * O_PATH descriptor of the script as 3, a binary never has it.
+	 */
+	if (errno == ENOENT && fcntl(SUP_HOOKFD, F_SETFD, 0) == 0)
+		execveat(SUP_HOOKFD, "", argv, s->envp, AT_EMPTY_PATH);
 fail:
 	f.step = step;
 	f.err = errno;
@@ -618,8 +631,8 @@ fail:
  * as they would without keepers.
  */
 static void __attribute__((noreturn))
-sup_keeper(const struct sup *s, char *const argv[], int out, int rep,
-    int kfd)
+sup_keeper(const struct sup *s, char *const argv[], int hfd, int out,
+    int rep, int kfd)
 {
 	sigset_t all;
 	int32_t msg;
@@ -639,7 +652,7 @@ sup_keeper(const struct sup *s, char *const argv[], int out, int rep,
 	 * for a child that execs at once is most of what a hook costs.
 	 */
 	else if ((pid = vfork()) == 0)
-		sup_child(s, argv, out, rep);
+		sup_child(s, argv, hfd, out, rep);
 	msg = pid < 0 ? -errno : (int32_t)pid;
 	if (kfd != SUP_RESFD && dup2(kfd, SUP_RESFD) < 0)
 		_exit(1);
@@ -797,7 +810,7 @@ sup_start(struct sup *s, size_t i)
 	int out[2] = { -1, -1 }, rep[2] = { -1, -1 }, k[2] = { -1, -1 };
 	struct sup_run *r;
 	pid_t pid;
-	int e;
+	int e, hfd;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		rec.kind = SUPERVISE_NOEXEC;
@@ -809,11 +822,12 @@ sup_start(struct sup *s, size_t i)
 	slash = strrchr(path, '/');
 	r->name = slash != NULL ? slash + 1 : path;
 	r->kfd = r->repfd = r->outfd = -1;
-	if ((e = config_hook_safe(path, why, sizeof(why))) < 0) {
+	/* Checked again before each run, and run from what was checked. */
+	if ((hfd = config_hook_open(path, why, sizeof(why))) < 0) {
 		log_warnx("hook %s: refused: %s (rule %s, pid %d)", r->name,
 		    why, s->job->rule, (int)s->job->pid);
 		rec.kind = SUPERVISE_REFUSED;
-		rec.value = -e;
+		rec.value = -hfd;
 		goto out;
 	}
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 ||
@@ -840,7 +854,7 @@ sup_start(struct sup *s, size_t i)
 		if ((pid = vfork()) < 0)
 			goto noexec;
 		if (pid == 0)
-			sup_child(s, argv, out[1], rep[1]);
+			sup_child(s, argv, hfd, out[1], rep[1]);
 		r->direct = true;
 		r->keeper = s->self;
 		r->kmsg[0] = (int32_t)pid;
@@ -849,11 +863,12 @@ sup_start(struct sup *s, size_t i)
 		if ((pid = fork()) < 0)
 			goto noexec;
 		if (pid == 0)
-			sup_keeper(s, argv, out[1], rep[1], k[1]);
+			sup_keeper(s, argv, hfd, out[1], rep[1], k[1]);
 		close(k[1]);
 		r->keeper = pid;
 		r->kfd = k[0];
 	}
+	close(hfd);
 	close(out[1]);
 	close(rep[1]);
 	r->outfd = out[0];
@@ -867,6 +882,7 @@ noexec:
 	rec.value = errno;
 	log_warn("hook %s: cannot run (rule %s, pid %d)", r->name,
 	    s->job->rule, (int)s->job->pid);
+	close(hfd);
 	for (e = 0; e < 2; e++) {
 		if (out[e] >= 0)
 			close(out[e]);

@@ -124,3 +124,16 @@ wait_file() {
 	done
 	return 1
 }
+
+# Pids of the interpreters running the script hook $T/hooks/NAME: each
+# reads the script as /dev/fd/3 (see prochookd(8)), so its command line
+# does not name the hook.
+hook_pids() {
+	local f d
+	for f in $(find /proc/[0-9]*/fd/3 -maxdepth 0 -lname "$T/hooks/$1" 2>/dev/null); do
+		d=${f%/fd/3}
+		tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -q '^[^ ]* /dev/fd/3 ' &&
+			echo "${d#/proc/}"
+	done
+	return 0
+}

@@ -261,7 +261,7 @@ EOF
 	kill -0 "$esc" || fail "the setsid child is not running"
 	sleep 4
 	kill -0 "$esc" 2>/dev/null && fail "the setsid child survived the timeout"
-	pgrep -f "$T/hooks/hang" && fail "the hook survived the timeout"
+	[ -z "$(hook_pids hang)" ] || fail "the hook survived the timeout"
 	stop_daemon
 	grep -q "hook hang: timed out after 1 s" "$T/err" || { cat "$T/err"; fail "timeout not logged"; }
 }
@@ -287,7 +287,7 @@ EOF
 	for i in $(seq 1 200); do "$T/bin/flood" exit 0; done
 	sleep 0.5
 	local running
-	running=$(pgrep -fc "$T/hooks/slow" || true)
+	running=$(hook_pids slow | wc -l)
 	[ "$running" -le 2 ] || fail "$running hooks running at once"
 	sleep 3
 	kill -USR1 "$DPID"
@@ -417,7 +417,7 @@ EOF
 	for i in $(seq 1 50); do kill -0 "$lp" 2>/dev/null || break; sleep 0.1; done
 	kill -0 "$lp" 2>/dev/null && fail "the event loop outlived the privileged part"
 	grep -q "the privileged part is gone" "$T/err" || fail "the event loop did not say why it stopped"
-	pkill -f "$T/hooks/wait" || true
+	kill $(hook_pids wait) 2>/dev/null || true
 }
 
 # Requests from a subverted event loop: the privileged part refuses a
