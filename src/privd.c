@@ -387,25 +387,40 @@ refuse(struct privd *d, const char *why, const struct ipc_event *e)
 	    (int)e->pid);
 }
 
+/* Has the process begun to exit (or been reaped) since st was read? */
+static bool
+exiting(int dirfd)
+{
+	struct proc_stat st;
+
+	return proc_read_stat(dirfd, &st) < 0 ||
+	    (st.flags & PROC_PF_EXITING) != 0;
+}
+
 /*
  * Does the live process (its /proc directory and stat) still match the
- * rule, by what /proc says now?  Returns NULL, or why not.  With lineage,
- * the parent and ancestor keys are tested against the live ppid chain:
- * an ancestor the loop saw that has exited since cannot be confirmed, and
- * so it does not match.
+ * rule, by what /proc says now?  Returns NULL, or why not; *gone is set
+ * when that is because it is exiting.  With lineage, the parent and
+ * ancestor keys are tested against the live ppid chain: an ancestor the
+ * loop saw that has exited since cannot be confirmed, and so it does not
+ * match.
  */
 static const char *
 recheck(struct privd *d, int dirfd, const struct proc_stat *st,
-    const struct rule *r, struct pevent *pe, struct proc *p, bool lineage)
+    const struct rule *r, struct pevent *pe, struct proc *p, bool lineage,
+    bool *gone)
 {
 	struct rule check = *r;
 	bool miss = false, ok;
 
 	read_now(d->t, dirfd, st, r, p);
 	check.parent.n = check.ancestor.n = 0;
-	if (!rule_match(&check, pe, NULL, &miss))
+	if (!rule_match(&check, pe, NULL, &miss)) {
+		/* An exiting process has no exe left to read. */
+		*gone = miss && exiting(dirfd);
 		return miss ? "the process could not be read" :
 		    "the process does not match the rule";
+	}
 	if (!lineage || r->parent.n + r->ancestor.n == 0)
 		return NULL;
 	(void)lineage_read(d->procfd, st, d->t, p, r->ancestor.n > 0);
@@ -428,7 +443,7 @@ act(struct privd *d, const struct ipc_event *e)
 	struct pevent pe;
 	int pidfd = -1, dirfd = -1, sig = 0;
 	uint64_t cookie = 0;
-	bool signals, live;
+	bool signals, live, gone = false;
 	char name[PROC_PATH_MAX];
 
 	d->st.requests++;
@@ -465,17 +480,17 @@ act(struct privd *d, const struct ipc_event *e)
 			refuse(d, "the pid belongs to another process now", e);
 			goto out;
 		}
-		if (pidfd < 0)
-			d->st.gone++;
-		if (pidfd < 0 && signals)
-			goto out;
-		/* Gone: as for an exit, what the hooks are told is the
-		 * loop's word, within the rule's rate. */
 		if (pidfd >= 0 && (why = recheck(d, dirfd, &st, r, &pe, &p,
-		    signals)) != NULL) {
+		    signals, &gone)) != NULL && (signals || !gone)) {
 			refuse(d, why, e);
 			goto out;
 		}
+		if (pidfd < 0 || gone)
+			d->st.gone++;
+		if (pidfd < 0 && signals)
+			goto out;
+		/* Gone or exiting: as for an exit, what the hooks are told
+		 * is the loop's word, within the rule's rate. */
 	}
 	if (r->action == ACT_KILL) {
 		sig = r->signal;
