@@ -129,13 +129,14 @@ ours(struct privd *d, pid_t pid)
 }
 
 /*
- * Open the process the request names, and check it is that very process:
- * returns a pidfd (with its /proc directory and stat), or -errno (-ESRCH:
- * gone, -ESTALE: another process).
+ * Open the process the request names, and check it is that very process
+ * (start_ns NULL: whichever has the pid now): returns a pidfd (with its
+ * /proc directory and stat), or -errno (-ESRCH: gone, -ESTALE: another
+ * process).
  */
 static int
-open_target(struct privd *d, pid_t pid, uint64_t start_ns, int *dirfd,
-    struct proc_stat *st)
+open_target(struct privd *d, pid_t pid, const uint64_t *start_ns,
+    int *dirfd, struct proc_stat *st)
 {
 	int pidfd, fd;
 
@@ -153,7 +154,7 @@ open_target(struct privd *d, pid_t pid, uint64_t start_ns, int *dirfd,
 		close(pidfd);
 		return -ESRCH;
 	}
-	if (!proc_same_start(&d->clock, st, start_ns)) {
+	if (start_ns != NULL && !proc_same_start(&d->clock, st, *start_ns)) {
 		close(fd);
 		close(pidfd);
 		return -ESTALE;
@@ -470,12 +471,18 @@ act(struct privd *d, const struct ipc_event *e)
 		refuse(d, "PID 1 never exits", e);
 		goto out;
 	}
-	if ((signals || live) && !(p.flags & P_START)) {
+	if (signals && !(p.flags & P_START)) {
 		refuse(d, "the process's start time is unknown", e);
 		goto out;
 	}
 	if (signals || live) {
-		pidfd = open_target(d, ev.pid, p.start_ns, &dirfd, &st);
+		/*
+		 * The loop may not know the start time of a process it first
+		 * met at its exec, after a loss: then whichever process has
+		 * the pid now must match.
+		 */
+		pidfd = open_target(d, ev.pid, (p.flags & P_START) ?
+		    &p.start_ns : NULL, &dirfd, &st);
 		if (pidfd == -ESTALE && signals) {
 			refuse(d, "the pid belongs to another process now", e);
 			goto out;
@@ -559,7 +566,7 @@ name_exe(struct privd *d, const struct ipc_msg *req)
 	memset(&m, 0, sizeof(m));
 	m.type = IPC_EXE;
 	m.u.exe.pid = req->u.exe.pid;
-	pidfd = open_target(d, req->u.exe.pid, req->u.exe.start_ns, &dirfd,
+	pidfd = open_target(d, req->u.exe.pid, &req->u.exe.start_ns, &dirfd,
 	    &st);
 	if (pidfd >= 0) {
 		m.u.exe.found = proc_read_exe(dirfd, m.u.exe.path,

@@ -4,11 +4,11 @@
  *
  * The queue is shared fairly between rules: each rule with jobs waiting
  * has a queue of its own, and a free place among the max_hooks goes to
- * the rules in turn, a rule that had nothing waiting first.  When the
- * queue is full, the rule with the most jobs waiting gives up its newest
- * for a rule with fewer: a flood of one rule is dropped from its own
- * share, and another rule's job waits only until the first running job
- * ends.
+ * the rules in turn, a rule with no job waiting or running before those
+ * being served.  When the queue is full, the rule with the most jobs
+ * waiting gives up its newest for a rule with fewer: a flood of one rule
+ * is dropped from its own share, and another rule's job waits only until
+ * the first running job ends.
  *
  * The privileged part keeps the queue and one result pipe per running job;
  * it never waits.  The supervisor (supervise.c), forked from it, runs the
@@ -65,7 +65,7 @@ struct spawn {
 	unsigned	 queue_size;
 	spawn_done_fn	 done;
 	void		*arg;
-	struct spawn_round round;	/* rules with jobs waiting, in turn */
+	struct spawn_round round;	/* rules with jobs waiting or running */
 	struct spawn_list running;
 	size_t		 nqueued;
 	size_t		 nrunning;
