@@ -20,8 +20,11 @@
 struct proc_stat {
 	char		comm[16];
 	pid_t		ppid;
+	uint32_t	flags;		/* the kernel's PF_* */
 	uint64_t	starttime;	/* clock ticks since boot */
 };
+
+#define PROC_PF_EXITING	0x4	/* in do_exit(): its exe is gone already */
 
 struct proc_status {
 	pid_t		tgid;

@@ -59,7 +59,7 @@ struct rule {
 	gid_t		 run_gid;
 	char		*run_user;
 	unsigned	 timeout;	/* seconds; 0: hook_timeout */
-	unsigned	 rate;		/* per second; 0: unlimited */
+	unsigned	 rate;		/* per second; 0: not set (rule_rate()) */
 };
 
 /* The keys of a rule section. */
@@ -72,16 +72,25 @@ enum rule_key {
 	RK__MAX
 };
 
-/* A rule's rate: a token bucket with a second's worth of burst. */
+/* A rule's rate: a token bucket. */
 struct rule_rate {
 	uint64_t	 tokens_ns;	/* credit, in nanoseconds */
 	uint64_t	 last_ns;
 	uint64_t	 dropped;
 };
 
-/* May the rule run its hooks or log once more at now (nanoseconds)? */
+/* Hook runs a second of a rule with hooks that sets no rate. */
+#define RULE_RATE_DEFAULT	100
+
+/* The rule's rate: its own, else RULE_RATE_DEFAULT if it has hooks, else 0
+ * (unlimited). */
+unsigned	 rule_rate(const struct rule *);
+/*
+ * May the rule run its hooks or log once more at now (nanoseconds)?  The
+ * bucket holds burst seconds' worth of runs.
+ */
 bool		 rule_rate_take(const struct rule *, struct rule_rate *,
-		    uint64_t now);
+		    uint64_t now, unsigned burst);
 
 /*
  * Does the event match the rule?  When a key tests a value that is not

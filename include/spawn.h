@@ -58,9 +58,12 @@ struct spawn;
 struct spawn	*spawn_new(unsigned max_hooks, unsigned queue_size,
 		    spawn_done_fn done, void *arg);
 /*
- * Queue a job (spawn takes ownership of it and its strings).  Returns 0,
- * or -ENOSPC when the queue is full: the job is freed, counted as
- * dropped, and done(cookie, false) is called.
+ * Queue a job (spawn takes ownership of it and its strings).  Jobs start
+ * one rule after the other, a rule with nothing waiting first.  Returns
+ * 0, or -ENOSPC when the queue is full and no rule (by name) has more jobs
+ * waiting than the job's own: the job is freed, counted as dropped, and
+ * done(cookie, false) is called.  If one has more, its newest job is
+ * dropped that way instead.
  */
 int		 spawn_submit(struct spawn *, struct spawn_job *);
 /* Change the limits (on reload); running jobs are not touched. */

@@ -109,7 +109,7 @@ act_event(void *arg, const struct pevent *pe)
 			continue;
 		}
 		ar->matches++;
-		go = rule_rate_take(r, &ar->rate, pe->ev->ts_ns);
+		go = rule_rate_take(r, &ar->rate, pe->ev->ts_ns, 1);
 		if (a->dry_run) {
 			if (go || r->action == ACT_KILL)
 				log_dry(a, r, pe, go);

@@ -9,9 +9,14 @@
  * process is signalled or held, the process itself is checked -- not PID
  * 1, not ours, not a hook's; the very process the event named (its start
  * time, through a pidfd, so a recycled pid is never hit); and still
- * matching the rule, by what /proc says now.  Only the fork lineage keys
- * (parent, ancestor) and the previous ids of a uid event are taken from
- * the loop: only its table knows them.
+ * matching the rule, by what /proc says now, its parent and ancestors
+ * included (lineage.c): one that /proc cannot confirm is refused.
+ *
+ * A request to run hooks for an event of a live process is checked the
+ * same way, but for the lineage and the previous ids of a uid event: these
+ * stay the loop's word, as does everything about a process that is gone
+ * already (every exit).  So that a subverted loop cannot run hooks at
+ * will with such words, every rule with hooks has a rate here too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +40,7 @@
 #include "exe.h"
 #include "hold.h"
 #include "ipc.h"
+#include "lineage.h"
 #include "log.h"
 #include "notify.h"
 #include "output.h"
@@ -47,10 +53,13 @@
 #define EXIT_PART	4
 #define LINEAGE_MAX	1024
 #define FROM_LOOP_MAX	256	/* messages handled per wake-up */
+#define RATE_BURST	2	/* seconds' worth: requests may arrive bunched */
+#define RATE_WARN_NS	1000000000ull
 
 struct privd_stats {
 	uint64_t	 requests;
 	uint64_t	 refused;	/* malformed, stale, or not allowed */
+	uint64_t	 over_rate;	/* hook runs refused: over the rule's rate */
 	uint64_t	 gone;		/* the process was gone already */
 	uint64_t	 signals;
 	uint64_t	 holds;
@@ -70,7 +79,8 @@ struct privd {
 	int		 procfd;
 	int		 mountinfo;
 	uint64_t	 cookie;
-	struct rule_rate *rates;	/* by rule of cfg */
+	struct rule_rate *rates[2];	/* by rule of cfg, of prev */
+	uint64_t	 rate_warned_ns;
 	struct proc_clock clock;
 	bool		 loop_ready;
 	struct privd_stats st;
@@ -131,13 +141,14 @@ ours(struct privd *d, pid_t pid)
 }
 
 /*
- * Open the process the request names, and check it is that very process:
- * returns a pidfd (with its /proc directory and stat), or -errno (-ESRCH:
- * gone, -ESTALE: another process).
+ * Open the process the request names, and check it is that very process
+ * (start_ns NULL: whichever has the pid now): returns a pidfd (with its
+ * /proc directory and stat), or -errno (-ESRCH: gone, -ESTALE: another
+ * process).
  */
 static int
-open_target(struct privd *d, pid_t pid, uint64_t start_ns, int *dirfd,
-    struct proc_stat *st)
+open_target(struct privd *d, pid_t pid, const uint64_t *start_ns,
+    int *dirfd, struct proc_stat *st)
 {
 	int pidfd, fd;
 
@@ -155,7 +166,7 @@ open_target(struct privd *d, pid_t pid, uint64_t start_ns, int *dirfd,
 		close(pidfd);
 		return -ESRCH;
 	}
-	if (!proc_same_start(&d->clock, st, start_ns)) {
+	if (start_ns != NULL && !proc_same_start(&d->clock, st, *start_ns)) {
 		close(fd);
 		close(pidfd);
 		return -ESTALE;
@@ -390,22 +401,31 @@ esc(const struct str *s, char *buf, size_t size)
 	return buf;
 }
 
-/* The rule's rate, counted here too, with some slack for timing. */
+/*
+ * The rule's rate, counted here too: a ceiling on hook runs whatever the
+ * loop asks, with a burst of RATE_BURST seconds' worth, as the loop's
+ * requests may arrive bunched after a busy moment.
+ */
 static bool
 privd_rate(struct privd *d, const struct config *cfg, uint32_t rule)
 {
-	const struct rule *r = &cfg->rules[rule];
-	struct rule slack;
+	struct rule_rate **rates = &d->rates[cfg == d->cfg ? 0 : 1];
+	uint64_t now = (uint64_t)clock_ns(CLOCK_MONOTONIC);
 
-	if (cfg != d->cfg || r->rate == 0)
+	if (*rates == NULL &&
+	    (*rates = calloc(cfg->nrules, sizeof(**rates))) == NULL)
+		return false;
+	if (rule_rate_take(&cfg->rules[rule], &(*rates)[rule], now,
+	    RATE_BURST))
 		return true;
-	if (d->rates == NULL &&
-	    (d->rates = calloc(cfg->nrules, sizeof(*d->rates))) == NULL)
-		return true;
-	slack = *r;
-	slack.rate = r->rate * 2;
-	return rule_rate_take(&slack, &d->rates[rule],
-	    (uint64_t)clock_ns(CLOCK_MONOTONIC));
+	d->st.over_rate++;
+	if (now - d->rate_warned_ns >= RATE_WARN_NS) {
+		log_warnx("rule %s: hook runs over the rule's rate refused "
+		    "(%llu so far)", cfg->rules[rule].name,
+		    (unsigned long long)d->st.over_rate);
+		d->rate_warned_ns = now;
+	}
+	return false;
 }
 
 static void
@@ -416,20 +436,63 @@ refuse(struct privd *d, const char *why, const struct ipc_event *e)
 	    (int)e->pid);
 }
 
+/* Has the process begun to exit (or been reaped) since st was read? */
+static bool
+exiting(int dirfd)
+{
+	struct proc_stat st;
+
+	return proc_read_stat(dirfd, &st) < 0 ||
+	    (st.flags & PROC_PF_EXITING) != 0;
+}
+
+/*
+ * Does the live process (its /proc directory and stat) still match the
+ * rule, by what /proc says now?  Returns NULL, or why not; *gone is set
+ * when that is because it is exiting.  With lineage, the parent and
+ * ancestor keys are tested against the live ppid chain: an ancestor the
+ * loop saw that has exited since cannot be confirmed, and so it does not
+ * match.
+ */
+static const char *
+recheck(struct privd *d, int dirfd, const struct proc_stat *st,
+    const struct rule *r, struct pevent *pe, struct proc *p, bool lineage,
+    bool *gone)
+{
+	struct rule check = *r;
+	bool miss = false, ok;
+
+	read_now(d->t, dirfd, st, r, p);
+	check.parent.n = check.ancestor.n = 0;
+	if (!rule_match(&check, pe, NULL, &miss)) {
+		/* An exiting process has no exe left to read. */
+		*gone = miss && exiting(dirfd);
+		return miss ? "the process could not be read" :
+		    "the process does not match the rule";
+	}
+	if (!lineage || r->parent.n + r->ancestor.n == 0)
+		return NULL;
+	(void)lineage_read(d->procfd, st, d->t, p, r->ancestor.n > 0);
+	ok = rule_match(r, pe, d->t, &miss);
+	lineage_forget(d->t, p);
+	return ok ? NULL : "its parent or ancestors in /proc do not match the "
+	    "rule";
+}
+
 /* IPC_ACT: check, then signal or hold at once, then queue the hooks. */
 static void
 act(struct privd *d, const struct ipc_event *e)
 {
 	const struct config *cfg;
 	const struct rule *r;
-	struct rule check;
+	const char *why;
 	struct proc_stat st;
 	struct event ev;
 	struct proc p;
 	struct pevent pe;
 	int pidfd = -1, dirfd = -1, sig = 0;
 	uint64_t cookie = 0;
-	bool miss = false;
+	bool signals, live, gone = false;
 	char name[PROC_PATH_MAX];
 
 	d->st.requests++;
@@ -444,35 +507,45 @@ act(struct privd *d, const struct ipc_event *e)
 		refuse(d, "the rule does not act on such an event", e);
 		goto out;
 	}
-	if (r->action == ACT_KILL || r->action == ACT_HOLD) {
-		if (ev.pid <= 1 || ours(d, ev.pid)) {
-			refuse(d, "PID 1, prochookd and hooks are never "
-			    "signalled or held", e);
+	signals = r->action == ACT_KILL || r->action == ACT_HOLD;
+	/* Every event but an exit is of a process that may still live. */
+	live = ev.type != EV_EXIT && ev.type != EV_LOST;
+	if (signals && (ev.pid <= 1 || ours(d, ev.pid))) {
+		refuse(d, "PID 1, prochookd and hooks are never signalled or "
+		    "held", e);
+		goto out;
+	}
+	if (ev.type == EV_EXIT && ev.pid == 1) {
+		refuse(d, "PID 1 never exits", e);
+		goto out;
+	}
+	if (signals && !(p.flags & P_START)) {
+		refuse(d, "the process's start time is unknown", e);
+		goto out;
+	}
+	if (signals || live) {
+		/*
+		 * The loop may not know the start time of a process it first
+		 * met at its exec, after a loss: then whichever process has
+		 * the pid now must match.
+		 */
+		pidfd = open_target(d, ev.pid, (p.flags & P_START) ?
+		    &p.start_ns : NULL, &dirfd, &st);
+		if (pidfd == -ESTALE && signals) {
+			refuse(d, "the pid belongs to another process now", e);
 			goto out;
 		}
-		if (!(p.flags & P_START)) {
-			refuse(d, "the process's start time is unknown", e);
+		if (pidfd >= 0 && (why = recheck(d, dirfd, &st, r, &pe, &p,
+		    signals, &gone)) != NULL && (signals || !gone)) {
+			refuse(d, why, e);
 			goto out;
 		}
-		if ((pidfd = open_target(d, ev.pid, p.start_ns, &dirfd,
-		    &st)) < 0) {
-			if (pidfd == -ESTALE)
-				refuse(d, "the pid belongs to another process "
-				    "now", e);
-			else
-				d->st.gone++;
+		if (pidfd < 0 || gone)
+			d->st.gone++;
+		if (pidfd < 0 && signals)
 			goto out;
-		}
-		/* Lineage and previous ids are the loop's word; the rest is
-		 * what /proc says now. */
-		read_now(d->t, dirfd, &st, r, &p);
-		check = *r;
-		check.ancestor.n = 0;
-		if (!rule_match(&check, &pe, NULL, &miss)) {
-			refuse(d, miss ? "the process could not be read" :
-			    "the process does not match the rule", e);
-			goto out;
-		}
+		/* Gone or exiting: as for an exit, what the hooks are told
+		 * is the loop's word, within the rule's rate. */
 	}
 	if (r->action == ACT_KILL) {
 		sig = r->signal;
@@ -515,12 +588,9 @@ act(struct privd *d, const struct ipc_event *e)
 	}
 	/*
 	 * The loop keeps the rule's rate; so do we, lest a subverted loop
-	 * run hooks at will.  What a hook is told of the event is the loop's
-	 * word, as the event's data come from processes anyway.
+	 * run hooks at will.
 	 */
 	if (e->run_hooks && r->nhooks > 0 && !privd_rate(d, cfg, e->rule)) {
-		log_warnx("rule %s: hook runs beyond the rule's rate refused",
-		    r->name);
 		if (cookie != 0)
 			job_done(d, cookie, false);
 	} else if (e->run_hooks && r->nhooks > 0)
@@ -560,7 +630,7 @@ name_exe(struct privd *d, const struct ipc_msg *req)
 	memset(&m, 0, sizeof(m));
 	m.type = IPC_EXE;
 	m.u.exe.pid = req->u.exe.pid;
-	pidfd = open_target(d, req->u.exe.pid, req->u.exe.start_ns, &dirfd,
+	pidfd = open_target(d, req->u.exe.pid, &req->u.exe.start_ns, &dirfd,
 	    &st);
 	if (pidfd >= 0) {
 		m.u.exe.found = exe_proc_name(dirfd, m.u.exe.path,
@@ -680,8 +750,9 @@ reload(struct privd *d)
 	d->cfg = cfg;
 	d->gen++;
 	runas_flush();
-	free(d->rates);
-	d->rates = NULL;
+	free(d->rates[1]);
+	d->rates[1] = d->rates[0];
+	d->rates[0] = NULL;
 	spawn_limits(d->sp, cfg->max_hooks, cfg->queue_size);
 	for (i = 0; i < NL_NPARTS; i++) {
 		if ((r = nl_narrow(d->a->nl[i], privd_kernel_events(cfg) &
@@ -700,10 +771,11 @@ log_stats(struct privd *d)
 {
 	const struct privd_stats *s = &d->st;
 
-	log_info("privileged part: %llu requests, %llu refused, %llu for "
-	    "processes already gone; %llu signals sent; %llu holds, %llu "
-	    "released, %llu killed", (unsigned long long)s->requests,
-	    (unsigned long long)s->refused, (unsigned long long)s->gone,
+	log_info("privileged part: %llu requests, %llu refused, %llu hook "
+	    "runs over a rule's rate refused, %llu for processes already gone; "
+	    "%llu signals sent; %llu holds, %llu released, %llu killed",
+	    (unsigned long long)s->requests, (unsigned long long)s->refused,
+	    (unsigned long long)s->over_rate, (unsigned long long)s->gone,
 	    (unsigned long long)s->signals, (unsigned long long)s->holds,
 	    (unsigned long long)s->released,
 	    (unsigned long long)s->hold_killed);
@@ -916,7 +988,8 @@ privd_run(struct privd_args *a)
 	users_free(d.users);
 	table_free(d.t);
 	runas_flush();
-	free(d.rates);
+	free(d.rates[0]);
+	free(d.rates[1]);
 	config_free(d.cfg);
 	config_free(d.prev);
 	close(d.procfd);

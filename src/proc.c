@@ -153,7 +153,7 @@ proc_parse_stat(const char *buf, size_t len, struct proc_stat *st)
 	memcpy(st->comm, open + 1, n);
 	st->comm[n] = '\0';
 
-	/* Fields after comm: 3 state, 4 ppid, ... 22 starttime. */
+	/* Fields after comm: 3 state, 4 ppid, ... 9 flags, ... 22 starttime. */
 	p = close + 1;
 	for (field = 3; field <= 22; field++) {
 		char num[32];
@@ -167,13 +167,15 @@ proc_parse_stat(const char *buf, size_t len, struct proc_stat *st)
 		    n < sizeof(num) - 1)
 			num[n++] = *p++;
 		num[n] = '\0';
-		if (field == 4 || field == 22) {
+		if (field == 4 || field == 9 || field == 22) {
 			errno = 0;
 			v = strtoull(num, &e, 10);
 			if (n == 0 || *e != '\0' || errno != 0)
 				return -EINVAL;
 			if (field == 4)
 				st->ppid = (pid_t)v;
+			else if (field == 9)
+				st->flags = (uint32_t)v;
 			else
 				st->starttime = v;
 		}

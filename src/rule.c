@@ -989,15 +989,25 @@ rule_describe(const struct rule *r, const char *hooks_dir, FILE *fp)
 		fprintf(fp, ", rate %u/s", r->rate);
 }
 
-bool
-rule_rate_take(const struct rule *r, struct rule_rate *rr, uint64_t now)
+unsigned
+rule_rate(const struct rule *r)
 {
-	const uint64_t cap = 1000000000ull;	/* a second's worth */
-	uint64_t cost;
+	if (r->rate > 0)
+		return r->rate;
+	return r->nhooks > 0 ? RULE_RATE_DEFAULT : 0;
+}
 
-	if (r->rate == 0)
+bool
+rule_rate_take(const struct rule *r, struct rule_rate *rr, uint64_t now,
+    unsigned burst)
+{
+	const uint64_t sec = 1000000000ull;
+	uint64_t cap = sec * (burst > 0 ? burst : 1), cost;
+	unsigned rate = rule_rate(r);
+
+	if (rate == 0)
 		return true;
-	cost = cap / r->rate;
+	cost = sec / rate;
 	if (rr->last_ns == 0)
 		rr->tokens_ns = cap;
 	else if (now > rr->last_ns)

@@ -2,6 +2,14 @@
  * spawn.c - running hooks, privileged side: a bounded queue, at most
  * max_hooks jobs at once, one supervisor process per job.
  *
+ * The queue is shared fairly between rules: each rule with jobs waiting
+ * has a queue of its own, and a free place among the max_hooks goes to
+ * the rules in turn, a rule with no job waiting or running before those
+ * being served.  When the queue is full, the rule with the most jobs
+ * waiting gives up its newest for a rule with fewer: a flood of one rule
+ * is dropped from its own share, and another rule's job waits only until
+ * the first running job ends.
+ *
  * The privileged part keeps the queue and one result pipe per running job;
  * it never waits.  The supervisor (supervise.c), forked from it, runs the
  * job and writes records to the pipe: one per hook, then the job's result
@@ -24,9 +32,12 @@
 #include "spawn.h"
 #include "supervise.h"
 
+struct spawn_rq;
+
 struct spawn_ent {
 	TAILQ_ENTRY(spawn_ent) entry;
 	struct spawn_job *job;
+	struct spawn_rq	*rq;		/* its rule's, once started */
 	pid_t		 pid;		/* supervisor, once started */
 	int		 fd;		/* its result pipe; -1 after EOF */
 	size_t		 have;		/* bytes of a partial record */
@@ -37,12 +48,24 @@ struct spawn_ent {
 
 TAILQ_HEAD(spawn_list, spawn_ent);
 
+/* The jobs of one rule waiting, in order; freed once none waits or runs. */
+struct spawn_rq {
+	TAILQ_ENTRY(spawn_rq) entry;	/* in the round */
+	char		*rule;
+	struct spawn_list jobs;
+	size_t		 n;
+	size_t		 nrun;		/* its jobs running */
+	bool		 served;	/* a job of it has started */
+};
+
+TAILQ_HEAD(spawn_round, spawn_rq);
+
 struct spawn {
 	unsigned	 max_hooks;
 	unsigned	 queue_size;
 	spawn_done_fn	 done;
 	void		*arg;
-	struct spawn_list queue;
+	struct spawn_round round;	/* rules with jobs waiting or running */
 	struct spawn_list running;
 	size_t		 nqueued;
 	size_t		 nrunning;
@@ -84,7 +107,7 @@ spawn_new(unsigned max_hooks, unsigned queue_size, spawn_done_fn done,
 	sp->queue_size = queue_size;
 	sp->done = done;
 	sp->arg = arg;
-	TAILQ_INIT(&sp->queue);
+	TAILQ_INIT(&sp->round);
 	TAILQ_INIT(&sp->running);
 	return sp;
 }
@@ -143,10 +166,109 @@ job_valid(const struct spawn_job *job)
 
 static void spawn_pump(struct spawn *);
 
+/*
+ * The queue of a rule's waiting jobs, made if need be: it takes its turn
+ * before the rules already served, after those not served yet.
+ */
+static struct spawn_rq *
+rq_get(struct spawn *sp, const char *rule)
+{
+	struct spawn_rq *rq, *q, *after = NULL;
+	bool seen_served = false;
+
+	TAILQ_FOREACH(q, &sp->round, entry) {
+		if (strcmp(q->rule, rule) == 0)
+			return q;
+		if (q->served)
+			seen_served = true;
+		else if (!seen_served)
+			after = q;
+	}
+	if ((rq = calloc(1, sizeof(*rq))) == NULL ||
+	    (rq->rule = strdup(rule)) == NULL) {
+		free(rq);
+		return NULL;
+	}
+	TAILQ_INIT(&rq->jobs);
+	if (after != NULL)
+		TAILQ_INSERT_AFTER(&sp->round, after, rq, entry);
+	else
+		TAILQ_INSERT_HEAD(&sp->round, rq, entry);
+	return rq;
+}
+
+static void
+rq_release(struct spawn *sp, struct spawn_rq *rq)
+{
+	if (rq->n > 0 || rq->nrun > 0)
+		return;
+	TAILQ_REMOVE(&sp->round, rq, entry);
+	free(rq->rule);
+	free(rq);
+}
+
+/* The first rule in turn with a job waiting, or NULL. */
+static struct spawn_rq *
+rq_next(struct spawn *sp)
+{
+	struct spawn_rq *rq;
+
+	TAILQ_FOREACH(rq, &sp->round, entry)
+		if (rq->n > 0)
+			return rq;
+	return NULL;
+}
+
+/* Take a rule's first job waiting, or its newest. */
+static struct spawn_ent *
+rq_take(struct spawn *sp, struct spawn_rq *rq, bool newest)
+{
+	struct spawn_ent *e = newest ? TAILQ_LAST(&rq->jobs, spawn_list) :
+	    TAILQ_FIRST(&rq->jobs);
+
+	TAILQ_REMOVE(&rq->jobs, e, entry);
+	rq->n--;
+	sp->nqueued--;
+	return e;
+}
+
+static void
+count_drop(struct spawn *sp)
+{
+	sp->stats.dropped++;
+	sp->drops++;
+	drop_flush(sp, false);
+}
+
+/*
+ * The queue is full: the rule with the most jobs waiting, if it has more
+ * than rq, gives up its newest.  Returns false if rq's job is the one to
+ * drop.
+ */
+static bool
+make_room(struct spawn *sp, const struct spawn_rq *rq)
+{
+	struct spawn_rq *big = NULL, *q;
+	struct spawn_ent *e;
+
+	TAILQ_FOREACH(q, &sp->round, entry)
+		if (big == NULL || q->n > big->n)
+			big = q;
+	if (big == NULL || big == rq || big->n <= rq->n)
+		return false;
+	e = rq_take(sp, big, true);
+	rq_release(sp, big);
+	count_drop(sp);
+	job_result(sp, e, false);
+	ent_free(e);
+	return true;
+}
+
 int
 spawn_submit(struct spawn *sp, struct spawn_job *job)
 {
 	struct spawn_ent *e = NULL;
+	struct spawn_rq *rq;
 	uint64_t cookie = job->cookie;
 	int r;
 
@@ -159,22 +281,27 @@ spawn_submit(struct spawn *sp, struct spawn_job *job)
 		r = -ESHUTDOWN;
 		goto drop;
 	}
-	if (sp->nrunning >= sp->max_hooks && sp->nqueued >= sp->queue_size) {
-		r = -ENOSPC;
-		sp->stats.dropped++;
-		sp->drops++;
-		drop_flush(sp, false);
-		goto drop;
-	}
-	if ((e = calloc(1, sizeof(*e))) == NULL) {
+	if ((rq = rq_get(sp, job->rule)) == NULL ||
+	    (e = calloc(1, sizeof(*e))) == NULL) {
 		r = -ENOMEM;
 		log_warn("hook job for rule %s (pid %d)", job->rule,
 		    (int)job->pid);
+		if (rq != NULL)
+			rq_release(sp, rq);
+		goto drop;
+	}
+	if (sp->nrunning >= sp->max_hooks && sp->nqueued >= sp->queue_size &&
+	    !make_room(sp, rq)) {
+		r = -ENOSPC;
+		free(e);
+		rq_release(sp, rq);
+		count_drop(sp);
 		goto drop;
 	}
 	e->job = job;
 	e->fd = -1;
-	TAILQ_INSERT_TAIL(&sp->queue, e, entry);
+	TAILQ_INSERT_TAIL(&rq->jobs, e, entry);
+	rq->n++;
 	sp->nqueued++;
 	spawn_pump(sp);
 	return 0;
@@ -220,17 +347,20 @@ spawn_start(struct spawn_ent *e)
 	return 0;
 }
 
-/* Start queued jobs while there is room. */
+/* Start queued jobs while there is room, one of each rule in turn. */
 static void
 spawn_pump(struct spawn *sp)
 {
 	struct spawn_ent *e;
+	struct spawn_rq *rq;
 	int r;
 
 	while (!sp->stopping && sp->nrunning < sp->max_hooks &&
-	    (e = TAILQ_FIRST(&sp->queue)) != NULL) {
-		TAILQ_REMOVE(&sp->queue, e, entry);
-		sp->nqueued--;
+	    (rq = rq_next(sp)) != NULL) {
+		e = rq_take(sp, rq, false);
+		rq->served = true;
+		TAILQ_REMOVE(&sp->round, rq, entry);
+		TAILQ_INSERT_TAIL(&sp->round, rq, entry);
 		if ((r = spawn_start(e)) < 0) {
 			errno = -r;
 			log_warn("hook job for rule %s (pid %d): cannot start "
@@ -238,8 +368,11 @@ spawn_pump(struct spawn *sp)
 			sp->stats.failed += e->job->nhooks;
 			job_result(sp, e, false);
 			ent_free(e);
+			rq_release(sp, rq);
 			continue;
 		}
+		e->rq = rq;
+		rq->nrun++;
 		TAILQ_INSERT_TAIL(&sp->running, e, entry);
 		sp->nrunning++;
 	}
@@ -402,10 +535,26 @@ spawn_reaped(struct spawn *sp, pid_t pid, int status)
 	TAILQ_REMOVE(&sp->running, e, entry);
 	sp->nrunning--;
 	job_result(sp, e, false);
+	e->rq->nrun--;
+	rq_release(sp, e->rq);
 	ent_free(e);
 	spawn_pump(sp);
 	drop_flush(sp, false);
 	return true;
+}
+
+/* The next job waiting, rule by rule; NULL when none is. */
+static struct spawn_ent *
+queue_pop(struct spawn *sp)
+{
+	struct spawn_rq *rq = rq_next(sp);
+	struct spawn_ent *e;
+
+	if (rq == NULL)
+		return NULL;
+	e = rq_take(sp, rq, false);
+	rq_release(sp, rq);
+	return e;
 }
 
 void
@@ -415,9 +564,7 @@ spawn_shutdown(struct spawn *sp)
 	size_t n = 0;
 
 	sp->stopping = true;
-	while ((e = TAILQ_FIRST(&sp->queue)) != NULL) {
-		TAILQ_REMOVE(&sp->queue, e, entry);
-		sp->nqueued--;
+	while ((e = queue_pop(sp)) != NULL) {
 		n++;
 		job_result(sp, e, false);
 		ent_free(e);
@@ -455,13 +602,13 @@ spawn_free(struct spawn *sp)
 	if (sp == NULL)
 		return;
 	drop_flush(sp, true);
-	while ((e = TAILQ_FIRST(&sp->queue)) != NULL) {
-		TAILQ_REMOVE(&sp->queue, e, entry);
+	while ((e = queue_pop(sp)) != NULL)
 		ent_free(e);
-	}
 	while ((e = TAILQ_FIRST(&sp->running)) != NULL) {
 		TAILQ_REMOVE(&sp->running, e, entry);
 		kill(e->pid, SIGTERM);
+		e->rq->nrun--;
+		rq_release(sp, e->rq);
 		ent_free(e);
 	}
 	free(sp);

@@ -41,6 +41,7 @@ test_normal(void **state)
 	assert_int_equal(proc_read_stat(fd, &st), 0);
 	assert_string_equal(st.comm, "sleep");
 	assert_int_equal(st.ppid, 1);
+	assert_int_equal(st.flags, 4194304);
 	assert_int_equal(st.starttime, 12345);
 	assert_int_equal(proc_read_status(fd, &ps), 0);
 	assert_int_equal(ps.tgid, 100);

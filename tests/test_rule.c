@@ -819,21 +819,43 @@ static void
 test_rate(void **state)
 {
 	struct rule r = { 0 };
-	struct rule_rate rr = { 0 };
+	struct rule_rate rr = { 0 }, r2 = { 0 };
 	uint64_t now = 1000000000ull;
+	char *hooks[] = { (char *)"/h" };
 	int i, ok = 0;
 
 	(void)state;
-	assert_true(rule_rate_take(&r, &rr, now));	/* no rate: always */
+	/* No rate and no hooks (a log rule): always. */
+	assert_int_equal(rule_rate(&r), 0);
+	for (i = 0; i < 1000; i++)
+		ok += rule_rate_take(&r, &rr, now, 1);
+	assert_int_equal(ok, 1000);
 	r.rate = 10;
 	/* A second's worth at once, then one every 100 ms. */
-	for (i = 0; i < 20; i++)
-		ok += rule_rate_take(&r, &rr, now);
+	for (i = ok = 0; i < 20; i++)
+		ok += rule_rate_take(&r, &rr, now, 1);
 	assert_int_equal(ok, 10);
 	assert_int_equal(rr.dropped, 10);
-	assert_false(rule_rate_take(&r, &rr, now + 50000000ull));
-	assert_true(rule_rate_take(&r, &rr, now + 150000000ull));
-	assert_false(rule_rate_take(&r, &rr, now + 160000000ull));
+	assert_false(rule_rate_take(&r, &rr, now + 50000000ull, 1));
+	assert_true(rule_rate_take(&r, &rr, now + 150000000ull, 1));
+	assert_false(rule_rate_take(&r, &rr, now + 160000000ull, 1));
+	/* A burst of two seconds' worth, and the same rate after it. */
+	for (i = ok = 0; i < 50; i++)
+		ok += rule_rate_take(&r, &r2, now, 2);
+	assert_int_equal(ok, 20);
+	assert_false(rule_rate_take(&r, &r2, now + 50000000ull, 2));
+	assert_true(rule_rate_take(&r, &r2, now + 150000000ull, 2));
+	/* A rule with hooks and no rate has the default. */
+	r.rate = 0;
+	r.hooks = hooks;
+	r.nhooks = 1;
+	assert_int_equal(rule_rate(&r), RULE_RATE_DEFAULT);
+	memset(&rr, 0, sizeof(rr));
+	for (i = ok = 0; i < 3 * RULE_RATE_DEFAULT; i++)
+		ok += rule_rate_take(&r, &rr, now, 1);
+	assert_int_equal(ok, RULE_RATE_DEFAULT);
+	r.hooks = NULL;
+	r.nhooks = 0;
 }
 
 int

@@ -1019,6 +1019,62 @@ test_queue(void **state)
 	assert_int_equal(log_count("hook queue full: 1 job dropped"), 1);
 }
 
+/*
+ * max_hooks 1, queue_size 4: a flooding rule keeps its own share only.
+ * Another rule's job takes the place of the flood's newest, and starts as
+ * soon as the running job ends; rules start in turn.
+ */
+static void
+test_fair(void **state)
+{
+	static const char *const hooks[] = { "fair", NULL };
+	struct ctx c = { 0 };
+	struct spawn *sp;
+	char *got;
+	int i;
+
+	(void)state;
+	hook("fair", 0755, "#!/bin/sh\necho $2 >> %s/fair\nsleep 0.2\n");
+	sp = spawn_new(1, 4, on_done, &c);
+	/* 100 runs, 101-104 wait, 105 is dropped: the flood's own share. */
+	for (i = 0; i < 6; i++)
+		assert_int_equal(spawn_submit(sp, job_new("flood", hooks, 5,
+		    100 + i, "root")), i < 5 ? 0 : -ENOSPC);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.cookie[0], 105);
+	/* Another rule: the flood's newest (104) gives way. */
+	assert_int_equal(spawn_submit(sp, job_new("alert", hooks, 5, 200,
+	    "root")), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.cookie[1], 104);
+	assert_false(c.ok[1]);
+	/* The flood again: its own job is dropped, not alert's. */
+	assert_int_equal(spawn_submit(sp, job_new("flood", hooks, 5, 106,
+	    "root")), -ENOSPC);
+	assert_int_equal(c.cookie[2], 106);
+	/* A third rule: the flood (3 waiting) gives way again. */
+	assert_int_equal(spawn_submit(sp, job_new("other", hooks, 5, 300,
+	    "root")), 0);
+	assert_int_equal(c.cookie[3], 103);
+	/* A second job of alert: alert has 1, flood 2: flood gives way. */
+	assert_int_equal(spawn_submit(sp, job_new("alert", hooks, 5, 201,
+	    "root")), 0);
+	assert_int_equal(c.cookie[4], 102);
+	/* Full, and alert has as many as anyone: its own job is dropped. */
+	assert_int_equal(spawn_submit(sp, job_new("alert", hooks, 5, 202,
+	    "root")), -ENOSPC);
+	assert_int_equal(c.cookie[5], 202);
+	drive(sp, &c, 11, 10000);
+	for (i = 6; i < 11; i++)
+		assert_true(c.ok[i]);
+	/* The rules not served yet first, in order, then in turn. */
+	got = out_file("fair");
+	assert_string_equal(got, "100\n200\n300\n101\n201\n");
+	free(got);
+	assert_int_equal(spawn_stats(sp)->dropped, 6);
+	finish(sp);
+}
+
 /* Shutdown: queued jobs fail at once, the running hook gets SIGTERM. */
 static void
 test_shutdown(void **state)
@@ -1151,6 +1207,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_output_bounds, capture,
 		    release),
 		cmocka_unit_test_setup_teardown(test_queue, capture, release),
+		cmocka_unit_test_setup_teardown(test_fair, capture, release),
 		cmocka_unit_test_setup_teardown(test_shutdown, capture,
 		    release),
 		cmocka_unit_test_setup_teardown(test_supervisor_dies, capture,

@@ -198,11 +198,12 @@ envhook(char **argv, char **envp)
 
 /*
  * Act as a subverted event loop: take a copy of the loop's end of its
- * socketpair (pidfd_getfd, root only) and send the privileged part a
- * request of the given kind.
+ * socketpair (pidfd_getfd, root only) and send the privileged part count
+ * requests of the given kind for the rule of that index.  "exit" forges
+ * an exit with values of its own choosing; the others an exec.
  */
 static int
-inject(pid_t loop, const char *kind, pid_t target)
+inject(pid_t loop, const char *kind, pid_t target, int count, uint32_t rule)
 {
 	static struct ipc_msg m;
 	char path[64];
@@ -240,8 +241,9 @@ inject(pid_t loop, const char *kind, pid_t target)
 		int i;
 
 		snprintf(path, sizeof(path), "/proc/%d/stat", (int)target);
-		if ((f = fopen(path, "r")) == NULL ||
-		    fgets(buf, sizeof(buf), f) == NULL)
+		if ((f = fopen(path, "r")) == NULL && strcmp(kind, "exit") == 0)
+			goto forge;	/* an exit needs no live process */
+		if (f == NULL || fgets(buf, sizeof(buf), f) == NULL)
 			return 2;
 		fclose(f);
 		p = strrchr(buf, ')');
@@ -252,11 +254,20 @@ inject(pid_t loop, const char *kind, pid_t target)
 		start_ns = st * (1000000000ull /
 		    (unsigned long long)sysconf(_SC_CLK_TCK));
 	}
+forge:
 	memset(&m, 0, sizeof(m));
 	m.type = IPC_ACT;
 	m.u.ev.gen = 1;
-	m.u.ev.rule = strcmp(kind, "badrule") == 0 ? 999 : 0;
+	m.u.ev.rule = strcmp(kind, "badrule") == 0 ? 999 : rule;
 	m.u.ev.type = EV_EXEC;
+	if (strcmp(kind, "exit") == 0) {
+		m.u.ev.type = EV_EXIT;
+		m.u.ev.exit_code = 1 << 8;
+		m.u.ev.known |= P_EXE | P_CMDLINE | P_IDS;
+		snprintf(m.u.ev.exe, sizeof(m.u.ev.exe), "/usr/sbin/sshd");
+		snprintf(m.u.ev.cmdline, sizeof(m.u.ev.cmdline),
+		    "sshd $(id)\nforged");
+	}
 	m.u.ev.pid = m.u.ev.tid = target > 0 ? target : 1;
 	m.u.ev.known = P_START;
 	m.u.ev.start_ns = start_ns;
@@ -265,7 +276,10 @@ inject(pid_t loop, const char *kind, pid_t target)
 		return send(fd, &m, 100, 0) == 100 ? 0 : 1;
 	if (strcmp(kind, "unterminated") == 0)
 		memset(m.u.ev.exe, 'A', sizeof(m.u.ev.exe));
-	return send(fd, &m, sizeof(m), 0) == (ssize_t)sizeof(m) ? 0 : 1;
+	while (count-- > 0)
+		if (send(fd, &m, sizeof(m), 0) != (ssize_t)sizeof(m))
+			return 1;
+	return 0;
 }
 
 int
@@ -303,7 +317,9 @@ main(int argc, char **argv, char **envp)
 		return 0;
 	}
 	if (argc >= 4 && strcmp(argv[1], "inject") == 0)
-		return inject(atoi(argv[2]), argv[3], argc > 4 ? atoi(argv[4]) : 0);
+		return inject(atoi(argv[2]), argv[3], argc > 4 ? atoi(argv[4]) : 0,
+		    argc > 5 ? atoi(argv[5]) : 1,
+		    argc > 6 ? (uint32_t)atoi(argv[6]) : 0);
 	if (argc >= 3 && strcmp(argv[1], "forge") == 0)
 		return forge(atoi(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "exit") == 0)
@@ -333,7 +349,7 @@ main(int argc, char **argv, char **envp)
 	}
 	fprintf(stderr, "usage: helper forks N | execs N PROG | threads N FILE | "
 	    "setuid-threads N UID | forge PID | exit N | sleep MS [ARG...] | "
-	    "create-after MS FILE | inject LOOPPID KIND [PID] | "
+	    "create-after MS FILE | inject LOOPPID KIND [PID [COUNT [RULE]]] | "
 	    "evade BAD TARGET [ARG...]\n");
 	return 2;
 }

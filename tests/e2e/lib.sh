@@ -137,3 +137,13 @@ hook_pids() {
 	done
 	return 0
 }
+
+# Create the ordinary user NAME if missing (no home, no login shell), and
+# print it; run as it with: setpriv --reuid=NAME --regid=NAME --clear-groups
+ordinary_user() {
+	getent passwd "$1" >/dev/null ||
+		useradd --system --user-group --no-create-home \
+		    --shell /usr/sbin/nologin "$1" >/dev/null ||
+		fail "cannot create the user $1"
+	echo "$1"
+}

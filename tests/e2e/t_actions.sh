@@ -281,6 +281,7 @@ EOF
 event = exec
 exe = $T/bin/flood
 hook = slow
+rate = 1000000
 EOF
 	start_daemon -c "$T/p.conf"
 	local i
