@@ -260,6 +260,8 @@ inject(pid_t loop, const char *kind, pid_t target)
 	m.u.ev.pid = m.u.ev.tid = target > 0 ? target : 1;
 	m.u.ev.known = P_START;
 	m.u.ev.start_ns = start_ns;
+	if (strcmp(kind, "stale") == 0)		/* another process's */
+		m.u.ev.start_ns += 1000000000ull;
 	m.u.ev.run_hooks = 1;
 	if (strcmp(kind, "garbage") == 0)
 		return send(fd, &m, 100, 0) == 100 ? 0 : 1;
