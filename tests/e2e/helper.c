@@ -274,9 +274,14 @@ int
 main(int argc, char **argv, char **envp)
 {
 	pthread_t t[16];
-	const char *base = strrchr(argv[0], '/');
+	const char *base = strrchr(argv[0], '/'), *v;
 	int n;
 
+	/* A stand-in for a program: live this many ms, whatever the arguments. */
+	if ((v = getenv("E2E_LINGER")) != NULL) {
+		usleep((useconds_t)atoi(v) * 1000);
+		return 0;
+	}
 	if (strncmp(base ? base + 1 : argv[0], "envhook", 7) == 0)
 		return envhook(argv, envp);
 	if (argc >= 3 && strcmp(argv[1], "forks") == 0)
