@@ -64,7 +64,8 @@ under_t() {
 }
 
 # The stand-ins: every netcat name, ncurses6-config and other nc* programs
-# that are not netcat, and a shell named sshd.
+# that are not netcat, a shell named sshd, nologin and another program
+# under /usr/sbin.
 stand_ins() {
 	local n
 	mkdir -p "$T/usr/bin" "$T/bin" "$T/usr/sbin"
@@ -77,20 +78,23 @@ stand_ins() {
 	cp "$HELPER" "$T/bin/nc.openbsd"
 	cp "$HELPER" "$T/bin/ncurses6-config"
 	cp /bin/bash "$T/usr/sbin/sshd"
+	cp "$HELPER" "$T/usr/sbin/nologin"
+	cp "$HELPER" "$T/usr/sbin/anacron"
 	chmod -R go-w "$T/usr" "$T/bin"
 }
 
 # Run a stand-in as the examples' user: ex_run [sshd] PROG ARGS...; with
-# sshd, as a child of the shell named sshd.  In the background; its pid is
-# added to EX_PIDS.
+# sshd, as a child of the shell named sshd.  It lingers, unless ARGS are
+# the helper's "exit N".  In the background; its pid is added to EX_PIDS.
 EX_PIDS=()
 ex_run() {
-	local via=()
+	local via=() linger=E2E_LINGER=300
 	if [ "$1" = sshd ]; then
 		via=("$T/usr/sbin/sshd" -c '"$@"; :' sshd)
 		shift
 	fi
-	E2E_LINGER=300 setpriv --reuid=$EX_USER --regid=$EX_USER \
+	[ "${2:-}" = exit ] && linger=
+	env $linger setpriv --reuid=$EX_USER --regid=$EX_USER \
 	    --clear-groups "${via[@]}" "$@" &
 	EX_PIDS+=($!)
 }
@@ -144,8 +148,8 @@ ex_check() {
 	return 0
 }
 
-# One source's netcat rules, dry-run, against every stand-in.
-ex_netcat() {
+# One source's rules, dry-run, against every stand-in.
+ex_source() {
 	local src=$1 rules n
 	ex_user
 	stand_ins
@@ -156,8 +160,12 @@ ex_netcat() {
 	done
 	echo "$rules" | conf
 	start_daemon -n -c "$T/p.conf"
-	# Tags: d = deny-netcat should match, l = a listener, n = neither.
+	# Tags: d = a netcat, l = a listener, s = a failure under /usr/sbin,
+	# n = none of these.
+	# (s1 and n9 seconds apart: the rule's rate may be 1 a second.)
 	ex_check "${@:2}" <<EOF
+s1 $T/usr/sbin/anacron exit 1 61
+n10 $T/usr/sbin/anacron exit 0 63
 d1 $T/usr/bin/nc 11
 d2 $T/usr/bin/nc.openbsd 12
 d3 $T/usr/bin/nc.traditional 13
@@ -178,27 +186,28 @@ n5 sshd $T/usr/bin/nc.openbsd -v localhost 41
 n6 sshd $T/usr/bin/nc.openbsd localhost 42
 n7 sshd $T/usr/bin/ncurses6-config -l 43
 n8 sshd $T/usr/bin/nc -e /bin/ls 44
+n9 $T/usr/sbin/nologin exit 1 62
 EOF
 	stop_daemon
 }
 
 test_examples_readme_netcat() {
-	ex_netcat README.md \
+	ex_source README.md \
 	    "deny-netcat=d1 d2 d3 d4 d5 d6 l1 l2 l3 l4 l5 l6 n5 n6 n8" \
-	    "approve-listeners=l1 l2 l3 l4 l5 l6"
+	    "approve-listeners=l1 l2 l3 l4 l5 l6" "service-failed=s1"
 }
 
 test_examples_man_netcat() {
-	ex_netcat man/prochook.conf.5 \
+	ex_source man/prochook.conf.5 \
 	    "deny-netcat=d1 d2 d3 d4 d5 d6 l1 l2 l3 l4 l5 l6 n5 n6 n8" \
-	    "approve-listeners=l1 l2 l3 l4 l5 l6"
+	    "approve-listeners=l1 l2 l3 l4 l5 l6" "service-failed=s1"
 }
 
 test_examples_conf_netcat() {
-	ex_netcat conf/prochook.conf \
+	ex_source conf/prochook.conf \
 	    "deny-netcat=d1 d2 d3 d4 d5 d6 l1 l2 l3 l4 l5 l6 n5 n6 n8" \
 	    "network-tool=d1 d2 d3 d4 d5 d6 l1 l2 l3 l4 l5 l6 n5 n6 n8" \
-	    "approve-listeners=l1 l2 l3 l4 l5 l6"
+	    "approve-listeners=l1 l2 l3 l4 l5 l6" "service-failed=s1"
 }
 
 # The man page's listener rule asks for sshd as an ancestor: a listener
