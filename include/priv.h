@@ -22,7 +22,10 @@ int	priv_user(const char *name, struct priv_user *);
  * failure as fatal.
  */
 int	priv_drop(const struct priv_user *);
-/* Forbid fanotify_mark() and fanotify_init() from now on (seccomp). */
+/*
+ * Forbid fanotify_mark() and fanotify_init() from now on (seccomp); a
+ * system call of another ABI (i386, x32) kills the process.
+ */
 int	priv_seccomp(void);
 /* Are we root (or do we hold every capability we need)? */
 bool	priv_is_root(void);

@@ -28,13 +28,14 @@
 struct tracee {
 	pid_t	 tid;
 	uint64_t sigs;		/* signals to deliver on release */
-	bool	 gone;
+	bool	 gone;		/* exited, or let go */
 };
 
 struct held {
 	pid_t		 pid;		/* 0: free */
 	int		 pidfd;
 	uint64_t	 cookie;
+	bool		 leaving;	/* let go: threads not yet stopped */
 	unsigned	 jobs;		/* hook jobs still to decide */
 	size_t		 n;
 	struct tracee	 t[HOLD_THREADS_MAX];
@@ -57,7 +58,8 @@ by_cookie(struct hold *ho, uint64_t cookie)
 	size_t i;
 
 	for (i = 0; i < ho->n; i++)
-		if (ho->h[i].pid != 0 && ho->h[i].cookie == cookie)
+		if (ho->h[i].pid != 0 && !ho->h[i].leaving &&
+		    ho->h[i].cookie == cookie)
 			return &ho->h[i];
 	return NULL;
 }
@@ -71,7 +73,7 @@ by_tid(struct hold *ho, pid_t tid, struct held **hp)
 		if (ho->h[i].pid == 0)
 			continue;
 		for (j = 0; j < ho->h[i].n; j++)
-			if (ho->h[i].t[j].tid == tid) {
+			if (ho->h[i].t[j].tid == tid && !ho->h[i].t[j].gone) {
 				*hp = &ho->h[i];
 				return &ho->h[i].t[j];
 			}
@@ -131,26 +133,43 @@ seize_threads(struct held *h)
 	return err < 0 ? err : n;
 }
 
-/* Let every thread go; release: deliver the signals they got while held. */
-static void
-detach_all(struct held *h, bool release)
+/*
+ * Let a thread go with the signals it got while held.  PTRACE_DETACH
+ * works only on a thread in a ptrace stop: false if it is not in one yet
+ * (our interrupt is on its way), and hold_waited() lets it go at the stop.
+ */
+static bool
+detach_one(struct held *h, struct tracee *t)
 {
-	uint64_t sigs;
-	size_t i;
+	uint64_t sigs = t->sigs;
 	int sig, first;
 
-	for (i = 0; i < h->n; i++) {
-		if (h->t[i].gone)
-			continue;
-		sigs = release ? h->t[i].sigs : 0;
-		/* One goes with the detach, the others are sent again. */
-		first = sigs ? __builtin_ctzll(sigs) + 1 : 0;
-		(void)ptrace(PTRACE_DETACH, h->t[i].tid, 0, first);
-		for (sig = first + 1; sig <= 64; sig++)
-			if (sigs & (1ull << (sig - 1)))
-				(void)syscall(SYS_tgkill, h->pid, h->t[i].tid,
-				    sig);
-	}
+	if (t->gone)
+		return true;
+	/* One goes with the detach, the others are sent again. */
+	first = sigs ? __builtin_ctzll(sigs) + 1 : 0;
+	if (ptrace(PTRACE_DETACH, t->tid, 0, first) < 0 && errno == ESRCH)
+		return false;
+	for (sig = first + 1; sig <= 64; sig++)
+		if (sigs & (1ull << (sig - 1)))
+			(void)syscall(SYS_tgkill, h->pid, t->tid, sig);
+	t->gone = true;
+	return true;
+}
+
+/* Let every thread go, now or at its stop; h is free once all are. */
+static void
+let_go(struct held *h)
+{
+	bool all = true;
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (!detach_one(h, &h->t[i]))
+			all = false;
+	h->leaving = !all;
+	if (all)
+		h->pid = 0;
 }
 
 int
@@ -191,11 +210,23 @@ hold_start(struct hold *ho, pid_t pid, int pidfd, uint64_t cookie)
 	h->t[0].sigs = 0;
 	h->t[0].gone = false;
 	h->n = 1;
+	/*
+	 * The caller checked the process through the pidfd, but ptrace
+	 * takes a number: if the process ended since and the number went
+	 * to another, we seized that one.  Seized, the number cannot change
+	 * hands (a tracee that exits stays a zombie until its tracer reaps
+	 * it), so a pidfd whose process is still there now means we hold
+	 * the very process.  Another is only interrupted so that it can be
+	 * let go: PTRACE_DETACH needs a stop.
+	 */
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
+		r = -errno;
+		(void)ptrace(PTRACE_INTERRUPT, pid, 0, 0);
+		goto fail;
+	}
 	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0) {
 		r = -errno;
-		detach_all(h, false);
-		h->pid = 0;
-		return r;
+		goto fail;
 	}
 	/* Threads made while we seize the others: go round until none. */
 	for (pass = 0; pass < HOLD_PASSES; pass++) {
@@ -205,11 +236,14 @@ hold_start(struct hold *ho, pid_t pid, int pidfd, uint64_t cookie)
 	if (r < 0 || h->n == 0 || pass == HOLD_PASSES) {
 		if (r >= 0)
 			r = h->n == 0 ? -ESRCH : -EAGAIN;
-		detach_all(h, false);
-		h->pid = 0;
-		return r;
+		goto fail;
 	}
 	return 0;
+fail:
+	h->pidfd = -1;		/* the caller's */
+	h->cookie = 0;
+	let_go(h);
+	return r;
 }
 
 bool
@@ -221,20 +255,22 @@ hold_waited(struct hold *ho, pid_t tid, int status)
 
 	if (t == NULL)
 		return false;
-	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+	if (WIFEXITED(status) || WIFSIGNALED(status))
 		t->gone = true;
-		return true;
+	else if (WIFSTOPPED(status)) {
+		sig = WSTOPSIG(status);
+		/*
+		 * Our interrupt (PTRACE_EVENT_STOP with SIGTRAP) and group
+		 * stops leave nothing to deliver; any other stop is a signal
+		 * that arrived while held: keep it for the release, and stay
+		 * stopped.
+		 */
+		if ((status >> 16) == 0 && sig != SIGTRAP && sig > 0 &&
+		    sig <= 64)
+			t->sigs |= 1ull << (sig - 1);
 	}
-	if (!WIFSTOPPED(status))
-		return true;
-	sig = WSTOPSIG(status);
-	/*
-	 * Our interrupt (PTRACE_EVENT_STOP with SIGTRAP) and group stops
-	 * leave nothing to deliver; any other stop is a signal that arrived
-	 * while held: keep it for the release, and stay stopped.
-	 */
-	if ((status >> 16) == 0 && sig != SIGTRAP && sig > 0 && sig <= 64)
-		t->sigs |= 1ull << (sig - 1);
+	if (h->leaving)
+		let_go(h);
 	return true;
 }
 
@@ -242,7 +278,8 @@ static void
 forget(struct held *h)
 {
 	close(h->pidfd);
-	h->pid = 0;
+	h->pidfd = -1;
+	h->cookie = 0;
 }
 
 uint64_t
@@ -251,7 +288,7 @@ hold_join(struct hold *ho, pid_t pid)
 	size_t i;
 
 	for (i = 0; i < ho->n; i++)
-		if (ho->h[i].pid == pid) {
+		if (ho->h[i].pid == pid && !ho->h[i].leaving) {
 			ho->h[i].jobs++;
 			return ho->h[i].cookie;
 		}
@@ -282,8 +319,8 @@ hold_release(struct hold *ho, uint64_t cookie)
 
 	if (h == NULL)
 		return -ENOENT;
-	detach_all(h, true);
 	forget(h);
+	let_go(h);
 	return 0;
 }
 
@@ -298,6 +335,7 @@ hold_kill(struct hold *ho, uint64_t cookie)
 	if (syscall(SYS_pidfd_send_signal, h->pidfd, SIGKILL, NULL, 0) < 0)
 		r = -errno;
 	forget(h);
+	h->pid = 0;
 	return r;
 }
 
@@ -307,7 +345,9 @@ hold_kill_all(struct hold *ho)
 	size_t i;
 
 	for (i = 0; i < ho->n; i++)
-		if (ho->h[i].pid != 0)
+		if (ho->h[i].leaving)
+			let_go(&ho->h[i]);	/* one more try */
+		else if (ho->h[i].pid != 0)
 			(void)hold_kill(ho, ho->h[i].cookie);
 }
 

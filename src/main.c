@@ -428,9 +428,20 @@ int
 main(int argc, char **argv)
 {
 	struct options o;
+	int closed;
 
+	/*
+	 * Descriptors we inherited (a pipe of the starting shell, a service
+	 * manager's socket) are not ours: neither part nor any hook may
+	 * keep them.  prochookd takes none over (no LISTEN_FDS; the
+	 * readiness socket is a path), so all above 2 go before we open any.
+	 */
+	closed = close_range(3, ~0U, 0) < 0 ? -errno : 0;
 	parse_options(argc, argv, &o);
 	log_init("prochookd", o.syslog, o.verbose);
+	if (closed < 0)
+		log_warnx("cannot close inherited descriptors: %s",
+		    strerror(-closed));
 	raise_nofile();
 	if (notify_init() < 0)
 		log_warnx("ignoring a malformed NOTIFY_SOCKET");

@@ -102,6 +102,8 @@ priv_drop(const struct priv_user *u)
  * subverted loop could mark /etc and be handed an open descriptor of every
  * file opened there, /etc/shadow included.  So the loop may never call
  * fanotify_mark() or fanotify_init(): a seccomp filter refuses them.
+ * A system call through another door (another architecture's entry, such
+ * as int $0x80, or x32's numbers) kills the loop.
  */
 int
 priv_seccomp(void)
@@ -114,6 +116,16 @@ priv_seccomp(void)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		    offsetof(struct seccomp_data, nr)),
+#ifdef __X32_SYSCALL_BIT
+		/*
+		 * x32 system calls carry the x86-64 architecture and their
+		 * number with this bit set (fanotify_mark is 301 in both
+		 * tables): compared by number alone they would pass.  The
+		 * loop makes none: any is fatal.
+		 */
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, __X32_SYSCALL_BIT, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+#endif
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fanotify_mark, 1, 0),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fanotify_init, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),

@@ -271,6 +271,8 @@ forge:
 	m.u.ev.pid = m.u.ev.tid = target > 0 ? target : 1;
 	m.u.ev.known = P_START;
 	m.u.ev.start_ns = start_ns;
+	if (strcmp(kind, "stale") == 0)		/* another process's */
+		m.u.ev.start_ns += 1000000000ull;
 	m.u.ev.run_hooks = 1;
 	if (strcmp(kind, "garbage") == 0)
 		return send(fd, &m, 100, 0) == 100 ? 0 : 1;
@@ -286,9 +288,14 @@ int
 main(int argc, char **argv, char **envp)
 {
 	pthread_t t[16];
-	const char *base = strrchr(argv[0], '/');
+	const char *base = strrchr(argv[0], '/'), *v;
 	int n;
 
+	/* A stand-in for a program: live this many ms, whatever the arguments. */
+	if ((v = getenv("E2E_LINGER")) != NULL) {
+		usleep((useconds_t)atoi(v) * 1000);
+		return 0;
+	}
 	if (strncmp(base ? base + 1 : argv[0], "envhook", 7) == 0)
 		return envhook(argv, envp);
 	if (argc >= 3 && strcmp(argv[1], "forks") == 0)
