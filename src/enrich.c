@@ -400,9 +400,17 @@ on_exec(struct enrich *e, struct proc *p)
 			p->flags |= P_START;
 		}
 	}
-	/* Ids change at exec only through set-user/group-ID files. */
-	if (n.setid || !named || !(p->flags & P_IDS))
+	/*
+	 * Ids change at exec only through set-user/group-ID files, and their
+	 * uid/gid events come before the exec's: what the table knows stays
+	 * if the process is gone before its ids could be read again.
+	 */
+	if (n.setid || !named || !(p->flags & P_IDS)) {
+		uint32_t known = p->flags & P_IDS;
+
 		enrich_read_ids(p, pf->dirfd);
+		p->flags |= known;
+	}
 	enrich_read_cgroup(e->t, p, pf->dirfd);
 out:
 	if (!(p->flags & P_CMDLINE))

@@ -138,12 +138,20 @@ hook_pids() {
 	return 0
 }
 
-# Create the ordinary user NAME if missing (no home, no login shell), and
-# print it; run as it with: setpriv --reuid=NAME --regid=NAME --clear-groups
+# Create the ordinary user NAME if missing (a regular account, uid 1000
+# and up, with its own group, no home, no login shell), and print it.
 ordinary_user() {
 	getent passwd "$1" >/dev/null ||
-		useradd --system --user-group --no-create-home \
+		useradd --user-group --no-create-home --home-dir / \
 		    --shell /usr/sbin/nologin "$1" >/dev/null ||
 		fail "cannot create the user $1"
 	echo "$1"
+}
+
+# Run a command as the user NAME (and its group), without supplementary
+# groups: as_user NAME COMMAND [ARG ...]
+as_user() {
+	local u=$1
+	shift
+	setpriv --reuid="$u" --regid="$u" --clear-groups -- "$@"
 }

@@ -9,9 +9,7 @@
 EX_USER=ph_examples
 
 ex_user() {
-	getent passwd "$EX_USER" >/dev/null ||
-		useradd --user-group --no-create-home --home-dir / \
-		    --shell /usr/sbin/nologin "$EX_USER"
+	ordinary_user "$EX_USER" >/dev/null
 }
 
 # Print the rules named (all but [daemon] if none) as FILE shows them: the

@@ -4,9 +4,7 @@
 # An ordinary user of the tests' own (and its group), made if missing.
 HOLES_USER=ph_holes
 holes_user() {
-	getent passwd "$HOLES_USER" >/dev/null ||
-		useradd --user-group --no-create-home --home-dir / \
-		    --shell /usr/sbin/nologin "$HOLES_USER"
+	ordinary_user "$HOLES_USER" >/dev/null
 }
 
 # The descriptors of PID that point at one of the given paths.

@@ -8,16 +8,13 @@ HOOKSWAP_USER=phswap
 
 # Create the attacker if missing; sets SWAP_UID.
 hookswap_user() {
-	getent passwd "$HOOKSWAP_USER" >/dev/null ||
-		useradd --system --no-create-home --shell /usr/sbin/nologin \
-			"$HOOKSWAP_USER" || fail "useradd $HOOKSWAP_USER"
+	ordinary_user "$HOOKSWAP_USER" >/dev/null
 	SWAP_UID=$(id -u "$HOOKSWAP_USER")
 }
 
 # Run a command as the attacker.
 as_swap() {
-	setpriv --reuid="$HOOKSWAP_USER" --regid="$HOOKSWAP_USER" \
-		--clear-groups "$@"
+	as_user "$HOOKSWAP_USER" "$@"
 }
 
 # The root hook $T/hooks/real, which records each run in $T/rec/real, and

@@ -6,8 +6,7 @@ LOSSATTACK=$TOP/build/e2e-lossattack
 
 # The attacker: an ordinary user of its own, and the attack program.
 loss_setup() {
-	getent passwd "$LOSS_USER" >/dev/null ||
-		useradd --no-create-home --home-dir / --shell /usr/sbin/nologin "$LOSS_USER"
+	ordinary_user "$LOSS_USER" >/dev/null
 	(cd "$TOP" && make -s build/e2e-lossattack) || fail "cannot build lossattack"
 	mkdir -p "$T/bin" "$T/ran"
 	chmod 777 "$T/ran"
@@ -17,7 +16,7 @@ loss_setup() {
 }
 
 as_loss_user() {
-	setpriv --reuid="$LOSS_USER" --regid="$LOSS_USER" --clear-groups "$@"
+	as_user "$LOSS_USER" "$@"
 }
 
 # Did run N of the attack escape?  Its output is in $T/att.N; the victim

@@ -6,9 +6,7 @@ NAMING_USER=phnaming
 
 # Create the attacking user once; $T/u is its directory.
 naming_setup() {
-	getent passwd "$NAMING_USER" >/dev/null ||
-		useradd --system --no-create-home --home-dir / \
-		    --shell /usr/sbin/nologin "$NAMING_USER"
+	ordinary_user "$NAMING_USER" >/dev/null
 	mkdir -p "$T/u"
 	chown "$NAMING_USER:" "$T/u"
 	chmod 755 "$T/u"
@@ -16,8 +14,7 @@ naming_setup() {
 
 # Run a command as the attacking user.
 as_attacker() {
-	setpriv --reuid="$NAMING_USER" --regid="$NAMING_USER" --clear-groups \
-	    --inh-caps=-all -- "$@"
+	as_user "$NAMING_USER" "$@"
 }
 
 # An allowlist: the user may run only what is under /usr or /bin.
@@ -29,6 +26,15 @@ uid = $NAMING_USER
 exe = !/usr/* !/bin/*
 action = kill
 EOF
+}
+
+# After an attack whose status was $1: the attacker's program was killed at
+# once, before it could create $T/u/pwned a second after it started.
+naming_killed() {
+	sleep 1.5
+	stop_daemon 0
+	[ ! -e "$T/u/pwned" ] || fail "$2: it ran"
+	[ "$1" = 137 ] || fail "$2: status $1, not killed by SIGKILL"
 }
 
 # A program copied into a memfd and run from it is named /memfd:NAME, not
@@ -44,10 +50,7 @@ fd = os.memfd_create("payload", 0)
 os.write(fd, open("/bin/sh", "rb").read())
 os.execve(fd, ["sh", "-c", "sleep 1; : > " + sys.argv[1]], {})
 PY
-	sleep 1.5
-	stop_daemon 0
-	[ ! -e "$T/u/pwned" ] || fail "the program run from a memfd was not killed"
-	[ "$st" = 137 ] || fail "status $st, not killed by SIGKILL"
+	naming_killed "$st" "the program run from a memfd"
 	grep -q 'only-system-programs.*/memfd:payload (deleted)' "$T/err" ||
 		fail "no kill logged with the memfd's name: $(cat "$T/err")"
 }
@@ -69,11 +72,7 @@ except OSError:
     pass
 os.execve(fd, ["sh", "-c", "sleep 1; : > " + sys.argv[1]], {})
 PY
-	sleep 1.5
-	stop_daemon 0
-	[ ! -e "$T/u/pwned" ] || fail "the failed exec's name let the memfd program run"
-	[ "$st" = 137 ] || fail "status $st, not killed by SIGKILL"
-	grep -q "names the kernel contradicted" "$T/err" || true
+	naming_killed "$st" "the memfd program after a failed exec"
 }
 
 # A bind mount in a private mount namespace puts the user's program at an
@@ -89,10 +88,7 @@ test_naming_private_bind_mount() {
 	as_attacker unshare -Urm sh -c \
 	    "mount --bind $T/u/mytool /usr/bin/true &&
 	     exec /usr/bin/true -c 'sleep 1; : > $T/u/pwned'" || st=$?
-	sleep 1.5
-	stop_daemon 0
-	[ ! -e "$T/u/pwned" ] || fail "the bind-mounted program ran as /usr/bin/true"
-	[ "$st" = 137 ] || fail "status $st, not killed by SIGKILL"
+	naming_killed "$st" "the program bind-mounted on /usr/bin/true"
 	grep -q "only-system-programs.*(unreachable)" "$T/err" ||
 		fail "not named as unreachable: $(cat "$T/err")"
 }
@@ -116,13 +112,10 @@ EOF
 	local st=0
 	(cd "$T/u" && as_attacker "$ld" --argv0 x ./forbidden -c \
 	    "sleep 1; : > $T/u/pwned") || st=$?
-	sleep 1.5
-	stop_daemon 0
-	[ ! -e "$T/u/pwned" ] || fail "the program run by the loader was not killed"
-	[ "$st" = 137 ] || fail "status $st, not killed by SIGKILL"
+	naming_killed "$st" "the program run by the loader"
 
 	start_daemon -m --json
-	as_attacker "$ld" "$T/u/forbidden" -c "exit 0"
+	as_attacker "$ld" "$T/u/forbidden" -c "sleep 0.5"
 	stop_daemon
 	local e
 	e=$(jq_events "e['event'] == 'exec' and e.get('loader') is not None and e['uid'] != 0")
@@ -153,10 +146,7 @@ EOF
 	local st=0
 	printf 'import time\ntime.sleep(1)\nopen("%s", "w")\n' "$T/u/pwned" |
 	    as_attacker bash -c "exec -a '' $py" || st=$?
-	sleep 1
-	stop_daemon 0
-	[ ! -e "$T/u/pwned" ] || fail "python with an empty argv was not killed"
-	[ "$st" = 137 ] || fail "status $st, not killed by SIGKILL"
+	naming_killed "$st" "python with an empty argv"
 }
 
 # A script is named by its interpreter (exe) and its own path (script):
