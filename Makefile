@@ -33,14 +33,17 @@ ASAN_OBJS	= $(SRCS:src/%.c=build/asan/%.o)
 
 # Each unit test links its module and what that module needs, nothing else.
 TESTS		= event proc table output notify enrich exe ipc config rule spawn \
-		  lineage priv hold
+		  lineage priv hold binfmt exename
 test_event_SRCS	= src/event.c
 test_proc_SRCS	= src/proc.c
 test_table_SRCS	= src/table.c src/event.c
 test_output_SRCS = src/output.c src/event.c src/table.c
 test_notify_SRCS = src/notify.c
-test_enrich_SRCS = src/enrich.c src/proc.c src/table.c src/event.c src/exe.c
-test_exe_SRCS	= src/exe.c src/table.c src/proc.c
+test_enrich_SRCS = src/enrich.c src/proc.c src/table.c src/event.c src/exe.c \
+		  src/exename.c src/binfmt.c
+test_exe_SRCS	= src/exe.c src/exename.c src/binfmt.c src/table.c src/proc.c
+test_binfmt_SRCS = src/binfmt.c
+test_exename_SRCS = src/exename.c src/binfmt.c src/proc.c
 test_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c
 test_config_SRCS = src/config.c src/rule.c src/event.c src/log.c src/table.c
 test_rule_SRCS	= src/rule.c src/table.c src/event.c

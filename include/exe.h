@@ -30,7 +30,7 @@ struct exe_stats {
 
 /*
  * What the notifications say an exec ran.  path is the file executed, as
- * the host's mount namespace names it (see exe_host_name()); script the
+ * the host's mount namespace names it (see exename_host()); script the
  * script given to execve when path is its interpreter.  loader: only the
  * dynamic loader was seen, so path is NULL: the program is on a file system
  * without notifications (a memfd) or the loader itself was run.
@@ -42,9 +42,6 @@ struct exe_name {
 	bool		 setid;		/* set-user-ID or set-group-ID */
 	bool		 loader;
 };
-
-/* What a path that does not name the file in the host's view starts with. */
-#define EXE_UNREACHABLE	"(unreachable)"
 
 /* Needs CAP_SYS_ADMIN.  Returns 0 or -errno. */
 int	exe_open(struct exe_src **);
@@ -66,42 +63,11 @@ int	exe_drain(struct exe_src *, struct table *);
 bool	exe_take(struct exe_src *, pid_t, unsigned execs, struct table *,
 	    struct exe_name *out);
 void	exe_name_clear(struct table *, struct exe_name *);
-/*
- * The name of the file dev/ino that the kernel calls path, as the host's
- * mount namespace sees it: path itself where it resolves here to that very
- * file, and for a memfd (the kernel's "/memfd:NAME (deleted)"); otherwise
- * EXE_UNREACHABLE followed by path, so that no rule on a host path matches
- * a file that only a private mount (or a deleted file) put there.
- */
-int	exe_host_name(const char *path, dev_t dev, ino_t ino, char *buf,
-	    size_t size);
-/*
- * The executable of the process whose /proc directory is dirfd, as
- * exe_host_name() names it.  When it is the system's dynamic loader run as
- * a command (ld.so PROGRAM), the name is PROGRAM's and the loader's goes
- * to loader (empty otherwise; NULL: not asked).  *id is the file the
- * kernel executed (the loader, for ld.so PROGRAM).  Needs the right to read
- * the process's exe, cwd and root.
- */
-int	exe_proc_name(int dirfd, char *buf, size_t size, char *loader,
-	    size_t lsize, struct exe_id *id);
-/* arg resolved as the process at dirfd would, named as the host sees it. */
-int	exe_resolve_arg(int dirfd, const char *arg, char *buf, size_t size);
-/* The program of a loader's NUL-separated arguments, or NULL. */
-const char *exe_loader_program(const char *argv, size_t len);
 /* Are notifications waiting for pid (has it exec'd unseen)? */
 bool	exe_pending(struct exe_src *, pid_t);
 const struct exe_stats *exe_stats(const struct exe_src *);
 void	exe_close(struct exe_src *, struct table *);
 
-/*
- * The PT_INTERP path of the ELF image whose first len bytes are in buf
- * (program headers included), or -ENOENT if it has none, -EINVAL if buf
- * is not a well-formed ELF header.  On success *off and *size locate the
- * path in the file.
- */
-int	exe_elf_interp(const unsigned char *buf, size_t len, uint64_t *off,
-	    uint64_t *size);
 /* One line of /proc/self/mountinfo: mount point (unescaped) and fs type. */
 int	exe_parse_mountinfo(char *line, char **mnt, char **fstype);
 

@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "enrich.h"
+#include "exename.h"
 #include "proc.h"
 
 int
@@ -105,7 +106,7 @@ enrich_read_exe(struct table *t, struct proc *p, int dirfd)
 	/* Whether a script was given to execve, /proc does not say. */
 	str_set(t, &p->script, NULL);
 	p->flags &= ~P_SCRIPT;
-	if (exe_proc_name(dirfd, buf, sizeof(buf), loader, sizeof(loader),
+	if (exename_proc(dirfd, buf, sizeof(buf), loader, sizeof(loader),
 	    &p->exe_id) == 0 &&
 	    (str_set(t, &p->exe, str_intern(t, buf, strlen(buf))),
 	    p->exe != NULL)) {
@@ -239,32 +240,34 @@ inherit(struct enrich *e, struct proc *child, const struct proc *parent)
 	}
 }
 
+/* Read what vanishes first of a process that just exec'd into *pf. */
+static void
+prefetch_read(struct enrich *e, struct prefetch *pf, pid_t pid)
+{
+	char buf[PROC_CMDLINE_MAX + 1];
+	size_t len;
+
+	memset(pf, 0, sizeof(*pf));
+	pf->pid = pid;
+	pf->dirfd = proc_open(e->procfd, pid);
+	if (pf->dirfd < 0)
+		return;
+	if (proc_read_cmdline(pf->dirfd, buf, sizeof(buf), &len) == 0)
+		pf->cmdline = str_new(buf, len);
+	pf->stat_ok = proc_read_stat(pf->dirfd, &pf->st) == 0;
+}
+
 size_t
 enrich_prefetch(struct enrich *e, const struct event *ev, size_t n)
 {
-	char buf[PROC_CMDLINE_MAX + 1];
-	struct prefetch *pf;
-	size_t i, len, execs = 0;
+	size_t i, execs = 0;
 
 	for (i = 0; i < n; i++) {
 		if (ev[i].type != EV_EXEC || ev[i].synthetic)
 			continue;
-		if (e->npf == ENRICH_PREFETCH) {
-			execs++;
-			continue;
-		}
 		execs++;
-		pf = &e->pf[e->npf++];
-		pf->pid = ev[i].pid;
-		pf->used = false;
-		pf->cmdline = NULL;
-		pf->stat_ok = false;
-		pf->dirfd = proc_open(e->procfd, ev[i].pid);
-		if (pf->dirfd < 0)
-			continue;
-		if (proc_read_cmdline(pf->dirfd, buf, sizeof(buf), &len) == 0)
-			pf->cmdline = str_new(buf, len);
-		pf->stat_ok = proc_read_stat(pf->dirfd, &pf->st) == 0;
+		if (e->npf < ENRICH_PREFETCH)
+			prefetch_read(e, &e->pf[e->npf++], ev[i].pid);
 	}
 	return execs;
 }
@@ -355,19 +358,8 @@ on_exec(struct enrich *e, struct proc *p)
 
 	if (pf == NULL) {
 		/* Not read ahead (a rescan, or more execs than slots). */
-		char buf[PROC_CMDLINE_MAX + 1];
-		size_t len;
-
 		pf = &none;
-		memset(pf, 0, sizeof(*pf));
-		pf->pid = p->pid;
-		pf->dirfd = proc_open(e->procfd, p->pid);
-		if (pf->dirfd >= 0) {
-			if (proc_read_cmdline(pf->dirfd, buf, sizeof(buf),
-			    &len) == 0)
-				pf->cmdline = str_new(buf, len);
-			pf->stat_ok = proc_read_stat(pf->dirfd, &pf->st) == 0;
-		}
+		prefetch_read(e, pf, p->pid);
 	}
 	/* What it inherited is not what it runs now. */
 	p->flags &= ~(P_CMDLINE | P_COMM | P_CGROUP);

@@ -31,11 +31,9 @@
 #include <poll.h>
 #include <sys/stat.h>
 
-#include <linux/openat2.h>
-#include <sys/syscall.h>
-
+#include "binfmt.h"
 #include "exe.h"
-#include "proc.h"
+#include "exename.h"
 
 #define PENDING_MAX	1024	/* pids with notifications not yet claimed */
 #define FILES_MAX	8	/* files kept per pid: two execs' worth */
@@ -102,7 +100,6 @@ struct exe_src {
 static const struct interp_cache *interp_of(struct exe_src *, int,
 	    const struct stat *);
 static void	loader_add(struct exe_src *, dev_t, ino_t);
-static dev_t	memfd_dev(void);
 static void	mounts_load(struct exe_src *);
 
 /*
@@ -148,7 +145,6 @@ exe_open(struct exe_src **out)
 	x->mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	mounts_load(x);
 	seed_loader(x);
-	(void)memfd_dev();
 	*out = x;
 	return 0;
 }
@@ -271,71 +267,6 @@ exe_mark_mounts_fd(int fanfd, int mountinfo_fd, unsigned *n)
 	return 0;
 }
 
-int
-exe_elf_interp(const unsigned char *buf, size_t len, uint64_t *off,
-    uint64_t *size)
-{
-	uint64_t phoff;
-	unsigned phentsize, phnum, i;
-	bool is64;
-
-	if (len < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG) != 0)
-		return -EINVAL;
-	is64 = buf[EI_CLASS] == ELFCLASS64;
-	if (!is64 && buf[EI_CLASS] != ELFCLASS32)
-		return -EINVAL;
-	if (is64) {
-		Elf64_Ehdr eh;
-
-		if (len < sizeof(eh))
-			return -EINVAL;
-		memcpy(&eh, buf, sizeof(eh));
-		phoff = eh.e_phoff;
-		phentsize = eh.e_phentsize;
-		phnum = eh.e_phnum;
-		if (phentsize != sizeof(Elf64_Phdr))
-			return -EINVAL;
-	} else {
-		Elf32_Ehdr eh;
-
-		if (len < sizeof(eh))
-			return -EINVAL;
-		memcpy(&eh, buf, sizeof(eh));
-		phoff = eh.e_phoff;
-		phentsize = eh.e_phentsize;
-		phnum = eh.e_phnum;
-		if (phentsize != sizeof(Elf32_Phdr))
-			return -EINVAL;
-	}
-	if (phoff > len || phnum > (len - phoff) / phentsize)
-		return -EINVAL;
-	for (i = 0; i < phnum; i++) {
-		const unsigned char *ph = buf + phoff + (uint64_t)i * phentsize;
-
-		if (is64) {
-			Elf64_Phdr p;
-
-			memcpy(&p, ph, sizeof(p));
-			if (p.p_type != PT_INTERP)
-				continue;
-			*off = p.p_offset;
-			*size = p.p_filesz;
-		} else {
-			Elf32_Phdr p;
-
-			memcpy(&p, ph, sizeof(p));
-			if (p.p_type != PT_INTERP)
-				continue;
-			*off = p.p_offset;
-			*size = p.p_filesz;
-		}
-		if (*size < 2 || *size > PATH_MAX)
-			return -EINVAL;
-		return 0;
-	}
-	return -ENOENT;
-}
-
 static uint32_t
 name_hash(const char *s)
 {
@@ -344,46 +275,6 @@ name_hash(const char *s)
 	while (*s != '\0')
 		h = (h ^ (unsigned char)*s++) * 16777619u;
 	return h == 0 ? 1 : h;
-}
-
-/*
- * The interpreter of a "#!" line, or NULL, as binfmt_script finds it: the
- * kernel reads 256 bytes, zero-padded when the file is shorter; without a
- * newline in them the line ends at the last byte, which is overwritten,
- * and an interpreter name that runs to it is taken as cut: no script.
- * hdr holds n bytes and has room for 256.
- */
-static char *
-script_interp(unsigned char *hdr, size_t n)
-{
-	const size_t bufsz = 256;
-	unsigned char *end, *p, *q;
-
-	if (n < 2 || hdr[0] != '#' || hdr[1] != '!')
-		return NULL;
-	if (n < bufsz)
-		memset(hdr + n, 0, bufsz - n);
-	end = memchr(hdr, '\n', bufsz);
-	if (end == NULL) {
-		for (p = hdr + 2; p < hdr + bufsz - 1 &&
-		    (*p == ' ' || *p == '\t'); p++)
-			;
-		for (q = p; q < hdr + bufsz - 1 && *q != ' ' && *q != '\t' &&
-		    *q != '\0'; q++)
-			;
-		if (p == hdr + bufsz - 1 || q == hdr + bufsz - 1)
-			return NULL;
-		end = hdr + bufsz - 1;
-	}
-	*end = '\0';
-	for (p = hdr + 2; *p == ' ' || *p == '\t'; p++)
-		;
-	for (q = p; *q != '\0' && *q != ' ' && *q != '\t'; q++)
-		;
-	if (q == p)
-		return NULL;
-	*q = '\0';
-	return (char *)p;
 }
 
 /* Look up, or read and cache, what kind of executable a file is. */
@@ -410,9 +301,9 @@ interp_of(struct exe_src *x, int fd, const struct stat *sb)
 	c->ctime = sb->st_ctim;
 	if ((n = pread(fd, hdr, sizeof(hdr), 0)) <= 0)
 		return c;
-	if ((ip = script_interp(hdr, (size_t)n)) != NULL) {
+	if ((ip = binfmt_script_interp(hdr, (size_t)n)) != NULL) {
 		c->kind = K_SCRIPT;
-	} else if (exe_elf_interp(hdr, (size_t)n, &off, &size) == 0) {
+	} else if (binfmt_elf_interp(hdr, (size_t)n, &off, &size) == 0) {
 		c->kind = K_ELF;
 		if (pread(fd, path, (size_t)size, (off_t)off) != (ssize_t)size)
 			return c;
@@ -420,7 +311,7 @@ interp_of(struct exe_src *x, int fd, const struct stat *sb)
 		ip = path;
 	} else {
 		/* An ELF image without PT_INTERP is still one. */
-		if (exe_elf_interp(hdr, (size_t)n, &off, &size) == -ENOENT)
+		if (binfmt_elf_interp(hdr, (size_t)n, &off, &size) == -ENOENT)
 			c->kind = K_ELF;
 		return c;
 	}
@@ -525,190 +416,6 @@ is_loader(const struct exe_src *x, const struct file_note *f)
 	return false;
 }
 
-/* The device of memfd files: all share the kernel's internal tmpfs. */
-static dev_t
-memfd_dev(void)
-{
-	static dev_t dev;
-	static bool known;
-	struct stat sb;
-	int fd;
-
-	if (!known && (fd = memfd_create("prochook-probe", MFD_CLOEXEC)) >= 0) {
-		if (fstat(fd, &sb) == 0) {
-			dev = sb.st_dev;
-			known = true;
-		}
-		close(fd);
-	}
-	return known ? dev : (dev_t)-1;
-}
-
-int
-exe_host_name(const char *path, dev_t dev, ino_t ino, char *buf,
-    size_t size)
-{
-	struct stat sb;
-	int n;
-
-	if (strncmp(path, "/memfd:", 7) == 0 && dev == memfd_dev())
-		n = snprintf(buf, size, "%s", path);
-	else if (stat(path, &sb) == 0 && sb.st_dev == dev && sb.st_ino == ino)
-		n = snprintf(buf, size, "%s", path);
-	else
-		n = snprintf(buf, size, "%s%s", EXE_UNREACHABLE, path);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-/* The PT_INTERP path of the ELF file fd, NUL ended. */
-static int
-read_interp(int fd, char *path, size_t size)
-{
-	unsigned char hdr[4096];
-	uint64_t off, n;
-	ssize_t got;
-	int r;
-
-	if ((got = pread(fd, hdr, sizeof(hdr), 0)) <= 0)
-		return -EIO;
-	if ((r = exe_elf_interp(hdr, (size_t)got, &off, &n)) < 0)
-		return r;
-	if (n >= size || pread(fd, path, (size_t)n, (off_t)off) != (ssize_t)n)
-		return -EIO;
-	path[n] = '\0';
-	return 0;
-}
-
-/* Is dev/ino the system's dynamic loader (our own PT_INTERP)? */
-static bool
-is_system_loader(dev_t dev, ino_t ino)
-{
-	static struct stat loader;
-	static int state;	/* 0: not looked up, 1: known, -1: none */
-	char path[PATH_MAX];
-	int fd;
-
-	if (state == 0) {
-		state = -1;
-		if ((fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) >= 0) {
-			if (read_interp(fd, path, sizeof(path)) == 0 &&
-			    stat(path, &loader) == 0)
-				state = 1;
-			close(fd);
-		}
-	}
-	return state == 1 && loader.st_dev == dev && loader.st_ino == ino;
-}
-
-/*
- * The program a dynamic loader run as a command is to load: the first
- * argument after its options (glibc's ld.so: "ld.so [OPTION]... PROGRAM
- * [ARGS]"), or NULL.  argv holds len bytes of NUL-separated arguments.
- */
-const char *
-exe_loader_program(const char *argv, size_t len)
-{
-	static const char *const with_value[] = {
-		"--library-path", "--inhibit-rpath", "--audit", "--preload",
-		"--argv0", "--glibc-hwcaps-prepend", "--glibc-hwcaps-mask",
-	};
-	const char *a = argv, *end = argv + len;
-	bool value = false;
-	size_t i;
-
-	if (len == 0 || argv[len - 1] != '\0')
-		return NULL;
-	a += strlen(a) + 1;			/* argv[0]: the loader */
-	for (; a < end; a += strlen(a) + 1) {
-		if (value) {
-			value = false;
-			continue;
-		}
-		if (strncmp(a, "--", 2) != 0)
-			return *a != '\0' ? a : NULL;
-		for (i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
-			if (strcmp(a, with_value[i]) == 0)
-				value = true;
-	}
-	return NULL;
-}
-
-/*
- * Resolve arg as the process at dirfd (/proc/PID) would: relative to its
- * working directory, or to its root when absolute.  The host's name of
- * the file found, into buf.
- */
-static int
-resolve(int dirfd, const char *arg, char *buf, size_t size)
-{
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC };
-	char link[32], path[PATH_MAX];
-	struct stat sb;
-	ssize_t n = 0;
-	int base, fd, r = 0;
-
-	if (arg[0] == '/')
-		how.resolve = RESOLVE_IN_ROOT;
-	base = openat(dirfd, arg[0] == '/' ? "root" : "cwd",
-	    O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (base < 0)
-		return -errno;
-	fd = (int)syscall(SYS_openat2, base, arg, &how, sizeof(how));
-	if (fd < 0)
-		r = -errno;
-	close(base);
-	if (r < 0)
-		return r;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	if (fstat(fd, &sb) < 0 ||
-	    (n = readlink(link, path, sizeof(path) - 1)) <= 0)
-		r = -errno;
-	close(fd);
-	if (r < 0)
-		return r;
-	path[n] = '\0';
-	return exe_host_name(path, sb.st_dev, sb.st_ino, buf, size);
-}
-
-int
-exe_proc_name(int dirfd, char *buf, size_t size, char *loader,
-    size_t lsize, struct exe_id *id)
-{
-	char raw[PATH_MAX], argv[PROC_CMDLINE_MAX + 1];
-	const char *prog;
-	struct stat sb;
-	size_t len;
-	int r;
-
-	memset(id, 0, sizeof(*id));
-	if (loader != NULL && lsize > 0)
-		loader[0] = '\0';
-	if ((r = proc_read_exe(dirfd, raw, sizeof(raw))) < 0)
-		return r;
-	if (fstatat(dirfd, "exe", &sb, 0) < 0)
-		return -errno;
-	id->dev = sb.st_dev;
-	id->ino = sb.st_ino;
-	if (loader == NULL || !is_system_loader(sb.st_dev, sb.st_ino) ||
-	    proc_read_argv(dirfd, argv, sizeof(argv), &len) < 0 ||
-	    (prog = exe_loader_program(argv, len)) == NULL)
-		return exe_host_name(raw, sb.st_dev, sb.st_ino, buf, size);
-	/* The loader run as a command: the name is the program it loads. */
-	if ((r = exe_host_name(raw, sb.st_dev, sb.st_ino, loader, lsize)) < 0)
-		return r;
-	if (resolve(dirfd, prog, buf, size) == 0)
-		return 0;
-	/* Not found as given (a name the loader looks up in its paths). */
-	r = snprintf(buf, size, "%s%s", EXE_UNREACHABLE, prog);
-	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
-}
-
-int
-exe_resolve_arg(int dirfd, const char *arg, char *buf, size_t size)
-{
-	return resolve(dirfd, arg, buf, size);
-}
-
 /*
  * The host's name of a noted file, as an interned string (a reference).
  * A file on a mount of the host's namespace is named by the kernel from
@@ -719,12 +426,12 @@ exe_resolve_arg(int dirfd, const char *arg, char *buf, size_t size)
 static struct str *
 host_str(struct table *t, const struct file_note *f)
 {
-	char buf[PATH_MAX + sizeof(EXE_UNREACHABLE)];
+	char buf[PATH_MAX + sizeof(EXENAME_UNREACHABLE)];
 
 	/* The kernel's path from the host's root: the host's name. */
 	if (f->host)
 		return str_ref(f->path);
-	if (exe_host_name(f->path->s, f->dev, f->ino, buf, sizeof(buf)) < 0)
+	if (exename_host(f->path->s, f->dev, f->ino, buf, sizeof(buf)) < 0)
 		return NULL;
 	if (strcmp(buf, f->path->s) == 0)
 		return str_ref(f->path);
@@ -966,13 +673,50 @@ loader_seen(const struct pending *p, unsigned j, const struct file_note *f)
 	return false;
 }
 
+/*
+ * The notes of one exec from index i of p: scripts, each followed by its
+ * interpreter, then an ELF image (*image), then its loader; *last is the
+ * group's last note.  False when the notes from i are a failed exec's.
+ */
+static bool
+exec_group(const struct pending *p, unsigned i, unsigned *image,
+    unsigned *last)
+{
+	unsigned j, depth;
+
+	for (j = i, depth = 0; p->f[j].kind == K_SCRIPT &&
+	    depth < SCRIPT_DEPTH && j + 1 < p->n &&
+	    is_interp_of(&p->f[j], &p->f[j + 1]); j++, depth++)
+		;
+	*image = *last = j;
+	/*
+	 * A script without its interpreter, a file of no known format
+	 * followed by others: a failed exec's.
+	 */
+	if (p->f[j].kind == K_SCRIPT ||
+	    (p->f[j].kind == K_OTHER && j + 1 < p->n))
+		return false;
+	if (p->f[j].kind != K_ELF || p->f[j].ibase == 0)
+		return true;
+	/*
+	 * An ELF image that asks for a loader is followed by it -- unless the
+	 * kernel merged that notification with an earlier one of the same
+	 * file for the pid -- or its exec failed.
+	 */
+	if (j + 1 < p->n && is_interp_of(&p->f[j], &p->f[j + 1])) {
+		*last = j + 1;
+		return true;
+	}
+	return loader_seen(p, j, &p->f[j]);
+}
+
 bool
 exe_take(struct exe_src *x, pid_t pid, unsigned execs, struct table *t,
     struct exe_name *out)
 {
 	struct pending *p;
 	struct file_note *f = NULL, *script = NULL;
-	unsigned i, j, k, depth, groups = 0, end = 0;
+	unsigned i, j, k, groups = 0, end = 0;
 	bool skipped = false, loader = false;
 	dev_t ldev = 0;
 	ino_t lino = 0;
@@ -987,32 +731,9 @@ exe_take(struct exe_src *x, pid_t pid, unsigned execs, struct table *t,
 	if (x == NULL || (p = pending_get(x, pid, false)) == NULL)
 		return false;
 	for (i = 0; i < p->n; i = j + 1) {
-		/* Scripts, each followed by its interpreter. */
-		for (j = i, depth = 0; p->f[j].kind == K_SCRIPT &&
-		    depth < SCRIPT_DEPTH && j + 1 < p->n &&
-		    is_interp_of(&p->f[j], &p->f[j + 1]); j++, depth++)
-			;
-		if (p->f[j].kind == K_SCRIPT ||
-		    (p->f[j].kind == K_OTHER && j + 1 < p->n)) {
-			/* A script without its interpreter, a file of no known
-			 * format followed by others: a failed exec's. */
+		if (!exec_group(p, i, &k, &j)) {
 			skipped = true;
 			continue;
-		}
-		k = j;
-		if (p->f[k].kind == K_ELF && p->f[k].ibase != 0) {
-			/*
-			 * An ELF image that asks for a loader is followed by
-			 * it -- unless the kernel merged that notification
-			 * with an earlier one of the same file for the pid --
-			 * or its exec failed.
-			 */
-			if (k + 1 < p->n && is_interp_of(&p->f[k], &p->f[k + 1]))
-				j++;
-			else if (!loader_seen(p, k, &p->f[k])) {
-				skipped = true;
-				continue;
-			}
 		}
 		if (groups++ == 0) {
 			f = &p->f[k];

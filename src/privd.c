@@ -38,6 +38,7 @@
 #include "enrich.h"
 #include "event.h"
 #include "exe.h"
+#include "exename.h"
 #include "hold.h"
 #include "ipc.h"
 #include "lineage.h"
@@ -196,7 +197,7 @@ confirm_script(struct table *t, struct proc *p, int dirfd,
 	    &len) < 0)
 		return;
 	for (a = argv, i = 0; a < argv + len && i < 3; a += strlen(a) + 1, i++)
-		if (i > 0 && exe_resolve_arg(dirfd, a, name, sizeof(name)) == 0 &&
+		if (i > 0 && exename_resolve(dirfd, a, name, sizeof(name)) == 0 &&
 		    strcmp(name, claim->s) == 0) {
 			str_set(t, &p->script, str_ref(claim));
 			p->flags |= P_SCRIPT;
@@ -633,7 +634,7 @@ name_exe(struct privd *d, const struct ipc_msg *req)
 	pidfd = open_target(d, req->u.exe.pid, &req->u.exe.start_ns, &dirfd,
 	    &st);
 	if (pidfd >= 0) {
-		m.u.exe.found = exe_proc_name(dirfd, m.u.exe.path,
+		m.u.exe.found = exename_proc(dirfd, m.u.exe.path,
 		    sizeof(m.u.exe.path), m.u.exe.loader,
 		    sizeof(m.u.exe.loader), &id) == 0;
 		m.u.exe.dev = id.dev;

@@ -1,8 +1,7 @@
 /*
- * test_exe.c - ELF interpreters, mountinfo lines, and (as root) naming
- * real execs from fanotify notifications.
+ * test_exe.c - mountinfo lines, and (as root) naming real execs from
+ * fanotify notifications.
  */
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,87 +14,8 @@
 #include <sys/wait.h>
 
 #include "testutil.h"
+#include "binfmt.h"
 #include "exe.h"
-
-static void
-test_elf_real(void **state)
-{
-	unsigned char buf[4096];
-	uint64_t off, size;
-	ssize_t n;
-	int fd = open("/bin/true", O_RDONLY);
-
-	(void)state;
-	assert_true(fd >= 0);
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	assert_int_equal(exe_elf_interp(buf, (size_t)n, &off, &size), 0);
-	assert_true(size > 2 && off + size <= (uint64_t)n);
-	assert_int_equal(buf[off], '/');
-	/* A script is not ELF. */
-	assert_int_equal(exe_elf_interp((const unsigned char *)"#!/bin/sh\n",
-	    10, &off, &size), -EINVAL);
-}
-
-static void
-test_elf_malformed(void **state)
-{
-	unsigned char buf[512];
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	uint64_t off, size;
-	unsigned seed = 5;
-	size_t i, j;
-
-	(void)state;
-	memset(&eh, 0, sizeof(eh));
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_phoff = sizeof(eh);
-	eh.e_phentsize = sizeof(ph);
-	eh.e_phnum = 1;
-	memset(&ph, 0, sizeof(ph));
-	ph.p_type = PT_INTERP;
-	ph.p_offset = 200;
-	ph.p_filesz = 20;
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, &eh, sizeof(eh));
-	memcpy(buf + sizeof(eh), &ph, sizeof(ph));
-	assert_int_equal(exe_elf_interp(buf, sizeof(buf), &off, &size), 0);
-	assert_int_equal(off, 200);
-
-	/* Program headers beyond the buffer, absurd counts and sizes. */
-	for (i = 0; i < sizeof(eh) + sizeof(ph); i++)
-		assert_true(exe_elf_interp(buf, i, &off, &size) < 0);
-	eh.e_phnum = 0xffff;
-	memcpy(buf, &eh, sizeof(eh));
-	assert_int_equal(exe_elf_interp(buf, sizeof(buf), &off, &size),
-	    -EINVAL);
-	eh.e_phnum = 1;
-	eh.e_phoff = (uint64_t)-8;
-	memcpy(buf, &eh, sizeof(eh));
-	assert_int_equal(exe_elf_interp(buf, sizeof(buf), &off, &size),
-	    -EINVAL);
-	eh.e_phoff = sizeof(eh);
-	memcpy(buf, &eh, sizeof(eh));
-	ph.p_filesz = (uint64_t)1 << 40;
-	memcpy(buf + sizeof(eh), &ph, sizeof(ph));
-	assert_int_equal(exe_elf_interp(buf, sizeof(buf), &off, &size),
-	    -EINVAL);
-
-	/* Random mutations: no crash, no overread (ASan). */
-	for (i = 0; i < 20000; i++) {
-		unsigned char *m;
-		size_t len = (size_t)rand_r(&seed) % sizeof(buf);
-
-		m = malloc(len ? len : 1);
-		memcpy(m, buf, len);
-		for (j = 0; j < 4 && len > 0; j++)
-			m[(size_t)rand_r(&seed) % len] = (unsigned char)rand_r(&seed);
-		(void)exe_elf_interp(m, len, &off, &size);
-		free(m);
-	}
-}
 
 static void
 test_mountinfo(void **state)
@@ -304,7 +224,7 @@ test_fanotify_real(void **state)
 		uint64_t off, size;
 
 		k = pread(efd, hdr, sizeof(hdr), 0);
-		if (k <= 0 || exe_elf_interp(hdr, (size_t)k, &off, &size) < 0 ||
+		if (k <= 0 || binfmt_elf_interp(hdr, (size_t)k, &off, &size) < 0 ||
 		    pread(efd, ld, size, (off_t)off) != (ssize_t)size)
 			_exit(126);
 		ld[size] = '\0';
@@ -317,77 +237,6 @@ test_fanotify_real(void **state)
 	assert_true(en.loader);
 	exe_close(x, t);
 	table_free(t);
-}
-
-/* The program of a loader's arguments, options skipped. */
-static void
-test_loader_program(void **state)
-{
-	static const struct {
-		const char	*argv;
-		size_t		 len;
-		const char	*want;
-	} cases[] = {
-		{ "ld.so\0/bin/true\0", 16, "/bin/true" },
-		{ "ld.so\0--argv0\0x\0./prog\0a\0", 26, "./prog" },
-		{ "ld.so\0--library-path\0/l\0--preload\0p\0--list\0y\0",
-		  46, "y" },
-		{ "ld.so\0--inhibit-cache\0--audit\0a\0z\0", 35, "z" },
-		{ "ld.so\0", 6, NULL },
-		{ "ld.so\0--argv0\0", 15, NULL },
-		{ "ld.so\0\0", 7, NULL },		/* an empty name */
-		{ "ld.so\0/bin/true", 15, NULL },	/* not NUL ended */
-		{ "", 0, NULL },
-	};
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *got = exe_loader_program(cases[i].argv,
-		    cases[i].len);
-
-		if (cases[i].want == NULL)
-			assert_null(got);
-		else {
-			assert_non_null(got);
-			assert_string_equal(got, cases[i].want);
-		}
-	}
-}
-
-/* A path is the host's name only where it resolves to that very file. */
-static void
-test_host_name(void **state)
-{
-	char buf[PATH_MAX + 32];
-	struct stat sb, other;
-	int fd;
-
-	(void)state;
-	assert_int_equal(stat("/bin/sh", &sb), 0);
-	assert_int_equal(stat("/etc/passwd", &other), 0);
-	assert_int_equal(exe_host_name("/bin/sh", sb.st_dev, sb.st_ino, buf,
-	    sizeof(buf)), 0);
-	assert_string_equal(buf, "/bin/sh");
-	/* What a bind mount in a private namespace shows: another file. */
-	assert_int_equal(exe_host_name("/bin/sh", other.st_dev, other.st_ino,
-	    buf, sizeof(buf)), 0);
-	assert_string_equal(buf, EXE_UNREACHABLE "/bin/sh");
-	assert_int_equal(exe_host_name("/nonexistent/x", sb.st_dev,
-	    sb.st_ino, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, EXE_UNREACHABLE "/nonexistent/x");
-	/* The kernel's name of a memfd, on the memfd file system only. */
-	fd = memfd_create("payload", MFD_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &other), 0);
-	assert_int_equal(exe_host_name("/memfd:payload (deleted)",
-	    other.st_dev, other.st_ino, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "/memfd:payload (deleted)");
-	assert_int_equal(exe_host_name("/memfd:payload (deleted)",
-	    sb.st_dev, sb.st_ino, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, EXE_UNREACHABLE "/memfd:payload (deleted)");
-	close(fd);
-	assert_true(exe_host_name("/bin/sh", sb.st_dev, sb.st_ino, buf, 4) < 0);
 }
 
 /*
@@ -449,12 +298,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_elf_real),
-		cmocka_unit_test(test_elf_malformed),
 		cmocka_unit_test(test_mountinfo),
 		cmocka_unit_test(test_fanotify_real),
-		cmocka_unit_test(test_loader_program),
-		cmocka_unit_test(test_host_name),
 		cmocka_unit_test(test_fanotify_overflow),
 	};
 
