@@ -81,6 +81,8 @@ void		 table_prune(struct table *, bool (*keep)(struct proc *, void *), void *);
 struct str	*str_intern(struct table *, const char *, size_t);
 struct str	*str_new(const char *, size_t);
 struct str	*str_ref(struct str *);
+/* FNV-1a of len bytes of s. */
+uint32_t	 str_hash(const char *s, size_t len);
 void		 str_unref(struct table *, struct str *);
 /* Replace *slot by s (which may be NULL), dropping the old reference. */
 void		 str_set(struct table *, struct str **slot, struct str *s);

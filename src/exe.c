@@ -267,13 +267,12 @@ exe_mark_mounts_fd(int fanfd, int mountinfo_fd, unsigned *n)
 	return 0;
 }
 
+/* A basename's hash; 0 is kept for "none". */
 static uint32_t
 name_hash(const char *s)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a; 0 is kept for "none" */
+	uint32_t h = str_hash(s, strlen(s));
 
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
 	return h == 0 ? 1 : h;
 }
 

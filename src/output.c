@@ -123,21 +123,37 @@ ob_puti(struct obuf *ob, int64_t v)
 
 static const char hex[] = "0123456789abcdef";
 
+/* Is c printed as it is in text output (else as \xNN)? */
+static bool
+text_plain(unsigned char c, bool space)
+{
+	return c >= 0x20 && c != 0x7f && c != '\\' && !(space && c == ' ');
+}
+
+/* "\xNN" for c, into out (4 bytes). */
+static void
+text_hex(char *out, unsigned char c)
+{
+	out[0] = '\\';
+	out[1] = 'x';
+	out[2] = hex[c >> 4];
+	out[3] = hex[c & 15];
+}
+
 void
 out_text_escape(struct obuf *ob, const char *s, size_t n, bool space)
 {
 	size_t i, run = 0;
+	char esc[4];
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c >= 0x20 && c != 0x7f && c != '\\' && !(space && c == ' '))
+		if (text_plain(c, space))
 			continue;
 		ob_putn(ob, s + run, i - run);
-		ob_putc(ob, '\\');
-		ob_putc(ob, 'x');
-		ob_putc(ob, hex[c >> 4]);
-		ob_putc(ob, hex[c & 15]);
+		text_hex(esc, c);
+		ob_putn(ob, esc, sizeof(esc));
 		run = i + 1;
 	}
 	ob_putn(ob, s + run, n - run);
@@ -151,14 +167,12 @@ out_text_escape_buf(char *buf, size_t size, const char *s, size_t n)
 	for (i = 0; i < n && o + 5 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c >= 0x20 && c != 0x7f && c != '\\') {
+		if (text_plain(c, false))
 			buf[o++] = (char)c;
-			continue;
+		else {
+			text_hex(buf + o, c);
+			o += 4;
 		}
-		buf[o++] = '\\';
-		buf[o++] = 'x';
-		buf[o++] = hex[c >> 4];
-		buf[o++] = hex[c & 15];
 	}
 	buf[o] = '\0';
 }
@@ -338,12 +352,13 @@ text_str(struct obuf *ob, const struct str *s, bool known, bool space)
 		out_text_escape(ob, s->s, s->len, space);
 }
 
-void
-out_text(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc)
+/* TIME EVENT PID PPID UID EXE [script=] [loader=] */
+static void
+text_process(struct obuf *ob, const struct pevent *pe,
+    const struct out_ctx *oc)
 {
 	const struct event *ev = pe->ev;
 	const struct proc *p = pe->p;
-	int sig;
 
 	out_localtime(ob, pe, oc);
 	ob_putc(ob, ' ');
@@ -371,6 +386,15 @@ out_text(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc)
 		ob_puts(ob, " loader=");
 		text_str(ob, p->loader, true, true);
 	}
+}
+
+/* The fields of the event's own type. */
+static void
+text_fields(struct obuf *ob, const struct pevent *pe,
+    const struct out_ctx *oc)
+{
+	const struct event *ev = pe->ev;
+	int sig;
 
 	switch (ev->type) {
 	case EV_FORK:
@@ -441,6 +465,16 @@ out_text(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc)
 	default:
 		break;
 	}
+}
+
+void
+out_text(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc)
+{
+	const struct event *ev = pe->ev;
+	const struct proc *p = pe->p;
+
+	text_process(ob, pe, oc);
+	text_fields(ob, pe, oc);
 	if (ev->synthetic)
 		ob_puts(ob, " synthetic=1");
 	ob_puts(ob, " --");
@@ -476,30 +510,15 @@ json_str(struct obuf *ob, const char *key, const char *s, size_t n)
 	ob_putc(ob, '"');
 }
 
-void
-out_json(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc,
-    const char *rule, const char *action)
+/* The process's keys: ids, user, names, lineage, cgroup. */
+static void
+json_process(struct obuf *ob, const struct pevent *pe,
+    const struct out_ctx *oc)
 {
 	const struct event *ev = pe->ev;
 	const struct proc *p = pe->p;
 	const char *user;
-	int sig;
 
-	ob_puts(ob, "{\"time\":\"");
-	out_epoch(ob, pe, oc);
-	ob_putc(ob, '"');
-	json_str(ob, "event", event_name(ev->type),
-	    strlen(event_name(ev->type)));
-	if (rule != NULL)
-		json_str(ob, "rule", rule, strlen(rule));
-	if (action != NULL)
-		json_str(ob, "action", action, strlen(action));
-	if (ev->type == EV_LOST) {
-		json_num(ob, "lost", (int64_t)ev->u.lost.total);
-		json_num(ob, "gap", (int64_t)ev->u.lost.count);
-		ob_puts(ob, "}\n");
-		return;
-	}
 	json_num(ob, "pid", ev->pid);
 	json_num(ob, "tid", ev->tid);
 	if (p->ppid > 0)
@@ -528,6 +547,15 @@ out_json(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc,
 		json_str(ob, "parent_exe", p->pexe->s, p->pexe->len);
 	if ((p->flags & P_CGROUP) && p->cgroup != NULL)
 		json_str(ob, "cgroup", p->cgroup->s, p->cgroup->len);
+}
+
+/* The keys of the event's own type. */
+static void
+json_fields(struct obuf *ob, const struct pevent *pe,
+    const struct out_ctx *oc)
+{
+	const struct event *ev = pe->ev;
+	int sig;
 
 	switch (ev->type) {
 	case EV_FORK:
@@ -571,6 +599,31 @@ out_json(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc,
 	default:
 		break;
 	}
+}
+
+void
+out_json(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc,
+    const char *rule, const char *action)
+{
+	const struct event *ev = pe->ev;
+
+	ob_puts(ob, "{\"time\":\"");
+	out_epoch(ob, pe, oc);
+	ob_putc(ob, '"');
+	json_str(ob, "event", event_name(ev->type),
+	    strlen(event_name(ev->type)));
+	if (rule != NULL)
+		json_str(ob, "rule", rule, strlen(rule));
+	if (action != NULL)
+		json_str(ob, "action", action, strlen(action));
+	if (ev->type == EV_LOST) {
+		json_num(ob, "lost", (int64_t)ev->u.lost.total);
+		json_num(ob, "gap", (int64_t)ev->u.lost.count);
+		ob_puts(ob, "}\n");
+		return;
+	}
+	json_process(ob, pe, oc);
+	json_fields(ob, pe, oc);
 	if (ev->synthetic)
 		json_num(ob, "synthetic", 1);
 	ob_puts(ob, "}\n");
@@ -630,6 +683,49 @@ env_known(char **env, size_t *n, const char *name, const struct str *s,
 	return env_put(env, n, name, s->s, s->len);
 }
 
+/* The variables of the event's own type, and of the action's signal. */
+static bool
+env_fields(char **env, size_t *n, struct obuf *ob, const struct pevent *pe,
+    const struct out_ctx *oc, int signal)
+{
+	const struct event *ev = pe->ev;
+	bool ok = true;
+	int sig;
+
+	if (ev->type == EV_UID && pe->has_prev)
+		ok = env_num(env, n, "PROCHOOK_PREV_UID", pe->prev_uid) &&
+		    env_num(env, n, "PROCHOOK_PREV_EUID", pe->prev_euid);
+	if (ev->type == EV_FORK)
+		ok = env_num(env, n, "PROCHOOK_CHILD_PID", ev->u.fork.child_pid);
+	if (ev->type == EV_PTRACE)
+		ok = env_num(env, n, "PROCHOOK_TRACER_PID",
+		    ev->u.ptrace.tracer_pid);
+	if (ev->type == EV_EXIT) {
+		if (event_exited(ev))
+			ok = env_num(env, n, "PROCHOOK_EXIT_STATUS",
+			    event_exit_status(ev));
+		else if ((sig = event_exit_signal(ev)) != 0) {
+			out_signal(ob, sig);
+			ok = env_ob(env, n, "PROCHOOK_EXIT_SIGNAL", ob) &&
+			    env_num(env, n, "PROCHOOK_CORE",
+			    event_core_dumped(ev));
+		}
+		if (ok && out_duration(ob, pe, oc))
+			ok = env_ob(env, n, "PROCHOOK_DURATION", ob);
+		ob->len = 0;
+	}
+	if (ok && signal > 0) {
+		out_signal(ob, signal);
+		ok = env_ob(env, n, "PROCHOOK_SIGNAL", ob);
+	}
+	if (ok && ev->synthetic)
+		ok = env_num(env, n, "PROCHOOK_SYNTHETIC", 1);
+	if (ok && ev->type == EV_LOST)
+		ok = env_num(env, n, "PROCHOOK_LOST",
+		    (int64_t)ev->u.lost.total);
+	return ok;
+}
+
 char **
 out_env(const struct pevent *pe, const struct out_ctx *oc, const char *rule,
     const char *action, int signal)
@@ -641,7 +737,6 @@ out_env(const struct pevent *pe, const struct out_ctx *oc, const char *rule,
 	const char *user;
 	size_t n = 0;
 	bool ok;
-	int sig;
 
 	if (env == NULL || ob_init(&ob, -1, 64) < 0) {
 		free(env);
@@ -677,37 +772,7 @@ out_env(const struct pevent *pe, const struct out_ctx *oc, const char *rule,
 		    (user = oc->user(oc->user_arg, p->uid)) != NULL)
 			ok = env_str(env, &n, "PROCHOOK_USER", user);
 	}
-	if (ok && ev->type == EV_UID && pe->has_prev)
-		ok = env_num(env, &n, "PROCHOOK_PREV_UID", pe->prev_uid) &&
-		    env_num(env, &n, "PROCHOOK_PREV_EUID", pe->prev_euid);
-	if (ok && ev->type == EV_FORK)
-		ok = env_num(env, &n, "PROCHOOK_CHILD_PID", ev->u.fork.child_pid);
-	if (ok && ev->type == EV_PTRACE)
-		ok = env_num(env, &n, "PROCHOOK_TRACER_PID",
-		    ev->u.ptrace.tracer_pid);
-	if (ok && ev->type == EV_EXIT) {
-		if (event_exited(ev))
-			ok = env_num(env, &n, "PROCHOOK_EXIT_STATUS",
-			    event_exit_status(ev));
-		else if ((sig = event_exit_signal(ev)) != 0) {
-			out_signal(&ob, sig);
-			ok = env_ob(env, &n, "PROCHOOK_EXIT_SIGNAL", &ob) &&
-			    env_num(env, &n, "PROCHOOK_CORE",
-			    event_core_dumped(ev));
-		}
-		if (ok && out_duration(&ob, pe, oc))
-			ok = env_ob(env, &n, "PROCHOOK_DURATION", &ob);
-		ob.len = 0;
-	}
-	if (ok && signal > 0) {
-		out_signal(&ob, signal);
-		ok = env_ob(env, &n, "PROCHOOK_SIGNAL", &ob);
-	}
-	if (ok && ev->synthetic)
-		ok = env_num(env, &n, "PROCHOOK_SYNTHETIC", 1);
-	if (ok && ev->type == EV_LOST)
-		ok = env_num(env, &n, "PROCHOOK_LOST",
-		    (int64_t)ev->u.lost.total);
+	ok = ok && env_fields(env, &n, &ob, pe, oc, signal);
 	ob_free(&ob);
 	if (!ok) {
 		out_env_free(env);

@@ -38,7 +38,7 @@ pid_hash(pid_t pid)
 	return (size_t)(((uint64_t)(uint32_t)pid * 0x9E3779B97F4A7C15ull) >> 32);
 }
 
-static uint32_t
+uint32_t
 str_hash(const char *s, size_t len)
 {
 	uint32_t h = 2166136261u;	/* FNV-1a */
