@@ -56,7 +56,7 @@ struct file_note {
 	bool		 host;		/* on a mount of the host's namespace */
 };
 
-struct pending {
+struct pid_notes {
 	pid_t		 pid;		/* 0: free */
 	dev_t		 ldev;		/* the loader of the last exec taken */
 	ino_t		 lino;
@@ -82,7 +82,7 @@ struct exe_src {
 	size_t		 nmnt;
 	unsigned	 nloaders;
 	struct { dev_t dev; ino_t ino; } loader[LOADERS_MAX];
-	struct pending	*pend;		/* open addressing by pid */
+	struct pid_notes	*pend;		/* open addressing by pid */
 	size_t		 pmask;
 	size_t		 pcount;
 	struct interp_cache cache[CACHE_SLOTS];
@@ -437,7 +437,7 @@ host_str(struct table *t, const struct file_note *f)
 	return str_intern(t, buf, strlen(buf));
 }
 
-static struct pending *
+static struct pid_notes *
 pending_get(struct exe_src *x, pid_t pid, bool create)
 {
 	size_t i = ((uint32_t)pid * 2654435761u) & x->pmask;
@@ -503,7 +503,7 @@ pending_clear_all(struct exe_src *x, struct table *t)
 
 /* Remove the entry at p, re-placing later members of its probe run. */
 static void
-pending_del(struct exe_src *x, struct pending *p, struct table *t)
+pending_del(struct exe_src *x, struct pid_notes *p, struct table *t)
 {
 	size_t i = (size_t)(p - x->pend), j;
 	unsigned k;
@@ -515,8 +515,8 @@ pending_del(struct exe_src *x, struct pending *p, struct table *t)
 	x->pcount--;
 	for (j = (i + 1) & x->pmask; x->pend[j].pid != 0;
 	    j = (j + 1) & x->pmask) {
-		struct pending tmp = x->pend[j];
-		struct pending *q;
+		struct pid_notes tmp = x->pend[j];
+		struct pid_notes *q;
 
 		x->pend[j].pid = 0;
 		x->pend[j].n = 0;
@@ -528,7 +528,7 @@ pending_del(struct exe_src *x, struct pending *p, struct table *t)
 
 /* Drop the first n notes of p. */
 static void
-pending_shift(struct pending *p, unsigned n, struct table *t)
+pending_shift(struct pid_notes *p, unsigned n, struct table *t)
 {
 	unsigned i;
 
@@ -545,7 +545,7 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 	char link[32], path[PATH_MAX];
 	const struct interp_cache *c;
 	struct file_note *f;
-	struct pending *p;
+	struct pid_notes *p;
 	struct statx sx;
 	struct stat sb;
 	ssize_t n;
@@ -660,7 +660,7 @@ is_interp_of(const struct file_note *a, const struct file_note *b)
  * own notification merged with that one)?
  */
 static bool
-loader_seen(const struct pending *p, unsigned j, const struct file_note *f)
+loader_seen(const struct pid_notes *p, unsigned j, const struct file_note *f)
 {
 	unsigned i;
 
@@ -678,7 +678,7 @@ loader_seen(const struct pending *p, unsigned j, const struct file_note *f)
  * group's last note.  False when the notes from i are a failed exec's.
  */
 static bool
-exec_group(const struct pending *p, unsigned i, unsigned *image,
+exec_group(const struct pid_notes *p, unsigned i, unsigned *image,
     unsigned *last)
 {
 	unsigned j, depth;
@@ -713,7 +713,7 @@ bool
 exe_take(struct exe_src *x, pid_t pid, unsigned execs, struct table *t,
     struct exe_name *out)
 {
-	struct pending *p;
+	struct pid_notes *p;
 	struct file_note *f = NULL, *script = NULL;
 	unsigned i, j, k, groups = 0, end = 0;
 	bool skipped = false, loader = false;
@@ -794,7 +794,7 @@ exe_name_clear(struct table *t, struct exe_name *n)
 bool
 exe_pending(struct exe_src *x, pid_t pid)
 {
-	struct pending *p = pending_get(x, pid, false);
+	struct pid_notes *p = pending_get(x, pid, false);
 
 	return p != NULL && p->n > 0;
 }
