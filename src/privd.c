@@ -464,7 +464,7 @@ recheck(struct privd *d, int dirfd, const struct proc_stat *st,
 
 	read_now(d->t, dirfd, st, r, p);
 	check.parent.n = check.ancestor.n = 0;
-	if (!rule_match(&check, pe, NULL, &miss)) {
+	if (!rule_match(&check, pe, NULL, &miss, 0)) {
 		/* An exiting process has no exe left to read. */
 		*gone = miss && exiting(dirfd);
 		return miss ? "the process could not be read" :
@@ -473,7 +473,7 @@ recheck(struct privd *d, int dirfd, const struct proc_stat *st,
 	if (!lineage || r->parent.n + r->ancestor.n == 0)
 		return NULL;
 	(void)lineage_read(d->procfd, st, d->t, p, r->ancestor.n > 0);
-	ok = rule_match(r, pe, d->t, &miss);
+	ok = rule_match(r, pe, d->t, &miss, 0);
 	lineage_forget(d->t, p);
 	return ok ? NULL : "its parent or ancestors in /proc do not match the "
 	    "rule";
