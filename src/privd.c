@@ -10,9 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +27,7 @@
 #include "event.h"
 #include "exe.h"
 #include "hold.h"
+#include "hookjob.h"
 #include "ipc.h"
 #include "lineage.h"
 #include "log.h"
@@ -114,85 +113,6 @@ pidfd_of(pid_t pid)
 	return fd < 0 ? -errno : fd;
 }
 
-/*
- * run_as's home and supplementary groups, looked up once per user and
- * configuration: each supervisor is a new process that would load the
- * name service again, and a slow directory (LDAP) would hold up the
- * privileged part for every hook.
- */
-struct runas {
-	char		*user;
-	gid_t		 gid;
-	char		*home;
-	gid_t		*groups;
-	int		 ngroups;
-};
-
-#define RUNAS_MAX	32
-
-static struct runas runas_cache[RUNAS_MAX];
-
-static void
-runas_flush(void)
-{
-	size_t i;
-
-	for (i = 0; i < RUNAS_MAX; i++) {
-		free(runas_cache[i].user);
-		free(runas_cache[i].home);
-		free(runas_cache[i].groups);
-		memset(&runas_cache[i], 0, sizeof(runas_cache[i]));
-	}
-}
-
-static const struct runas *
-runas_get(const char *user, gid_t gid)
-{
-	struct runas *ra = NULL;
-	struct passwd *pw;
-	size_t i;
-	int n = 32;
-	gid_t *g;
-
-	for (i = 0; i < RUNAS_MAX; i++) {
-		if (runas_cache[i].user == NULL) {
-			if (ra == NULL)
-				ra = &runas_cache[i];
-			continue;
-		}
-		if (strcmp(runas_cache[i].user, user) == 0 &&
-		    runas_cache[i].gid == gid)
-			return &runas_cache[i];
-	}
-	if (ra == NULL) {
-		runas_flush();
-		ra = &runas_cache[0];
-	}
-	pw = getpwnam(user);
-	if ((ra->user = strdup(user)) == NULL ||
-	    (ra->home = strdup(pw != NULL ? pw->pw_dir : "/")) == NULL)
-		goto fail;
-	ra->gid = gid;
-	for (;;) {
-		if ((g = reallocarray(ra->groups, (size_t)n, sizeof(*g))) ==
-		    NULL)
-			goto fail;
-		ra->groups = g;
-		if (getgrouplist(user, gid, g, &n) >= 0)
-			break;
-		if (n > 65536)
-			goto fail;
-	}
-	ra->ngroups = n;
-	return ra;
-fail:
-	free(ra->user);
-	free(ra->home);
-	free(ra->groups);
-	memset(ra, 0, sizeof(*ra));
-	return NULL;
-}
-
 static void	job_done(void *, uint64_t, bool);
 
 /* Queue the rule's hooks for the event; cookie names a held process. */
@@ -200,43 +120,14 @@ static void
 run_hooks(struct privd *d, const struct rule *r, const struct pevent *pe,
     uint64_t cookie, int sig)
 {
-	struct spawn_job *job = calloc(1, sizeof(*job));
-	const char *user = r->has_run_as ? r->run_user : "root";
-	const struct runas *ra;
-	size_t i;
+	struct spawn_job *job;
 
-	if (job == NULL)
-		goto nomem;
-	job->uid = r->has_run_as ? r->run_uid : 0;
-	job->gid = r->has_run_as ? r->run_gid : 0;
-	if ((ra = runas_get(user, job->gid)) != NULL &&
-	    (job->groups = reallocarray(NULL, (size_t)ra->ngroups,
-	    sizeof(gid_t))) != NULL) {
-		memcpy(job->groups, ra->groups,
-		    (size_t)ra->ngroups * sizeof(gid_t));
-		job->ngroups = (size_t)ra->ngroups;
+	job = hookjob_new(r, pe, &d->oc, d->cfg->hook_timeout, cookie, sig);
+	if (job != NULL) {
+		(void)spawn_submit(d->sp, job);
+		return;
 	}
-	job->rule = strdup(r->name);
-	job->user = strdup(user);
-	job->home = strdup(ra != NULL ? ra->home : "/");
-	job->hooks = calloc(r->nhooks + 1, sizeof(*job->hooks));
-	job->timeout = r->timeout ? r->timeout : d->cfg->hook_timeout;
-	job->env = out_env(pe, &d->oc, r->name, rule_action_name(r->action),
-	    sig);
-	job->event = event_name(pe->ev->type);
-	job->pid = pe->ev->pid;
-	job->cookie = cookie;
-	if (job->rule == NULL || job->user == NULL || job->home == NULL ||
-	    job->hooks == NULL || job->env == NULL)
-		goto nomem;
-	for (i = 0; i < r->nhooks; i++, job->nhooks++)
-		if ((job->hooks[i] = strdup(r->hooks[i])) == NULL)
-			goto nomem;
-	(void)spawn_submit(d->sp, job);
-	return;
-nomem:
 	log_warnx("rule %s: out of memory: hooks not run", r->name);
-	spawn_job_free(job);
 	if (cookie != 0)
 		job_done(d, cookie, false);
 }
@@ -577,7 +468,7 @@ reload(struct privd *d)
 	d->prev = d->cfg;
 	d->cfg = cfg;
 	d->gen++;
-	runas_flush();
+	hookjob_flush();
 	free(d->rates[1]);
 	d->rates[1] = d->rates[0];
 	d->rates[0] = NULL;
@@ -682,7 +573,22 @@ signals(struct privd *d)
 	return stop;
 }
 
-/* Messages from the loop; returns -EPIPE when it is gone. */
+/* IPC_READY: the loop has subscribed, scanned and dropped privileges. */
+static void
+loop_ready(struct privd *d)
+{
+	if (d->loop_ready)
+		return;
+	d->loop_ready = true;
+	log_info("ready: privileges separated, the event loop runs as an "
+	    "unprivileged user");
+	(void)notify_send("READY=1");
+}
+
+/*
+ * Messages from the loop, one named function each; ipc_recv() has checked
+ * each one's size and fields.  Returns -EPIPE when the loop is gone.
+ */
 static int
 from_loop(struct privd *d)
 {
@@ -693,12 +599,7 @@ from_loop(struct privd *d)
 	while (n++ < FROM_LOOP_MAX && (r = ipc_recv(d->a->ipc, &m)) == 1) {
 		switch (m.type) {
 		case IPC_READY:
-			if (d->loop_ready)
-				break;
-			d->loop_ready = true;
-			log_info("ready: privileges separated, the event loop "
-			    "runs as an unprivileged user");
-			(void)notify_send("READY=1");
+			loop_ready(d);
 			break;
 		case IPC_ACT:
 			act(d, &m.u.ev);
@@ -732,6 +633,35 @@ mounts_changed(struct privd *d)
 	    exe_mark_mounts_fd(d->a->fanfd, d->mountinfo, &n) == 0)
 		log_debug("mounts changed: exec notifications on %u file "
 		    "systems", n);
+}
+
+/* Nothing held stays stopped; nothing we started lingers. */
+static void
+shut_down(struct privd *d)
+{
+	hold_kill_all(d->ho);
+	if (d->sp != NULL)
+		spawn_shutdown(d->sp);
+	(void)notify_send("STOPPING=1");
+	if (d->a->loop > 0) {
+		kill(d->a->loop, SIGTERM);
+		(void)waitpid(d->a->loop, NULL, 0);
+	}
+	(void)nl_unsubscribe(d->a->nl[NL_FAST]);
+	(void)nl_unsubscribe(d->a->nl[NL_BULK]);
+	if (d->sp != NULL)
+		spawn_free(d->sp);
+	hold_free(d->ho);
+	users_free(d->users);
+	table_free(d->t);
+	hookjob_flush();
+	free(d->rates[0]);
+	free(d->rates[1]);
+	config_free(d->cfg);
+	config_free(d->prev);
+	close(d->procfd);
+	if (d->mountinfo >= 0)
+		close(d->mountinfo);
 }
 
 enum { PFD_IPC, PFD_SIG, PFD_MOUNTS, PFD_SPAWN };
@@ -796,29 +726,6 @@ privd_run(struct privd_args *a)
 			spawn_io(d.sp, pfd + PFD_SPAWN, n);
 	}
 
-	/* Nothing held stays stopped; nothing we started lingers. */
-	hold_kill_all(d.ho);
-	if (d.sp != NULL)
-		spawn_shutdown(d.sp);
-	(void)notify_send("STOPPING=1");
-	if (a->loop > 0) {
-		kill(a->loop, SIGTERM);
-		(void)waitpid(a->loop, NULL, 0);
-	}
-	(void)nl_unsubscribe(a->nl[NL_FAST]);
-	(void)nl_unsubscribe(a->nl[NL_BULK]);
-	if (d.sp != NULL)
-		spawn_free(d.sp);
-	hold_free(d.ho);
-	users_free(d.users);
-	table_free(d.t);
-	runas_flush();
-	free(d.rates[0]);
-	free(d.rates[1]);
-	config_free(d.cfg);
-	config_free(d.prev);
-	close(d.procfd);
-	if (d.mountinfo >= 0)
-		close(d.mountinfo);
+	shut_down(&d);
 	return status;
 }
