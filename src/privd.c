@@ -23,13 +23,11 @@
 #include <sys/wait.h>
 
 #include "clock.h"
-#include "enrich.h"
 #include "event.h"
 #include "exe.h"
 #include "hold.h"
 #include "hookjob.h"
 #include "ipc.h"
-#include "lineage.h"
 #include "log.h"
 #include "notify.h"
 #include "output.h"
@@ -286,15 +284,15 @@ act(struct privd *d, const struct ipc_event *e)
 	v = verify_request(&c, e, pidfd, &q);
 	if (v == V_GONE)
 		d->st.gone++;
-	if (v != V_OK && v != V_GONE)
-		refuse(d, verify_reason(v), e);
-	else if (v == V_OK || !q.signals) {
+	/* Gone: nothing to signal or hold; hooks have the loop's word. */
+	if (v == V_OK || (v == V_GONE && !q.signals)) {
 		if (q.r->action == ACT_KILL)
 			sig = do_kill(d, &q, pidfd);
 		else if (q.r->action == ACT_HOLD)
 			cookie = do_hold(d, &q, &pidfd);
 		queue_hooks(d, &q, e->rule, e->run_hooks, cookie, sig);
-	}
+	} else if (v != V_GONE)
+		refuse(d, verify_reason(v), e);
 	if (pidfd >= 0)
 		close(pidfd);
 	verify_release(d->t, &q);
