@@ -72,6 +72,11 @@ enum rule_key {
 	RK__MAX
 };
 
+/* A set of keys, for rule_match()'s skip. */
+#define RK_BIT(k)	(1u << (k))
+/* The keys that walk the fork lineage. */
+#define RK_LINEAGE	(RK_BIT(RK_PARENT) | RK_BIT(RK_ANCESTOR))
+
 /* A rule's rate: a token bucket. */
 struct rule_rate {
 	uint64_t	 tokens_ns;	/* credit, in nanoseconds */
@@ -98,10 +103,12 @@ bool		 rule_rate_take(const struct rule *, struct rule_rate *,
  * match and *miss is set -- only when no known key already ruled the event
  * out, so that a miss is counted only where it decided the outcome.
  * Events of hooks and their descendants (P_HOOK) and of prochookd itself
- * (P_SELF) never match.
+ * (P_SELF) never match.  The keys of the process in skip (an RK_BIT() set:
+ * ids, exe, script, comm, cgroup, parent, cmdline, ancestor) are not
+ * tested.
  */
 bool		 rule_match(const struct rule *, const struct pevent *,
-		    struct table *, bool *miss);
+		    struct table *, bool *miss, uint32_t skip);
 const char	*rule_action_name(enum action);
 /*
  * Signal by name ("KILL", "SIGKILL", "kill", "RTMIN+3") or number 1-64;

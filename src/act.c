@@ -104,7 +104,7 @@ act_event(void *arg, const struct pevent *pe)
 		r = &a->cfg->rules[i];
 		ar = &a->rs[i];
 		miss = false;
-		if (!rule_match(r, pe, a->en->t, &miss)) {
+		if (!rule_match(r, pe, a->en->t, &miss, 0)) {
 			ar->misses += miss;
 			continue;
 		}

@@ -3,26 +3,14 @@
  *
  * It does only what needs root: send a signal, hold or release a process,
  * name an executable the loop cannot read, start hooks, re-read the
- * configuration.  Every request comes from a process that handles data
- * any local user controls, so each is checked again here: it must name a
- * rule of the configuration in force and one of its events, and before a
- * process is signalled or held, the process itself is checked -- not PID
- * 1, not ours, not a hook's; the very process the event named (its start
- * time, through a pidfd, so a recycled pid is never hit); and still
- * matching the rule, by what /proc says now, its parent and ancestors
- * included (lineage.c): one that /proc cannot confirm is refused.
- *
- * A request to run hooks for an event of a live process is checked the
- * same way, but for the lineage and the previous ids of a uid event: these
- * stay the loop's word, as does everything about a process that is gone
- * already (every exit).  So that a subverted loop cannot run hooks at
- * will with such words, every rule with hooks has a rate here too.
+ * configuration.  Each request from the loop is one named function, as in
+ * ntpd's dispatch_imsg; an IPC_ACT is first checked by verify.c, which
+ * trusts nothing the loop says, then acted on: do_kill(), do_hold(),
+ * queue_hooks().
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,13 +23,12 @@
 #include <sys/wait.h>
 
 #include "clock.h"
-#include "enrich.h"
 #include "event.h"
 #include "exe.h"
 #include "exename.h"
 #include "hold.h"
+#include "hookjob.h"
 #include "ipc.h"
-#include "lineage.h"
 #include "log.h"
 #include "notify.h"
 #include "output.h"
@@ -50,11 +37,10 @@
 #include "rule.h"
 #include "spawn.h"
 #include "users.h"
+#include "verify.h"
 
 #define EXIT_PART	4
-#define LINEAGE_MAX	1024
 #define FROM_LOOP_MAX	256	/* messages handled per wake-up */
-#define RATE_BURST	2	/* seconds' worth: requests may arrive bunched */
 #define RATE_WARN_NS	1000000000ull
 
 struct privd_stats {
@@ -117,208 +103,13 @@ privd_kernel_events(const struct config *cfg)
 	return w;
 }
 
-/* Is pid prochookd itself, or a hook or anything a hook started? */
-static bool
-ours(struct privd *d, pid_t pid)
-{
-	struct proc_stat st;
-	pid_t self = getpid();
-	int i, fd;
-
-	for (i = 0; i < LINEAGE_MAX && pid > 1; i++) {
-		if (pid == self || pid == d->a->loop)
-			return true;
-		/* A hook's orphans go to its keeper, a child of ours. */
-		if ((fd = proc_open(d->procfd, pid)) < 0)
-			return false;
-		if (proc_read_stat(fd, &st) < 0) {
-			close(fd);
-			return false;
-		}
-		close(fd);
-		pid = st.ppid;
-	}
-	return false;
-}
-
-/*
- * Open the process the request names, and check it is that very process
- * (start_ns NULL: whichever has the pid now): returns a pidfd (with its
- * /proc directory and stat), or -errno (-ESRCH: gone, -ESTALE: another
- * process).
- */
+/* A pidfd for pid, or -errno. */
 static int
-open_target(struct privd *d, pid_t pid, const uint64_t *start_ns,
-    int *dirfd, struct proc_stat *st)
+pidfd_of(pid_t pid)
 {
-	int pidfd, fd;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-	if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
-		return -errno;
-	/*
-	 * A pid reused before pidfd_open() would show another start time;
-	 * after it, the pidfd names the process checked here, whatever
-	 * happens to the number.
-	 */
-	if ((fd = proc_open(d->procfd, pid)) < 0 ||
-	    proc_read_stat(fd, st) < 0) {
-		if (fd >= 0)
-			close(fd);
-		close(pidfd);
-		return -ESRCH;
-	}
-	if (start_ns != NULL && !proc_same_start(&d->clock, st, *start_ns)) {
-		close(fd);
-		close(pidfd);
-		return -ESTALE;
-	}
-	*dirfd = fd;
-	return pidfd;
-}
-
-/*
- * The script the loop says p runs, if the live arguments confirm it: the
- * kernel passes a script's path to its interpreter as the first argument,
- * or the second when the #! line gives the interpreter one.  Otherwise
- * unknown, and the rule does not match.
- */
-static void
-confirm_script(struct table *t, struct proc *p, int dirfd,
-    struct str *claim)
-{
-	char argv[PROC_CMDLINE_MAX + 1], name[PROC_PATH_MAX];
-	const char *a;
-	size_t len;
-	int i;
-
-	str_set(t, &p->script, NULL);
-	p->flags &= ~P_SCRIPT;
-	if (claim == NULL || proc_read_argv(dirfd, argv, sizeof(argv),
-	    &len) < 0)
-		return;
-	for (a = argv, i = 0; a < argv + len && i < 3; a += strlen(a) + 1, i++)
-		if (i > 0 && exename_resolve(dirfd, a, name, sizeof(name)) == 0 &&
-		    strcmp(name, claim->s) == 0) {
-			str_set(t, &p->script, str_ref(claim));
-			p->flags |= P_SCRIPT;
-			return;
-		}
-}
-
-/*
- * What /proc says now, as root, of what the rule tests, into p (strings
- * new); the rest stays as the event loop described it.  Only what the rule
- * needs is read: the process is running meanwhile.
- */
-static void
-read_now(struct table *t, int dirfd, const struct proc_stat *st,
-    const struct rule *r, struct proc *p)
-{
-	struct str *script = str_ref(p->script);
-
-	if (r->exe.n > 0)
-		enrich_read_exe(t, p, dirfd);
-	if (r->script.n > 0)
-		confirm_script(t, p, dirfd, script);
-	str_unref(t, script);
-	if (r->cmdline.n > 0)
-		enrich_read_cmdline(t, p, dirfd);
-	if (r->uid.n + r->euid.n + r->gid.n + r->egid.n > 0)
-		enrich_read_ids(p, dirfd);
-	memcpy(p->comm, st->comm, sizeof(p->comm));
-	p->flags |= P_COMM;
-	if (r->cgroup.n > 0)
-		enrich_read_cgroup(t, p, dirfd);
-}
-
-static void
-proc_strings_free(struct table *t, struct proc *p)
-{
-	str_set(t, &p->exe, NULL);
-	str_set(t, &p->pexe, NULL);
-	str_set(t, &p->cmdline, NULL);
-	str_set(t, &p->cgroup, NULL);
-	str_set(t, &p->script, NULL);
-	str_set(t, &p->loader, NULL);
-}
-
-/*
- * run_as's home and supplementary groups, looked up once per user and
- * configuration: each supervisor is a new process that would load the
- * name service again, and a slow directory (LDAP) would hold up the
- * privileged part for every hook.
- */
-struct runas {
-	char		*user;
-	gid_t		 gid;
-	char		*home;
-	gid_t		*groups;
-	int		 ngroups;
-};
-
-#define RUNAS_MAX	32
-
-static struct runas runas_cache[RUNAS_MAX];
-
-static void
-runas_flush(void)
-{
-	size_t i;
-
-	for (i = 0; i < RUNAS_MAX; i++) {
-		free(runas_cache[i].user);
-		free(runas_cache[i].home);
-		free(runas_cache[i].groups);
-		memset(&runas_cache[i], 0, sizeof(runas_cache[i]));
-	}
-}
-
-static const struct runas *
-runas_get(const char *user, gid_t gid)
-{
-	struct runas *ra = NULL;
-	struct passwd *pw;
-	size_t i;
-	int n = 32;
-	gid_t *g;
-
-	for (i = 0; i < RUNAS_MAX; i++) {
-		if (runas_cache[i].user == NULL) {
-			if (ra == NULL)
-				ra = &runas_cache[i];
-			continue;
-		}
-		if (strcmp(runas_cache[i].user, user) == 0 &&
-		    runas_cache[i].gid == gid)
-			return &runas_cache[i];
-	}
-	if (ra == NULL) {
-		runas_flush();
-		ra = &runas_cache[0];
-	}
-	pw = getpwnam(user);
-	if ((ra->user = strdup(user)) == NULL ||
-	    (ra->home = strdup(pw != NULL ? pw->pw_dir : "/")) == NULL)
-		goto fail;
-	ra->gid = gid;
-	for (;;) {
-		if ((g = reallocarray(ra->groups, (size_t)n, sizeof(*g))) ==
-		    NULL)
-			goto fail;
-		ra->groups = g;
-		if (getgrouplist(user, gid, g, &n) >= 0)
-			break;
-		if (n > 65536)
-			goto fail;
-	}
-	ra->ngroups = n;
-	return ra;
-fail:
-	free(ra->user);
-	free(ra->home);
-	free(ra->groups);
-	memset(ra, 0, sizeof(*ra));
-	return NULL;
+	return fd < 0 ? -errno : fd;
 }
 
 static void	job_done(void *, uint64_t, bool);
@@ -328,43 +119,14 @@ static void
 run_hooks(struct privd *d, const struct rule *r, const struct pevent *pe,
     uint64_t cookie, int sig)
 {
-	struct spawn_job *job = calloc(1, sizeof(*job));
-	const char *user = r->has_run_as ? r->run_user : "root";
-	const struct runas *ra;
-	size_t i;
+	struct spawn_job *job;
 
-	if (job == NULL)
-		goto nomem;
-	job->uid = r->has_run_as ? r->run_uid : 0;
-	job->gid = r->has_run_as ? r->run_gid : 0;
-	if ((ra = runas_get(user, job->gid)) != NULL &&
-	    (job->groups = reallocarray(NULL, (size_t)ra->ngroups,
-	    sizeof(gid_t))) != NULL) {
-		memcpy(job->groups, ra->groups,
-		    (size_t)ra->ngroups * sizeof(gid_t));
-		job->ngroups = (size_t)ra->ngroups;
+	job = hookjob_new(r, pe, &d->oc, d->cfg->hook_timeout, cookie, sig);
+	if (job != NULL) {
+		(void)spawn_submit(d->sp, job);
+		return;
 	}
-	job->rule = strdup(r->name);
-	job->user = strdup(user);
-	job->home = strdup(ra != NULL ? ra->home : "/");
-	job->hooks = calloc(r->nhooks + 1, sizeof(*job->hooks));
-	job->timeout = r->timeout ? r->timeout : d->cfg->hook_timeout;
-	job->env = out_env(pe, &d->oc, r->name, rule_action_name(r->action),
-	    sig);
-	job->event = event_name(pe->ev->type);
-	job->pid = pe->ev->pid;
-	job->cookie = cookie;
-	if (job->rule == NULL || job->user == NULL || job->home == NULL ||
-	    job->hooks == NULL || job->env == NULL)
-		goto nomem;
-	for (i = 0; i < r->nhooks; i++, job->nhooks++)
-		if ((job->hooks[i] = strdup(r->hooks[i])) == NULL)
-			goto nomem;
-	(void)spawn_submit(d->sp, job);
-	return;
-nomem:
 	log_warnx("rule %s: out of memory: hooks not run", r->name);
-	spawn_job_free(job);
 	if (cookie != 0)
 		job_done(d, cookie, false);
 }
@@ -404,21 +166,17 @@ esc(const struct str *s, char *buf, size_t size)
 
 /*
  * The rule's rate, counted here too: a ceiling on hook runs whatever the
- * loop asks, with a burst of RATE_BURST seconds' worth, as the loop's
- * requests may arrive bunched after a busy moment.
+ * loop asks, lest a subverted loop run hooks at will.
  */
 static bool
 privd_rate(struct privd *d, const struct config *cfg, uint32_t rule)
 {
-	struct rule_rate **rates = &d->rates[cfg == d->cfg ? 0 : 1];
 	uint64_t now = (uint64_t)clock_ns(CLOCK_MONOTONIC);
+	enum verdict v;
 
-	if (*rates == NULL &&
-	    (*rates = calloc(cfg->nrules, sizeof(**rates))) == NULL)
-		return false;
-	if (rule_rate_take(&cfg->rules[rule], &(*rates)[rule], now,
-	    RATE_BURST))
-		return true;
+	v = verify_rate(&d->rates[cfg == d->cfg ? 0 : 1], cfg, rule, now);
+	if (v != V_OVER_RATE)
+		return v == V_OK;
 	d->st.over_rate++;
 	if (now - d->rate_warned_ns >= RATE_WARN_NS) {
 		log_warnx("rule %s: hook runs over the rule's rate refused "
@@ -437,171 +195,108 @@ refuse(struct privd *d, const char *why, const struct ipc_event *e)
 	    (int)e->pid);
 }
 
-/* Has the process begun to exit (or been reaped) since st was read? */
-static bool
-exiting(int dirfd)
+/* Signal the process at once; returns the signal, for the hooks. */
+static int
+do_kill(struct privd *d, const struct request *q, int pidfd)
 {
-	struct proc_stat st;
+	const struct rule *r = q->r;
+	char name[PROC_PATH_MAX];
+	int sig = r->signal;
 
-	return proc_read_stat(dirfd, &st) < 0 ||
-	    (st.flags & PROC_PF_EXITING) != 0;
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {
+		log_warn("rule %s: cannot signal pid %d", r->name,
+		    (int)q->ev.pid);
+		return sig;
+	}
+	d->st.signals++;
+	log_info("rule %s: sent SIG%s to pid %d (%s)", r->name,
+	    rule_signal_name(sig) ? rule_signal_name(sig) : "?",
+	    (int)q->ev.pid, esc(q->p.exe, name, sizeof(name)));
+	return sig;
 }
 
 /*
- * Does the live process (its /proc directory and stat) still match the
- * rule, by what /proc says now?  Returns NULL, or why not; *gone is set
- * when that is because it is exiting.  With lineage, the parent and
- * ancestor keys are tested against the live ppid chain: an ancestor the
- * loop saw that has exited since cannot be confirmed, and so it does not
- * match.
+ * Stop the process until its hooks decide (the hold takes *pidfd), or
+ * join a hold in force: these hooks must approve it as well.  Returns the
+ * hold's cookie, or 0 if it could not be held (then it is killed).
  */
-static const char *
-recheck(struct privd *d, int dirfd, const struct proc_stat *st,
-    const struct rule *r, struct pevent *pe, struct proc *p, bool lineage,
-    bool *gone)
+static uint64_t
+do_hold(struct privd *d, const struct request *q, int *pidfd)
 {
-	struct rule check = *r;
-	bool miss = false, ok;
+	const struct rule *r = q->r;
+	char name[PROC_PATH_MAX];
+	uint64_t cookie;
 
-	read_now(d->t, dirfd, st, r, p);
-	check.parent.n = check.ancestor.n = 0;
-	if (!rule_match(&check, pe, NULL, &miss)) {
-		/* An exiting process has no exe left to read. */
-		*gone = miss && exiting(dirfd);
-		return miss ? "the process could not be read" :
-		    "the process does not match the rule";
+	if ((cookie = hold_join(d->ho, q->ev.pid)) != 0)
+		return cookie;
+	cookie = ++d->cookie;
+	if (hold_start(d->ho, q->ev.pid, *pidfd, cookie) < 0) {
+		log_warn("rule %s: cannot hold pid %d: killing it", r->name,
+		    (int)q->ev.pid);
+		(void)syscall(SYS_pidfd_send_signal, *pidfd, SIGKILL, NULL, 0);
+		d->st.hold_killed++;
+		return 0;
 	}
-	if (!lineage || r->parent.n + r->ancestor.n == 0)
-		return NULL;
-	(void)lineage_read(d->procfd, st, d->t, p, r->ancestor.n > 0);
-	ok = rule_match(r, pe, d->t, &miss);
-	lineage_forget(d->t, p);
-	return ok ? NULL : "its parent or ancestors in /proc do not match the "
-	    "rule";
+	*pidfd = -1;
+	d->st.holds++;
+	log_info("rule %s: holding pid %d (%s) until its hooks decide",
+	    r->name, (int)q->ev.pid, esc(q->p.exe, name, sizeof(name)));
+	return cookie;
+}
+
+/*
+ * The rule's hooks, within its rate here; a held process (cookie) whose
+ * hooks do not run is killed.
+ */
+static void
+queue_hooks(struct privd *d, const struct request *q, uint32_t rule,
+    bool run, uint64_t cookie, int sig)
+{
+	if (run && q->r->nhooks == 0)
+		return;
+	if (run && privd_rate(d, q->cfg, rule))
+		run_hooks(d, q->r, &q->pe, cookie, sig);
+	else if (cookie != 0)
+		job_done(d, cookie, false);
 }
 
 /* IPC_ACT: check, then signal or hold at once, then queue the hooks. */
 static void
 act(struct privd *d, const struct ipc_event *e)
 {
-	const struct config *cfg;
-	const struct rule *r;
-	const char *why;
-	struct proc_stat st;
-	struct event ev;
-	struct proc p;
-	struct pevent pe;
-	int pidfd = -1, dirfd = -1, sig = 0;
+	const struct verify_ctx c = { d->cfg, d->prev, d->gen, d->procfd,
+	    getpid(), d->a->loop, &d->clock, d->t };
+	struct request q;
+	enum verdict v;
 	uint64_t cookie = 0;
-	bool signals, live, gone = false;
-	char name[PROC_PATH_MAX];
+	int sig = 0, pidfd;
 
-	d->st.requests++;
-	cfg = e->gen == d->gen ? d->cfg : e->gen + 1 == d->gen ? d->prev : NULL;
-	if (cfg == NULL || e->rule >= cfg->nrules) {
-		refuse(d, "no such rule in the configuration in force", e);
+	if (d->cfg == NULL || d->a->dry_run) {
+		refuse(d, "no rules here", e);
 		return;
 	}
-	r = &cfg->rules[e->rule];
-	ipc_to_pevent(e, &ev, &p, &pe);
-	if (!(r->events & EV_BIT(ev.type)) || r->action == ACT_LOG) {
-		refuse(d, "the rule does not act on such an event", e);
-		goto out;
-	}
-	signals = r->action == ACT_KILL || r->action == ACT_HOLD;
-	/* Every event but an exit is of a process that may still live. */
-	live = ev.type != EV_EXIT && ev.type != EV_LOST;
-	if (signals && (ev.pid <= 1 || ours(d, ev.pid))) {
-		refuse(d, "PID 1, prochookd and hooks are never signalled or "
-		    "held", e);
-		goto out;
-	}
-	if (ev.type == EV_EXIT && ev.pid == 1) {
-		refuse(d, "PID 1 never exits", e);
-		goto out;
-	}
-	if (signals && !(p.flags & P_START)) {
-		refuse(d, "the process's start time is unknown", e);
-		goto out;
-	}
-	if (signals || live) {
-		/*
-		 * The loop may not know the start time of a process it first
-		 * met at its exec, after a loss: then whichever process has
-		 * the pid now must match.
-		 */
-		pidfd = open_target(d, ev.pid, (p.flags & P_START) ?
-		    &p.start_ns : NULL, &dirfd, &st);
-		if (pidfd == -ESTALE && signals) {
-			refuse(d, "the pid belongs to another process now", e);
-			goto out;
-		}
-		if (pidfd >= 0 && (why = recheck(d, dirfd, &st, r, &pe, &p,
-		    signals, &gone)) != NULL && (signals || !gone)) {
-			refuse(d, why, e);
-			goto out;
-		}
-		if (pidfd < 0 || gone)
-			d->st.gone++;
-		if (pidfd < 0 && signals)
-			goto out;
-		/* Gone or exiting: as for an exit, what the hooks are told
-		 * is the loop's word, within the rule's rate. */
-	}
-	if (r->action == ACT_KILL) {
-		sig = r->signal;
-		if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
-			log_warn("rule %s: cannot signal pid %d", r->name,
-			    (int)ev.pid);
-		else {
-			d->st.signals++;
-			log_info("rule %s: sent SIG%s to pid %d (%s)", r->name,
-			    rule_signal_name(sig) ? rule_signal_name(sig) : "?",
-			    (int)ev.pid, esc(p.exe, name, sizeof(name)));
-		}
-	} else if (r->action == ACT_HOLD &&
-	    (cookie = hold_join(d->ho, ev.pid)) != 0) {
-		/* Held already: these hooks must approve it as well. */
-		if (!e->run_hooks) {
-			job_done(d, cookie, false);
-			goto out;
-		}
-	} else if (r->action == ACT_HOLD) {
-		cookie = ++d->cookie;
-		if (hold_start(d->ho, ev.pid, pidfd, cookie) < 0) {
-			log_warn("rule %s: cannot hold pid %d: killing it",
-			    r->name, (int)ev.pid);
-			(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL,
-			    NULL, 0);
-			d->st.hold_killed++;
-			cookie = 0;
-		} else {
-			pidfd = -1;	/* hold keeps it */
-			d->st.holds++;
-			log_info("rule %s: holding pid %d (%s) until its hooks "
-			    "decide", r->name, (int)ev.pid,
-			    esc(p.exe, name, sizeof(name)));
-			if (!e->run_hooks) {
-				job_done(d, cookie, false);
-				goto out;
-			}
-		}
-	}
+	d->st.requests++;
 	/*
-	 * The loop keeps the rule's rate; so do we, lest a subverted loop
-	 * run hooks at will.
+	 * A pid reused before pidfd_open() shows another start time in
+	 * /proc; after it, the pidfd names the process checked, whatever
+	 * happens to the number.
 	 */
-	if (e->run_hooks && r->nhooks > 0 && !privd_rate(d, cfg, e->rule)) {
-		if (cookie != 0)
-			job_done(d, cookie, false);
-	} else if (e->run_hooks && r->nhooks > 0)
-		run_hooks(d, r, &pe, cookie, sig);
-out:
+	pidfd = pidfd_of(e->pid);
+	v = verify_request(&c, e, pidfd, &q);
+	if (v == V_GONE)
+		d->st.gone++;
+	/* Gone: nothing to signal or hold; hooks have the loop's word. */
+	if (v == V_OK || (v == V_GONE && !q.signals)) {
+		if (q.r->action == ACT_KILL)
+			sig = do_kill(d, &q, pidfd);
+		else if (q.r->action == ACT_HOLD)
+			cookie = do_hold(d, &q, &pidfd);
+		queue_hooks(d, &q, e->rule, e->run_hooks, cookie, sig);
+	} else if (v != V_GONE)
+		refuse(d, verify_reason(v), e);
 	if (pidfd >= 0)
 		close(pidfd);
-	if (dirfd >= 0)
-		close(dirfd);
-	proc_strings_free(d->t, &p);
+	verify_release(d->t, &q);
 }
 
 /* The device and inode of the file /proc/PID/exe names, as numbers. */
@@ -619,20 +314,42 @@ exe_id_at(int dirfd, uint64_t *dev, uint64_t *ino)
 	return 0;
 }
 
+/*
+ * Open the process pid that started at start_ns, as act() does: returns a
+ * pidfd and its /proc directory, or -errno.
+ */
+static int
+open_target(struct privd *d, pid_t pid, uint64_t start_ns, int *dirfd)
+{
+	struct proc_stat st;
+	int pidfd, fd;
+
+	if ((pidfd = pidfd_of(pid)) < 0)
+		return pidfd;
+	if ((fd = proc_open(d->procfd, pid)) >= 0 &&
+	    proc_read_stat(fd, &st) == 0 &&
+	    proc_same_start(&d->clock, &st, start_ns)) {
+		*dirfd = fd;
+		return pidfd;
+	}
+	if (fd >= 0)
+		close(fd);
+	close(pidfd);
+	return -ESRCH;
+}
+
 /* IPC_EXE_REQ: the executable of a process the loop may not read. */
 static void
 name_exe(struct privd *d, const struct ipc_msg *req)
 {
 	static struct ipc_msg m;
-	struct proc_stat st;
 	struct exe_id id;
 	int pidfd, dirfd = -1;
 
 	memset(&m, 0, sizeof(m));
 	m.type = IPC_EXE;
 	m.u.exe.pid = req->u.exe.pid;
-	pidfd = open_target(d, req->u.exe.pid, &req->u.exe.start_ns, &dirfd,
-	    &st);
+	pidfd = open_target(d, req->u.exe.pid, req->u.exe.start_ns, &dirfd);
 	if (pidfd >= 0) {
 		m.u.exe.found = exename_proc(dirfd, m.u.exe.path,
 		    sizeof(m.u.exe.path), m.u.exe.loader,
@@ -750,7 +467,7 @@ reload(struct privd *d)
 	d->prev = d->cfg;
 	d->cfg = cfg;
 	d->gen++;
-	runas_flush();
+	hookjob_flush();
 	free(d->rates[1]);
 	d->rates[1] = d->rates[0];
 	d->rates[0] = NULL;
@@ -855,7 +572,22 @@ signals(struct privd *d)
 	return stop;
 }
 
-/* Messages from the loop; returns -EPIPE when it is gone. */
+/* IPC_READY: the loop has subscribed, scanned and dropped privileges. */
+static void
+loop_ready(struct privd *d)
+{
+	if (d->loop_ready)
+		return;
+	d->loop_ready = true;
+	log_info("ready: privileges separated, the event loop runs as an "
+	    "unprivileged user");
+	(void)notify_send("READY=1");
+}
+
+/*
+ * Messages from the loop, one named function each; ipc_recv() has checked
+ * each one's size and fields.  Returns -EPIPE when the loop is gone.
+ */
 static int
 from_loop(struct privd *d)
 {
@@ -866,18 +598,10 @@ from_loop(struct privd *d)
 	while (n++ < FROM_LOOP_MAX && (r = ipc_recv(d->a->ipc, &m)) == 1) {
 		switch (m.type) {
 		case IPC_READY:
-			if (d->loop_ready)
-				break;
-			d->loop_ready = true;
-			log_info("ready: privileges separated, the event loop "
-			    "runs as an unprivileged user");
-			(void)notify_send("READY=1");
+			loop_ready(d);
 			break;
 		case IPC_ACT:
-			if (d->cfg != NULL && !d->a->dry_run)
-				act(d, &m.u.ev);
-			else
-				refuse(d, "no rules here", &m.u.ev);
+			act(d, &m.u.ev);
 			break;
 		case IPC_EXE_REQ:
 			name_exe(d, &m);
@@ -908,6 +632,35 @@ mounts_changed(struct privd *d)
 	    exe_mark_mounts_fd(d->a->fanfd, d->mountinfo, &n) == 0)
 		log_debug("mounts changed: exec notifications on %u file "
 		    "systems", n);
+}
+
+/* Nothing held stays stopped; nothing we started lingers. */
+static void
+shut_down(struct privd *d)
+{
+	hold_kill_all(d->ho);
+	if (d->sp != NULL)
+		spawn_shutdown(d->sp);
+	(void)notify_send("STOPPING=1");
+	if (d->a->loop > 0) {
+		kill(d->a->loop, SIGTERM);
+		(void)waitpid(d->a->loop, NULL, 0);
+	}
+	(void)nl_unsubscribe(d->a->nl[NL_FAST]);
+	(void)nl_unsubscribe(d->a->nl[NL_BULK]);
+	if (d->sp != NULL)
+		spawn_free(d->sp);
+	hold_free(d->ho);
+	users_free(d->users);
+	table_free(d->t);
+	hookjob_flush();
+	free(d->rates[0]);
+	free(d->rates[1]);
+	config_free(d->cfg);
+	config_free(d->prev);
+	close(d->procfd);
+	if (d->mountinfo >= 0)
+		close(d->mountinfo);
 }
 
 enum { PFD_IPC, PFD_SIG, PFD_MOUNTS, PFD_SPAWN };
@@ -972,29 +725,6 @@ privd_run(struct privd_args *a)
 			spawn_io(d.sp, pfd + PFD_SPAWN, n);
 	}
 
-	/* Nothing held stays stopped; nothing we started lingers. */
-	hold_kill_all(d.ho);
-	if (d.sp != NULL)
-		spawn_shutdown(d.sp);
-	(void)notify_send("STOPPING=1");
-	if (a->loop > 0) {
-		kill(a->loop, SIGTERM);
-		(void)waitpid(a->loop, NULL, 0);
-	}
-	(void)nl_unsubscribe(a->nl[NL_FAST]);
-	(void)nl_unsubscribe(a->nl[NL_BULK]);
-	if (d.sp != NULL)
-		spawn_free(d.sp);
-	hold_free(d.ho);
-	users_free(d.users);
-	table_free(d.t);
-	runas_flush();
-	free(d.rates[0]);
-	free(d.rates[1]);
-	config_free(d.cfg);
-	config_free(d.prev);
-	close(d.procfd);
-	if (d.mountinfo >= 0)
-		close(d.mountinfo);
+	shut_down(&d);
 	return status;
 }

@@ -733,7 +733,7 @@ ancestor_key(const struct glob_list *g, const struct proc *p,
 
 bool
 rule_match(const struct rule *r, const struct pevent *pe, struct table *t,
-    bool *miss)
+    bool *miss, uint32_t skip)
 {
 	const struct event *ev = pe->ev;
 	const struct proc *p = pe->p;
@@ -758,7 +758,9 @@ rule_match(const struct rule *r, const struct pevent *pe, struct table *t,
 
 	/* Cheapest first; the first key that rules the event out ends it. */
 	ids = (p->flags & P_IDS) != 0;
-#define KEY(expr) do {							\
+#define KEY(k, expr) do {						\
+	if (skip & RK_BIT(k))						\
+		break;							\
 	switch (expr) {							\
 	case T_NO:							\
 		return false;						\
@@ -769,39 +771,32 @@ rule_match(const struct rule *r, const struct pevent *pe, struct table *t,
 		break;							\
 	}								\
 } while (0)
-	KEY(id_key(&r->uid, ids, p->uid));
-	KEY(id_key(&r->euid, ids, p->euid));
-	KEY(id_key(&r->gid, ids, p->gid));
-	KEY(id_key(&r->egid, ids, p->egid));
-	KEY(id_key(&r->prev_uid, pe->has_prev, pe->prev_uid));
-	KEY(id_key(&r->prev_euid, pe->has_prev, pe->prev_euid));
-	KEY(glob_key(&r->exe, (p->flags & P_EXE) != 0,
+	KEY(RK_UID, id_key(&r->uid, ids, p->uid));
+	KEY(RK_EUID, id_key(&r->euid, ids, p->euid));
+	KEY(RK_GID, id_key(&r->gid, ids, p->gid));
+	KEY(RK_EGID, id_key(&r->egid, ids, p->egid));
+	KEY(RK_PREV_UID, id_key(&r->prev_uid, pe->has_prev, pe->prev_uid));
+	KEY(RK_PREV_EUID, id_key(&r->prev_euid, pe->has_prev, pe->prev_euid));
+	KEY(RK_EXE, glob_key(&r->exe, (p->flags & P_EXE) != 0,
 	    p->exe ? p->exe->s : NULL));
 	/* Known not to run a script: an empty name, which ! values match. */
-	KEY(glob_key(&r->script, (p->flags & P_SCRIPT) != 0,
+	KEY(RK_SCRIPT, glob_key(&r->script, (p->flags & P_SCRIPT) != 0,
 	    p->script ? p->script->s : ""));
 	if (r->comm.n > 0) {
 		memcpy(comm, p->comm, sizeof(p->comm));
 		comm[sizeof(p->comm)] = '\0';
-		KEY(glob_key(&r->comm, (p->flags & P_COMM) != 0, comm));
+		KEY(RK_COMM, glob_key(&r->comm, (p->flags & P_COMM) != 0,
+		    comm));
 	}
-	KEY(glob_key(&r->cgroup, (p->flags & P_CGROUP) != 0,
+	KEY(RK_CGROUP, glob_key(&r->cgroup, (p->flags & P_CGROUP) != 0,
 	    p->cgroup ? p->cgroup->s : NULL));
-	KEY(glob_key(&r->parent, (p->flags & P_PEXE) != 0,
+	KEY(RK_PARENT, glob_key(&r->parent, (p->flags & P_PEXE) != 0,
 	    p->pexe ? p->pexe->s : NULL));
-	KEY(glob_key(&r->cmdline, (p->flags & P_CMDLINE) != 0,
+	KEY(RK_CMDLINE, glob_key(&r->cmdline, (p->flags & P_CMDLINE) != 0,
 	    p->cmdline ? p->cmdline->s : NULL));
-#undef KEY
 	/* Last: the only key that walks the table. */
-	switch (ancestor_key(&r->ancestor, p, t)) {
-	case T_NO:
-		return false;
-	case T_UNKNOWN:
-		unknown = true;
-		break;
-	case T_YES:
-		break;
-	}
+	KEY(RK_ANCESTOR, ancestor_key(&r->ancestor, p, t));
+#undef KEY
 	if (unknown) {
 		*miss = true;
 		return false;

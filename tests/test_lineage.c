@@ -43,7 +43,7 @@ matches(struct table *t, struct proc *p, enum rule_key k, const char *v)
 	    sizeof(err)), 0);
 	assert_int_equal(rule_add_value(&r, k, v + (v[0] == '!'), v[0] == '!',
 	    err, sizeof(err)), 0);
-	ok = rule_match(&r, &pe, t, &miss);
+	ok = rule_match(&r, &pe, t, &miss, 0);
 	rule_free(&r);
 	return ok;
 }

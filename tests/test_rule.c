@@ -88,7 +88,7 @@ match_ev(const struct rule *r, const struct event *ev, const struct proc *p,
 	struct pevent pe = { .ev = ev, .p = p };
 
 	*miss = false;
-	return rule_match(r, &pe, t, miss);
+	return rule_match(r, &pe, t, miss, 0);
 }
 
 static bool
@@ -273,14 +273,14 @@ test_ids(void **state)
 	pe.prev_uid = 1500;
 	pe.prev_euid = 1500;
 	miss = false;
-	assert_true(rule_match(&r, &pe, t, &miss));
+	assert_true(rule_match(&r, &pe, t, &miss, 0));
 	assert_false(miss);
 	pe.prev_euid = 0;
-	assert_false(rule_match(&r, &pe, t, &miss));
+	assert_false(rule_match(&r, &pe, t, &miss, 0));
 	assert_false(miss);
 	/* previous ids unknown: a miss */
 	pe.has_prev = false;
-	assert_false(rule_match(&r, &pe, t, &miss));
+	assert_false(rule_match(&r, &pe, t, &miss, 0));
 	assert_true(miss);
 	rule_free(&r);
 	table_del(t, 100);
@@ -858,6 +858,42 @@ test_rate(void **state)
 	r.nhooks = 0;
 }
 
+/* Keys in the skip mask are not tested, whatever they would say. */
+static void
+test_skip(void **state)
+{
+	struct rule r = { 0 };
+	struct event ev = { .type = EV_EXEC, .pid = 100, .tid = 100 };
+	struct proc *p = mkproc(100, 1, "/usr/bin/nc", "/bin/bash", 1000);
+	struct pevent pe = { .ev = &ev, .p = p };
+	bool miss = false;
+
+	(void)state;
+	set(&r, RK_EVENT, "exec");
+	set(&r, RK_EXE, "/usr/bin/nc");
+	set(&r, RK_PARENT, "/usr/bin/sudo");
+	set(&r, RK_ANCESTOR, "/usr/sbin/sshd");
+	assert_false(rule_match(&r, &pe, t, &miss, 0));
+	assert_false(rule_match(&r, &pe, t, &miss, RK_BIT(RK_PARENT)));
+	assert_true(rule_match(&r, &pe, t, &miss, RK_LINEAGE));
+	assert_false(miss);
+	/* Unknown but skipped: no miss. */
+	p->flags &= ~P_PEXE;
+	assert_true(rule_match(&r, &pe, t, &miss, RK_LINEAGE));
+	assert_false(miss);
+	/* The other keys still count. */
+	assert_false(rule_match(&r, &pe, t, &miss, RK_BIT(RK_ANCESTOR)));
+	assert_true(miss);
+	miss = false;
+	str_set(t, &p->exe, S("/usr/bin/ncat"));
+	assert_false(rule_match(&r, &pe, t, &miss, RK_LINEAGE));
+	assert_true(rule_match(&r, &pe, t, &miss, RK_LINEAGE |
+	    RK_BIT(RK_EXE)));
+	assert_false(miss);
+	rule_free(&r);
+	table_del(t, 100);
+}
+
 int
 main(void)
 {
@@ -877,6 +913,7 @@ main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_skip),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
