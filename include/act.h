@@ -16,6 +16,7 @@
 
 /* Per-rule state, rebuilt with each configuration. */
 struct act_rule {
+	bool		 spares_by_name;	/* kill/hold exec with a ! exe or script */
 	uint64_t	 matches;
 	uint64_t	 misses;	/* a key's value was unknown */
 	struct rule_rate rate;

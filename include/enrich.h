@@ -50,7 +50,6 @@ struct enrich {
 	int		 procfd;	/* /proc, or a fake tree */
 	struct exe_src	*exe;		/* NULL without fanotify */
 	bool		 threads;	/* report thread fork/exit/comm/ptrace */
-	bool		 verify_names;	/* confirm notified names with the kernel */
 	struct proc_clock clock;
 	uint64_t	 gen;
 	struct proc	 stub;		/* what is known of an unknown process */
@@ -61,6 +60,11 @@ struct enrich {
 	 */
 	struct str	*(*ask_exe)(void *, pid_t, uint64_t start_ns,
 			    struct exe_id *id, struct str **loader);
+	/*
+	 * Does an exec's name from the notifications decide a rule, so that
+	 * it must be confirmed with the kernel's (ask_exe)?  NULL: never.
+	 */
+	bool		 (*must_confirm)(void *, const struct pevent *);
 	/* The same for many processes at once: the identities only. */
 	void		 (*ask_ids)(void *, struct enrich_idq *, size_t n);
 	void		*ask_arg;

@@ -196,29 +196,44 @@ free_index(struct act *a)
 
 /* Switch to a new configuration, all at once, between two events. */
 /*
- * Does a kill or hold rule spare execs by their name (a ! value of exe or
- * script: an allowlist)?  Then a name from the notifications is confirmed
- * with the kernel's: a failed exec's file followed by a program the
- * notifications cannot see (a memfd, an unmarked file system) looks
- * exactly like one exec of the failed file, and would be spared.
+ * Does the kill or hold rule spare execs by their name (a ! value of exe or
+ * script: an allowlist)?  Then a name from the notifications that decides
+ * it is confirmed with the kernel's: a failed exec's file followed by a
+ * program the notifications cannot see (a memfd, an unmarked file system)
+ * looks exactly like one exec of the failed file, and would be spared.
  */
 static bool
-verify_names(const struct config *cfg)
+spares_by_name(const struct rule *r)
 {
-	const struct rule *r;
-	size_t i, j;
+	size_t j;
 
-	for (i = 0; i < cfg->nrules; i++) {
-		r = &cfg->rules[i];
-		if ((r->action != ACT_KILL && r->action != ACT_HOLD) ||
-		    !(r->events & EV_BIT(EV_EXEC)))
-			continue;
-		for (j = 0; j < r->exe.n; j++)
-			if (r->exe.neg[j])
-				return true;
-		for (j = 0; j < r->script.n; j++)
-			if (r->script.neg[j])
-				return true;
+	if ((r->action != ACT_KILL && r->action != ACT_HOLD) ||
+	    !(r->events & EV_BIT(EV_EXEC)))
+		return false;
+	for (j = 0; j < r->exe.n; j++)
+		if (r->exe.neg[j])
+			return true;
+	for (j = 0; j < r->script.n; j++)
+		if (r->script.neg[j])
+			return true;
+	return false;
+}
+
+/* enrich.must_confirm: would such a rule match this exec but for its name? */
+static bool
+act_must_confirm(void *arg, const struct pevent *pe)
+{
+	const uint32_t names = RK_BIT(RK_EXE) | RK_BIT(RK_SCRIPT);
+	struct act *a = arg;
+	size_t i;
+	bool miss;
+
+	for (i = 0; i < a->n_type[EV_EXEC]; i++) {
+		uint32_t k = a->by_type[EV_EXEC][i];
+
+		if (a->rs[k].spares_by_name && rule_match(&a->cfg->rules[k], pe,
+		    a->en->t, &miss, names))
+			return true;
 	}
 	return false;
 }
@@ -255,7 +270,8 @@ set_config(struct act *a, struct config *cfg, uint32_t gen)
 	a->rs = rs;
 	a->gen = gen;
 	a->en->threads = cfg->threads;
-	a->en->verify_names = verify_names(cfg);
+	for (i = 0; i < cfg->nrules; i++)
+		rs[i].spares_by_name = spares_by_name(&cfg->rules[i]);
 	return 0;
 }
 
@@ -377,6 +393,7 @@ act_init(struct act *a, struct loop_sink *sink, struct config *cfg,
 	a->oc.user_arg = a->users;
 	en->ask_exe = act_ask_exe;
 	en->ask_ids = act_ask_ids;
+	en->must_confirm = act_must_confirm;
 	en->ask_arg = a;
 	memset(sink, 0, sizeof(*sink));
 	sink->event = act_event;

@@ -319,7 +319,7 @@ enrich_batch_end(struct enrich *e)
 
 /*
  * The kernel's word on a name from the notifications, where the rules ask
- * for it (enrich.verify_names).  A process already gone keeps the name.
+ * for it (enrich.must_confirm).  A process already gone keeps the name.
  */
 static void
 confirm_exe(struct enrich *e, struct proc *p)
@@ -372,9 +372,7 @@ on_exec(struct enrich *e, struct proc *p)
 		e->st.reused++;
 		goto out;
 	}
-	if (named && e->verify_names)
-		confirm_exe(e, p);
-	else if (!named)
+	if (!named)
 		enrich_read_exe(e->t, p, pf->dirfd);
 	if (!(p->flags & P_EXE))
 		ask_exe(e, p);
@@ -404,6 +402,14 @@ on_exec(struct enrich *e, struct proc *p)
 		p->flags |= known;
 	}
 	enrich_read_cgroup(e->t, p, pf->dirfd);
+	if (named && e->must_confirm != NULL) {
+		struct event ev = { .type = EV_EXEC, .pid = p->pid,
+		    .tid = p->pid };
+		struct pevent pe = { .ev = &ev, .p = p };
+
+		if (e->must_confirm(e->ask_arg, &pe))
+			confirm_exe(e, p);
+	}
 out:
 	if (!(p->flags & P_CMDLINE))
 		str_set(e->t, &p->cmdline, NULL);
