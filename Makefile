@@ -48,7 +48,8 @@ test_lineage_SRCS = src/lineage.c src/proc.c src/table.c src/rule.c \
 		  src/event.c
 test_priv_SRCS	= src/priv.c
 test_hold_SRCS	= src/hold.c
-test_spawn_SRCS	= src/spawn.c src/supervise.c src/proc.c src/config.c \
+test_spawn_SRCS	= src/spawn.c src/supervise.c src/hookrun.c src/hookout.c \
+		  src/hookexec.c src/proctree.c src/proc.c src/config.c \
 		  src/rule.c src/event.c src/table.c src/log.c
 
 ifeq ($(V),)

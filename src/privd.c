@@ -46,6 +46,7 @@
 #include "output.h"
 #include "privd.h"
 #include "proc.h"
+#include "proctree.h"
 #include "rule.h"
 #include "spawn.h"
 #include "users.h"
@@ -120,24 +121,10 @@ privd_kernel_events(const struct config *cfg)
 static bool
 ours(struct privd *d, pid_t pid)
 {
-	struct proc_stat st;
-	pid_t self = getpid();
-	int i, fd;
+	/* A hook's orphans go to its keeper, a child of ours. */
+	pid_t roots[] = { getpid(), d->a->loop };
 
-	for (i = 0; i < LINEAGE_MAX && pid > 1; i++) {
-		if (pid == self || pid == d->a->loop)
-			return true;
-		/* A hook's orphans go to its keeper, a child of ours. */
-		if ((fd = proc_open(d->procfd, pid)) < 0)
-			return false;
-		if (proc_read_stat(fd, &st) < 0) {
-			close(fd);
-			return false;
-		}
-		close(fd);
-		pid = st.ppid;
-	}
-	return false;
+	return proctree_within(d->procfd, pid, roots, 2, LINEAGE_MAX);
 }
 
 /*
