@@ -33,7 +33,7 @@ ASAN_OBJS	= $(SRCS:src/%.c=build/asan/%.o)
 
 # Each unit test links its module and what that module needs, nothing else.
 TESTS		= event proc table output notify enrich exe ipc config rule spawn \
-		  lineage priv hold
+		  lineage priv hold hookout hookrun proctree
 test_event_SRCS	= src/event.c
 test_proc_SRCS	= src/proc.c
 test_table_SRCS	= src/table.c src/event.c
@@ -48,6 +48,9 @@ test_lineage_SRCS = src/lineage.c src/proc.c src/table.c src/rule.c \
 		  src/event.c
 test_priv_SRCS	= src/priv.c
 test_hold_SRCS	= src/hold.c
+test_hookout_SRCS = src/hookout.c src/log.c
+test_hookrun_SRCS = src/hookrun.c
+test_proctree_SRCS = src/proctree.c src/proc.c src/log.c
 test_spawn_SRCS	= src/spawn.c src/supervise.c src/hookrun.c src/hookout.c \
 		  src/hookexec.c src/proctree.c src/proc.c src/config.c \
 		  src/rule.c src/event.c src/table.c src/log.c
