@@ -17,27 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define SPAWN_KILL_GRACE_MS	2000	/* SIGTERM, then SIGKILL this later */
-#define SPAWN_LINE_MAX		1024	/* longer output lines are cut */
-#define SPAWN_LINES_MAX		100	/* lines logged per hook; the rest counted */
-
-struct spawn_job {
-	char		*rule;		/* rule name, for the log */
-	char		**hooks;	/* absolute paths, run in order */
-	size_t		 nhooks;
-	uid_t		 uid;		/* run_as */
-	gid_t		 gid;
-	char		*user;		/* run_as name, for HOME/USER/LOGNAME */
-	gid_t		*groups;	/* run_as's supplementary groups, or NULL:
-					 * looked up by the supervisor */
-	size_t		 ngroups;
-	char		*home;
-	unsigned	 timeout;	/* seconds, per hook */
-	char		**env;		/* "PROCHOOK_...=..." entries, NULL ended */
-	const char	*event;		/* argv[1] */
-	pid_t		 pid;		/* argv[2] */
-	uint64_t	 cookie;	/* for the caller (a held process) */
-};
+#include "supervise.h"
 
 struct spawn_stats {
 	uint64_t	started;	/* hooks started */

@@ -9,7 +9,29 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "spawn.h"
+#define SUPERVISE_KILL_GRACE_MS	2000	/* SIGTERM, then SIGKILL this later */
+
+/*
+ * A job: the hooks of one rule for one event, run in order by one
+ * supervisor.  The hook pool (spawn.h) queues them.
+ */
+struct spawn_job {
+	char		*rule;		/* rule name, for the log */
+	char		**hooks;	/* absolute paths, run in order */
+	size_t		 nhooks;
+	uid_t		 uid;		/* run_as */
+	gid_t		 gid;
+	char		*user;		/* run_as name, for HOME/USER/LOGNAME */
+	gid_t		*groups;	/* run_as's supplementary groups, or NULL:
+					 * looked up by the supervisor */
+	size_t		 ngroups;
+	char		*home;
+	unsigned	 timeout;	/* seconds, per hook */
+	char		**env;		/* "PROCHOOK_...=..." entries, NULL ended */
+	const char	*event;		/* argv[1] */
+	pid_t		 pid;		/* argv[2] */
+	uint64_t	 cookie;	/* for the caller (a held process) */
+};
 
 /*
  * Supervisor to privileged part, over the job's result pipe.  Each record

@@ -2,33 +2,35 @@
  * supervise.c - the supervisor of one hook job: a process forked by the
  * privileged part (spawn.c) for the job, still root.
  *
- * It runs the job's hooks one after the other, logs their output line by
- * line and their outcome, and writes a record to the result pipe as each
- * hook process ends, then the job's result as soon as the last one has
- * ended: a held process never waits for what a hook left running.
+ * It runs the job's hooks one after the other, logs their output
+ * (hookout.c) and their outcome, and writes a record to the result pipe
+ * as each hook process ends, then the job's result as soon as the last one
+ * has ended: a held process never waits for what a hook left running.
  *
  * What a hook leaves behind stays supervised until that hook's deadline
  * (its start plus the timeout), then gets SIGTERM, then SIGKILL.  To tell
- * whose a process is, each hook runs under a keeper: a child of the
- * supervisor that is a child subreaper, forks the hook, reports its pid and
- * wait status, and reaps every orphan below it.  The kernel re-parents an
- * orphan to its nearest subreaper ancestor, so a hook's processes are
- * exactly its keeper's descendants in /proc, setsid() or not; with one
- * subreaper for the whole job, the orphans of every hook would all become
- * its children and could no longer be told apart.  A keeper exits when it
- * has no child left; the supervisor exits when no keeper is left.  A job
- * of one hook, the common case, needs no keeper: the supervisor is its
- * subreaper, and exits when it has no child left.
+ * whose a process is, each hook runs under a keeper (hookexec.c): a child
+ * of the supervisor that is a child subreaper, forks the hook, reports its
+ * pid and wait status, and reaps every orphan below it.  The kernel
+ * re-parents an orphan to its nearest subreaper ancestor, so a hook's
+ * processes are exactly its keeper's descendants in /proc (proctree.c),
+ * setsid() or not; with one subreaper for the whole job, the orphans of
+ * every hook would all become its children and could no longer be told
+ * apart.  A keeper exits when it has no child left; the supervisor exits
+ * when no keeper is left.  A job of one hook, the common case, needs no
+ * keeper: the supervisor is its subreaper, waits for the hook itself, and
+ * exits when it has no child left.
+ *
+ * Each hook's life is a state machine: its states and the events that
+ * move between them are listed once, in hookrun.c; this file does the
+ * actions.
  */
 #include <sys/types.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -39,75 +41,51 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/syscall.h>
 
 #include "config.h"
+#include "hookexec.h"
+#include "hookout.h"
+#include "hookrun.h"
 #include "log.h"
-#include "proc.h"
-#include "spawn.h"
+#include "proctree.h"
 #include "supervise.h"
 
-#define SUP_PATH	"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define SUP_REKILL_MS	200	/* after SIGKILL, look again for stragglers */
-#define SUP_READS	16	/* output reads per wake-up: keep the clock */
-#define SUP_DRAIN	256	/* reads once the hook process has ended */
-#define SUP_RESFD	3	/* the result pipe, in supervisor and keepers */
-#define SUP_HOOKFD	3	/* the hook file, in the hook child */
+#define SUP_RESFD	3	/* the result pipe */
 
-/* Hook child to supervisor when a step before or at execve fails. */
-enum { STEP_SETSID, STEP_SIGNALS, STEP_STDIO, STEP_CHDIR, STEP_GROUPS,
-	STEP_GID, STEP_UID, STEP_FDS, STEP_EXEC };
-static const char *const step_names[] = {
-	"setsid", "signals", "stdin/stdout/stderr", "chdir /", "setgroups",
-	"setresgid", "setresuid", "close_range", "execve"
-};
-
-struct sup_fail {
-	int32_t		step;
-	int32_t		err;
-};
-
-/* One hook and what it left, from its start until its keeper is gone. */
+/* One hook and what it left. */
 struct sup_run {
 	const char	*name;
-	bool		 direct;	/* the only hook: no keeper, we are one */
-	pid_t		 keeper;	/* 0 once reaped */
-	int		 kstatus;	/* the keeper's wait status */
+	enum hookrun_state state;
+	pid_t		 keeper;	/* 0: none, the supervisor is one */
+	int		 kstatus;	/* the keeper's wait status, once reaped */
+	pid_t		 pid;		/* the hook's: 0 until the keeper says;
+					 * -errno: the keeper could not fork */
+	int		 status;	/* the hook's wait status, on ON_EXITED */
 	int		 kfd;		/* keeper's report: hook pid, status */
-	int32_t		 kmsg[2];
-	size_t		 khave;		/* bytes of kmsg read */
+	int32_t		 kmsg[2];	/* that report, as read so far */
+	size_t		 khave;
 	int		 repfd;		/* exec report, close-on-exec */
-	int		 outfd;		/* stdout and stderr, one pipe */
-	bool		 ended;		/* the hook process ended, or given up */
-	bool		 noexec;
-	struct sup_fail	 fail;
-	bool		 timedout;
-	bool		 leftovers;	/* killed at the deadline, after the hook */
-	bool		 abandoned;	/* SIGKILL did not end them */
-	int		 phase;		/* 0 running, 1 SIGTERM sent, 2 SIGKILL */
-	int64_t		 deadline;
-	int64_t		 next;		/* next SIGKILL round */
-	int64_t		 giveup;
-	unsigned	 nlines;
-	uint64_t	 dropped;
+	struct hookexec_fail fail;	/* step -1: none reported */
+	bool		 timedout;	/* SIGTERM at the deadline to the hook */
+	bool		 leftovers;	/* ... to what it left, and some got it */
+	int64_t		 timer;		/* ON_TIMER: the deadline in UP and
+					 * LEFT, the next signal after */
+	int64_t		 giveup;	/* in KILL states: SIGKILL failed */
 	uint64_t	 dropped_sent;	/* in the hook's record */
-	size_t		 len;
-	bool		 partial;	/* bytes since the last newline */
-	bool		 skip;		/* line cut: skip to its end */
-	char		 line[SPAWN_LINE_MAX];
+	struct hookout	 out;
 };
 
 struct sup {
 	const struct spawn_job *job;
 	int		 sigfd;
 	pid_t		 self;
-	char		**envp;
-	gid_t		*groups;
-	size_t		 ngroups;
+	struct hookexec	 x;		/* what every hook runs with */
 	struct sup_run	**runs;		/* by hook; NULL when not running */
 	struct pollfd	*pfd;
 	size_t		 next;		/* the next hook to start */
 	struct sup_run	*cur;		/* the hook whose process runs now */
+	int64_t		 now;
 	bool		 ok;		/* every hook so far exited 0 */
 	bool		 ended;		/* the END record is written */
 	bool		 stopping;	/* told to stop: no further hook */
@@ -143,236 +121,189 @@ sup_write(const struct supervise_rec *rec)
 	while (n < 0 && errno == EINTR);
 }
 
-struct pent {
-	pid_t		 pid;
-	pid_t		 ppid;
-	uint64_t	 start;
-};
-
-static int
-pent_cmp(const void *a, const void *b)
-{
-	const struct pent *x = a, *y = b;
-
-	return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
-/* Every process in /proc with its parent and start time, by pid. */
+/* Signal what runs below the hook's keeper (or below us, keeperless). */
 static size_t
-sup_ptable(int procfd, DIR *d, struct pent **tabp)
+sup_kill(const struct sup *s, const struct sup_run *r, int sig)
 {
-	struct pent *tab = NULL, *t;
-	struct proc_stat st;
-	struct dirent *de;
-	size_t n = 0, cap = 0;
-	char *end;
-	long v;
-	int dfd;
-
-	while ((de = readdir(d)) != NULL) {
-		v = strtol(de->d_name, &end, 10);
-		if (*end != '\0' || v <= 0 || v > INT_MAX)
-			continue;
-		if ((dfd = proc_open(procfd, (pid_t)v)) < 0)
-			continue;
-		if (proc_read_stat(dfd, &st) == 0) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 256;
-				t = reallocarray(tab, cap, sizeof(*tab));
-				if (t == NULL) {
-					close(dfd);
-					break;
-				}
-				tab = t;
-			}
-			tab[n].pid = (pid_t)v;
-			tab[n].ppid = st.ppid;
-			tab[n].start = st.starttime;
-			n++;
-		}
-		close(dfd);
-	}
-	if (n > 0)
-		qsort(tab, n, sizeof(*tab), pent_cmp);
-	*tabp = tab;
-	return n;
-}
-
-/*
- * Signal every descendant of root (a keeper): every process whose parent
- * chain in /proc reaches it.  A pidfd taken before checking the start
- * time again makes sure a recycled pid is never signalled.
- */
-static size_t
-sup_kill_tree(pid_t root, int sig)
-{
-	struct pent *tab, *t, key;
-	struct proc_stat st;
-	size_t n, i, hops, killed = 0;
-	DIR *d;
-	int procfd, dfd, pfd;
-
-	if ((d = opendir("/proc")) == NULL) {
-		log_warn("hook supervisor: /proc");
-		return 0;
-	}
-	procfd = dirfd(d);
-	n = sup_ptable(procfd, d, &tab);
-	for (i = 0; i < n; i++) {
-		key.ppid = tab[i].ppid;
-		for (hops = 0; key.ppid > 1 && key.ppid != root && hops < n;
-		    hops++) {
-			key.pid = key.ppid;
-			t = bsearch(&key, tab, n, sizeof(*tab), pent_cmp);
-			key.ppid = t != NULL ? t->ppid : 0;
-		}
-		if (key.ppid != root)
-			continue;
-		if ((pfd = pidfd_open(tab[i].pid, 0)) < 0)
-			continue;
-		if ((dfd = proc_open(procfd, tab[i].pid)) >= 0) {
-			if (proc_read_stat(dfd, &st) == 0 &&
-			    st.starttime == tab[i].start &&
-			    pidfd_send_signal(pfd, sig, NULL, 0) == 0)
-				killed++;
-			close(dfd);
-		}
-		close(pfd);
-	}
-	free(tab);
-	closedir(d);
-	return killed;
-}
-
-/* Signal a hook and what it left; none once its keeper is gone. */
-static size_t
-sup_kill(const struct sup_run *r, int sig)
-{
-	return r->keeper > 0 ? sup_kill_tree(r->keeper, sig) : 0;
-}
-
-/* Log one line of a hook's output, or count it past the limit. */
-static void
-sup_line(const struct sup *s, struct sup_run *r, bool cut)
-{
-	if (r->nlines >= SPAWN_LINES_MAX) {
-		r->dropped++;
-		return;
-	}
-	r->nlines++;
-	log_info("hook %s (rule %s, pid %d): %.*s%s", r->name, s->job->rule,
-	    (int)s->job->pid, (int)r->len, r->line, cut ? " [cut]" : "");
-}
-
-/*
- * Add one byte to the current line.  Control characters and backslash
- * become \xNN so that one output line is one log line whatever the hook
- * writes; a line whose escaped form does not fit is cut.
- */
-static void
-sup_byte(const struct sup *s, struct sup_run *r, unsigned char c)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t need = (c < 0x20 || c == 0x7f || c == '\\') ? 4 : 1;
-
-	if (c == '\n') {
-		if (!r->skip)
-			sup_line(s, r, false);
-		r->len = 0;
-		r->skip = false;
-		r->partial = false;
-		return;
-	}
-	r->partial = true;
-	if (r->skip)
-		return;
-	if (r->len + need > sizeof(r->line)) {
-		sup_line(s, r, true);
-		r->skip = true;
-		return;
-	}
-	if (need == 1) {
-		r->line[r->len++] = (char)c;
-		return;
-	}
-	r->line[r->len++] = '\\';
-	r->line[r->len++] = 'x';
-	r->line[r->len++] = hex[c >> 4];
-	r->line[r->len++] = hex[c & 15];
-}
-
-static void
-sup_chunk(const struct sup *s, struct sup_run *r, const char *p, size_t n)
-{
-	const char *end = p + n, *nl;
-
-	while (p < end && r->nlines < SPAWN_LINES_MAX)
-		sup_byte(s, r, (unsigned char)*p++);
-	/* Past the limit only lines are counted. */
-	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		if (!r->skip)
-			r->dropped++;
-		r->skip = false;
-		r->partial = false;
-		r->len = 0;
-		p = nl + 1;
-	}
-	if (p < end)
-		r->partial = true;
-}
-
-/* Log a last line without newline, and stop reading. */
-static void
-sup_output_close(const struct sup *s, struct sup_run *r)
-{
-	if (r->partial && !r->skip)
-		sup_line(s, r, false);
-	r->partial = false;
-	close(r->outfd);
-	r->outfd = -1;
-}
-
-/*
- * Read what the hook and what it left wrote; bounded, so endless output
- * cannot starve the clock.
- */
-static void
-sup_output(const struct sup *s, struct sup_run *r, bool drain)
-{
-	char buf[4096];
-	ssize_t n;
-	int reads;
-
-	for (reads = 0; reads < (drain ? SUP_DRAIN : SUP_READS); reads++) {
-		n = read(r->outfd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			sup_output_close(s, r);
-			return;
-		}
-		sup_chunk(s, r, buf, (size_t)n);
-	}
+	return proctree_kill(r->keeper != 0 ? r->keeper : s->self, sig);
 }
 
 /* The exec report: EOF means execve succeeded. */
 static void
 sup_report(struct sup_run *r)
 {
+	struct hookexec_fail f;
 	ssize_t n;
 
 	do
-		n = read(r->repfd, &r->fail, sizeof(r->fail));
+		n = read(r->repfd, &f, sizeof(f));
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno == EAGAIN)
 		return;
-	if (n == (ssize_t)sizeof(r->fail) && r->fail.step >= 0 &&
-	    r->fail.step <= STEP_EXEC)
-		r->noexec = true;
+	if (n == (ssize_t)sizeof(f) && hookexec_step_name(f.step) != NULL)
+		r->fail = f;
 	close(r->repfd);
 	r->repfd = -1;
+}
+
+/*
+ * Log how a hook ended and fill its record.  how: ON_EXITED (its status
+ * is known), ON_LOST (its keeper died), ON_GIVEUP (SIGKILL did not end it).
+ */
+static void
+sup_outcome(const struct sup *s, const struct sup_run *r,
+    enum hookrun_event how, struct supervise_rec *rec)
+{
+	const char *rule = s->job->rule;
+	int pid = (int)s->job->pid;
+	char sb[16];
+
+	rec->started = r->pid > 0;
+	if (r->pid < 0) {
+		rec->kind = SUPERVISE_NOEXEC;
+		rec->value = -r->pid;
+		errno = rec->value;
+		log_warn("hook %s: cannot run (rule %s, pid %d)", r->name,
+		    rule, pid);
+	} else if (r->fail.step >= 0) {
+		rec->kind = SUPERVISE_NOEXEC;
+		rec->value = r->fail.err;
+		if (r->fail.step == HOOKEXEC_EXEC)
+			log_warnx("hook %s: cannot execute: %s (rule %s, "
+			    "pid %d)", r->name, strerror(r->fail.err), rule,
+			    pid);
+		else
+			log_warnx("hook %s: cannot run: %s: %s (rule %s, "
+			    "pid %d)", r->name,
+			    hookexec_step_name(r->fail.step),
+			    strerror(r->fail.err), rule, pid);
+	} else if (r->timedout) {
+		rec->kind = SUPERVISE_TIMEOUT;
+		rec->value = (int32_t)s->job->timeout;
+		log_warnx("hook %s: timed out after %u s, killed (rule %s, "
+		    "pid %d)", r->name, s->job->timeout, rule, pid);
+	} else if (how == ON_GIVEUP) {
+		rec->kind = SUPERVISE_SIGNALED;
+		rec->value = SIGKILL;
+		log_warnx("hook %s: still there after SIGKILL, given up "
+		    "(rule %s, pid %d)", r->name, rule, pid);
+	} else if (how == ON_LOST) {
+		rec->kind = SUPERVISE_SIGNALED;
+		rec->value = SIGKILL;
+		log_warnx("hook %s: its keeper process died, outcome unknown "
+		    "(rule %s, pid %d)", r->name, rule, pid);
+	} else if (WIFSIGNALED(r->status)) {
+		rec->kind = SUPERVISE_SIGNALED;
+		rec->value = WTERMSIG(r->status);
+		log_warnx("hook %s: killed by signal %s (rule %s, pid %d)",
+		    r->name, supervise_sig_name(rec->value, sb, sizeof(sb)),
+		    rule, pid);
+	} else {
+		rec->kind = SUPERVISE_EXITED;
+		rec->value = WEXITSTATUS(r->status);
+		if (rec->value != 0)
+			log_warnx("hook %s: exited %d (rule %s, pid %d)",
+			    r->name, rec->value, rule, pid);
+		else
+			log_debug("hook %s: exited 0 (rule %s, pid %d)",
+			    r->name, rule, pid);
+	}
+	rec->lines_dropped = r->out.dropped;
+}
+
+/*
+ * The hook process has ended (or was given up on): its outcome is
+ * decided now, whatever it left still runs.
+ */
+static void
+sup_ended(struct sup *s, struct sup_run *r, enum hookrun_event how)
+{
+	struct supervise_rec rec = { .type = SUPERVISE_REC_HOOK };
+
+	if (r->repfd >= 0)
+		sup_report(r);
+	if (r->repfd >= 0) {
+		close(r->repfd);
+		r->repfd = -1;
+	}
+	hookout_read(&r->out, true);
+	sup_outcome(s, r, how, &rec);
+	r->dropped_sent = r->out.dropped;
+	sup_write(&rec);
+	if (rec.kind != SUPERVISE_EXITED || rec.value != 0)
+		s->ok = false;
+	if (s->cur == r)
+		s->cur = NULL;
+}
+
+/* SIGTERM on stop, to the hook or to what it left. */
+static void
+sup_term(struct sup *s, struct sup_run *r)
+{
+	sup_kill(s, r, SIGTERM);
+	r->timer = s->now + SUPERVISE_KILL_GRACE_MS;
+}
+
+/* SIGTERM at the deadline to what the hook left, if anything. */
+static void
+sup_term_leftovers(struct sup *s, struct sup_run *r)
+{
+	if (sup_kill(s, r, SIGTERM) > 0)
+		r->leftovers = true;
+	r->timer = s->now + SUPERVISE_KILL_GRACE_MS;
+}
+
+/* SIGKILL a grace after SIGTERM; again until a grace more has passed. */
+static void
+sup_first_kill(struct sup *s, struct sup_run *r)
+{
+	if (sup_kill(s, r, SIGKILL) > 0)
+		log_debug("hook %s (rule %s, pid %d): SIGKILL after %d ms",
+		    r->name, s->job->rule, (int)s->job->pid,
+		    SUPERVISE_KILL_GRACE_MS);
+	r->timer = s->now + SUP_REKILL_MS;
+	r->giveup = s->now + SUPERVISE_KILL_GRACE_MS;
+}
+
+/* Move a hook's life on by one event (hookrun.c says how). */
+static void
+sup_fire(struct sup *s, struct sup_run *r, enum hookrun_event ev)
+{
+	struct hookrun_step t = hookrun_step(r->state, ev);
+
+	switch (t.act) {
+	case DO_NOTHING:
+		break;
+	case DO_OUTCOME:
+		sup_ended(s, r, ev);
+		break;
+	case DO_TERM:
+		sup_term(s, r);
+		break;
+	case DO_TIMEOUT:
+		sup_term(s, r);
+		r->timedout = true;
+		break;
+	case DO_LEFTOVERS:
+		sup_term_leftovers(s, r);
+		break;
+	case DO_KILL:
+		sup_first_kill(s, r);
+		break;
+	case DO_REKILL:
+		sup_kill(s, r, SIGKILL);
+		r->timer = s->now + SUP_REKILL_MS;
+		break;
+	case DO_GIVEUP:
+		log_warnx("hook %s (rule %s, pid %d): processes left that "
+		    "SIGKILL does not end", r->name, s->job->rule,
+		    (int)s->job->pid);
+		if (hookrun_hook_runs(r->state))
+			sup_ended(s, r, ev);
+		break;
+	}
+	if (t.next != RUN_SAME)
+		r->state = t.next;
 }
 
 /*
@@ -380,7 +311,7 @@ sup_report(struct sup_run *r)
  * EOF before the status means the keeper died.
  */
 static void
-sup_keeper_read(const struct sup *s, struct sup_run *r)
+sup_keeper_read(struct sup *s, struct sup_run *r)
 {
 	size_t had = r->khave;
 	bool eof = false;
@@ -399,49 +330,55 @@ sup_keeper_read(const struct sup *s, struct sup_run *r)
 		}
 		r->khave += (size_t)n;
 	}
-	if (had < sizeof(int32_t) && r->khave >= sizeof(int32_t) &&
-	    r->kmsg[0] > 0)
-		log_debug("hook %s: started as pid %d (rule %s, pid %d)",
-		    r->name, (int)r->kmsg[0], s->job->rule, (int)s->job->pid);
-	if (eof || r->khave == sizeof(r->kmsg)) {
+	if (had < sizeof(int32_t) && r->khave >= sizeof(int32_t)) {
+		r->pid = r->kmsg[0];
+		if (r->pid > 0)
+			log_debug("hook %s: started as pid %d (rule %s, pid "
+			    "%d)", r->name, (int)r->pid, s->job->rule,
+			    (int)s->job->pid);
+	}
+	if (r->khave == sizeof(r->kmsg)) {
 		close(r->kfd);
 		r->kfd = -1;
+		r->status = r->kmsg[1];
+		sup_fire(s, r, ON_EXITED);
+	} else if (eof) {
+		close(r->kfd);
+		r->kfd = -1;
+		sup_fire(s, r, ON_LOST);
 	}
 }
 
-/* Reap every child that ended: keepers, and orphans of a dead keeper. */
+/* Reap every child that ended: keepers, keeperless hooks, orphans. */
 static void
 sup_reap(struct sup *s)
 {
+	struct sup_run *r;
 	size_t i;
 	pid_t p;
 	int st;
-
-	struct sup_run *r;
 
 	while ((p = waitpid(-1, &st, WNOHANG | __WALL)) > 0)
 		for (i = 0; i < s->job->nhooks; i++) {
 			if ((r = s->runs[i]) == NULL)
 				continue;
 			if (r->keeper == p) {
-				r->keeper = 0;
 				r->kstatus = st;
+				sup_fire(s, r, ON_EMPTY);
 				break;
 			}
 			/* Our own hook, with no keeper: its status. */
-			if (r->direct && r->khave < sizeof(r->kmsg) &&
-			    r->kmsg[0] == p) {
-				r->kmsg[1] = st;
-				r->khave = sizeof(r->kmsg);
+			if (r->keeper == 0 && r->pid == p && hookrun_hook_runs(r->state)) {
+				r->status = st;
+				sup_fire(s, r, ON_EXITED);
 				break;
 			}
 		}
 	/* No child left: what a keeperless hook left is gone too. */
 	if (p < 0 && errno == ECHILD)
 		for (i = 0; i < s->job->nhooks; i++)
-			if ((r = s->runs[i]) != NULL && r->direct &&
-			    r->khave == sizeof(r->kmsg))
-				r->keeper = 0;
+			if ((r = s->runs[i]) != NULL && r->keeper == 0)
+				sup_fire(s, r, ON_EMPTY);
 }
 
 /*
@@ -449,10 +386,9 @@ sup_reap(struct sup *s)
  * left, and run no more.
  */
 static void
-sup_signals(struct sup *s, int64_t now)
+sup_signals(struct sup *s)
 {
 	struct signalfd_siginfo si;
-	struct sup_run *r;
 	char sb[16];
 	size_t i;
 
@@ -463,306 +399,10 @@ sup_signals(struct sup *s, int64_t now)
 		log_debug("hook supervisor for rule %s (pid %d): stopping on "
 		    "SIG%s", s->job->rule, (int)s->job->pid,
 		    supervise_sig_name((int)si.ssi_signo, sb, sizeof(sb)));
-		for (i = 0; i < s->job->nhooks; i++) {
-			if ((r = s->runs[i]) == NULL || r->phase != 0)
-				continue;
-			sup_kill(r, SIGTERM);
-			r->phase = 1;
-			r->next = now + SPAWN_KILL_GRACE_MS;
-		}
+		for (i = 0; i < s->job->nhooks; i++)
+			if (s->runs[i] != NULL)
+				sup_fire(s, s->runs[i], ON_STOP);
 	}
-}
-
-/*
- * Step a hook's clock: at its deadline SIGTERM to the hook, or to what it
- * left, SIGKILL a grace later.  False once SIGKILL has not helped.
- */
-static bool
-sup_clock(const struct sup *s, struct sup_run *r, int64_t now)
-{
-	switch (r->phase) {
-	case 0:
-		if (now < r->deadline)
-			break;
-		if (sup_kill(r, SIGTERM) > 0 && r->ended)
-			r->leftovers = true;
-		if (!r->ended)
-			r->timedout = true;
-		r->phase = 1;
-		r->next = now + SPAWN_KILL_GRACE_MS;
-		break;
-	case 1:
-		if (now < r->next)
-			break;
-		if (sup_kill(r, SIGKILL) > 0)
-			log_debug("hook %s (rule %s, pid %d): SIGKILL after "
-			    "%d ms", r->name, s->job->rule, (int)s->job->pid,
-			    SPAWN_KILL_GRACE_MS);
-		r->phase = 2;
-		r->next = now + SUP_REKILL_MS;
-		r->giveup = now + SPAWN_KILL_GRACE_MS;
-		break;
-	case 2:
-		if (now < r->next)
-			break;
-		if (now >= r->giveup) {
-			log_warnx("hook %s (rule %s, pid %d): processes left "
-			    "that SIGKILL does not end", r->name, s->job->rule,
-			    (int)s->job->pid);
-			return false;
-		}
-		sup_kill(r, SIGKILL);
-		r->next = now + SUP_REKILL_MS;
-		break;
-	}
-	return true;
-}
-
-/*
- * Default dispositions for the hook.  execve() resets caught signals by
- * itself; only ignored ones carry over, so those are the ones to reset,
- * as /proc says (one read instead of a call per signal).  The system call
- * is used because glibc keeps the signals it uses for threads (32 and 33)
- * out of sigaction()'s reach, and one ignored when prochookd was started
- * would stay ignored in every hook.
- */
-static int
-default_signals(void)
-{
-	struct {
-		void		(*handler)(int);
-		unsigned long	flags;
-		void		(*restorer)(void);
-		uint64_t	mask;
-	} ksa;
-	char buf[2048], *p;
-	unsigned long long ign;
-	ssize_t n;
-	int fd, sig;
-
-	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	if ((p = strstr(buf, "\nSigIgn:")) == NULL ||
-	    sscanf(p + 9, "%llx", &ign) != 1)
-		return -EIO;
-	memset(&ksa, 0, sizeof(ksa));
-	ksa.handler = SIG_DFL;
-	for (sig = 1; sig <= 64; sig++)
-		if ((ign & (1ull << (sig - 1))) != 0 &&
-		    syscall(SYS_rt_sigaction, sig, &ksa, NULL,
-		    sizeof(ksa.mask)) < 0)
-			return -errno;
-	return 0;
-}
-
-/*
- * The hook child: its own session, stdin /dev/null, stdout and stderr to
- * the pipe, /, run_as, default signals, no descriptor beyond 2 (but see
- * below), exactly the environment built by the supervisor.  It executes
- * the file checked, from its descriptor hfd.  A failed step is written to
- * the close-on-exec report pipe.
- */
-static void __attribute__((noreturn))
-sup_child(const struct sup *s, char *const argv[], int hfd, int out,
-    int rep)
-{
-	const struct spawn_job *job = s->job;
-	struct sup_fail f;
-	sigset_t none;
-	int step, fd;
-
-	step = STEP_SETSID;
-	if (setsid() < 0)
-		goto fail;
-	step = STEP_SIGNALS;
-	if (default_signals() < 0)
-		goto fail;
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-		goto fail;
-	step = STEP_STDIO;
-	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ||
-	    dup2(fd, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-		goto fail;
-	step = STEP_CHDIR;
-	if (chdir("/") < 0)
-		goto fail;
-	step = STEP_GROUPS;
-	if (setgroups(s->ngroups, s->groups) < 0)
-		goto fail;
-	step = STEP_GID;
-	if (setresgid(job->gid, job->gid, job->gid) < 0)
-		goto fail;
-	step = STEP_UID;
-	if (setresuid(job->uid, job->uid, job->uid) < 0)
-		goto fail;
-	step = STEP_FDS;
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 ||
-	    (hfd != SUP_HOOKFD && dup3(hfd, SUP_HOOKFD, O_CLOEXEC) < 0))
-		goto fail;
-	step = STEP_EXEC;
-	execveat(SUP_HOOKFD, "", argv, s->envp, AT_EMPTY_PATH);
-	/*
-	 * A script executed from a descriptor is handed to its interpreter
-	 * as /dev/fd/3, which the kernel refuses (ENOENT, in binfmt_script
-	 * and binfmt_misc) while that descriptor would be closed by the
-	 * exec.  Only then is it left open: a script's interpreter gets the
-	 * O_PATH descriptor of the script as 3, a binary never has it.
-	 */
-	if (errno == ENOENT && fcntl(SUP_HOOKFD, F_SETFD, 0) == 0)
-		execveat(SUP_HOOKFD, "", argv, s->envp, AT_EMPTY_PATH);
-fail:
-	f.step = step;
-	f.err = errno;
-	(void)!write(rep, &f, sizeof(f));
-	_exit(127);
-}
-
-/*
- * The keeper: a child subreaper with every signal blocked that forks the
- * hook, writes its pid (or -errno) and later its wait status to kfd, and
- * reaps until it has no child left.  It dies with the supervisor, so that
- * the processes of a killed supervisor's job go up to the next subreaper,
- * as they would without keepers.
- */
-static void __attribute__((noreturn))
-sup_keeper(const struct sup *s, char *const argv[], int hfd, int out,
-    int rep, int kfd)
-{
-	sigset_t all;
-	int32_t msg;
-	pid_t pid, p;
-	int st;
-
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
-	    prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		pid = -1;
-	else if (getppid() != s->self)
-		_exit(1);
-	/*
-	 * vfork(): the hook's set-up is system calls only, on memory made
-	 * ready before (sup_child), and copying this process's page tables
-	 * for a child that execs at once is most of what a hook costs.
-	 */
-	else if ((pid = vfork()) == 0)
-		sup_child(s, argv, hfd, out, rep);
-	msg = pid < 0 ? -errno : (int32_t)pid;
-	if (kfd != SUP_RESFD && dup2(kfd, SUP_RESFD) < 0)
-		_exit(1);
-	close_range(SUP_RESFD + 1, ~0U, 0);
-	(void)!write(SUP_RESFD, &msg, sizeof(msg));
-	if (pid < 0)
-		_exit(1);
-	for (;;) {
-		if ((p = waitpid(-1, &st, __WALL)) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p == pid) {
-			msg = st;
-			(void)!write(SUP_RESFD, &msg, sizeof(msg));
-			close(SUP_RESFD);
-		}
-	}
-	_exit(0);
-}
-
-/* Log how a hook ended and fill its record. */
-static void
-sup_outcome(const struct sup *s, const struct sup_run *r,
-    struct supervise_rec *rec)
-{
-	const char *rule = s->job->rule;
-	int pid = (int)s->job->pid;
-	bool forked = r->khave >= sizeof(int32_t);
-	bool waited = r->khave == sizeof(r->kmsg);
-	char sb[16];
-
-	rec->started = forked && r->kmsg[0] > 0;
-	if (forked && r->kmsg[0] < 0) {
-		rec->kind = SUPERVISE_NOEXEC;
-		rec->value = -r->kmsg[0];
-		errno = rec->value;
-		log_warn("hook %s: cannot run (rule %s, pid %d)", r->name,
-		    rule, pid);
-	} else if (r->noexec) {
-		rec->kind = SUPERVISE_NOEXEC;
-		rec->value = r->fail.err;
-		if (r->fail.step == STEP_EXEC)
-			log_warnx("hook %s: cannot execute: %s (rule %s, "
-			    "pid %d)", r->name, strerror(r->fail.err), rule,
-			    pid);
-		else
-			log_warnx("hook %s: cannot run: %s: %s (rule %s, "
-			    "pid %d)", r->name, step_names[r->fail.step],
-			    strerror(r->fail.err), rule, pid);
-	} else if (r->timedout) {
-		rec->kind = SUPERVISE_TIMEOUT;
-		rec->value = (int32_t)s->job->timeout;
-		log_warnx("hook %s: timed out after %u s, killed (rule %s, "
-		    "pid %d)", r->name, s->job->timeout, rule, pid);
-	} else if (!waited && r->abandoned) {
-		rec->kind = SUPERVISE_SIGNALED;
-		rec->value = SIGKILL;
-		log_warnx("hook %s: still there after SIGKILL, given up "
-		    "(rule %s, pid %d)", r->name, rule, pid);
-	} else if (!waited) {
-		rec->kind = SUPERVISE_SIGNALED;
-		rec->value = SIGKILL;
-		log_warnx("hook %s: its keeper process died, outcome unknown "
-		    "(rule %s, pid %d)", r->name, rule, pid);
-	} else if (WIFSIGNALED(r->kmsg[1])) {
-		rec->kind = SUPERVISE_SIGNALED;
-		rec->value = WTERMSIG(r->kmsg[1]);
-		log_warnx("hook %s: killed by signal %s (rule %s, pid %d)",
-		    r->name, supervise_sig_name(rec->value, sb, sizeof(sb)),
-		    rule, pid);
-	} else {
-		rec->kind = SUPERVISE_EXITED;
-		rec->value = WEXITSTATUS(r->kmsg[1]);
-		if (rec->value != 0)
-			log_warnx("hook %s: exited %d (rule %s, pid %d)",
-			    r->name, rec->value, rule, pid);
-		else
-			log_debug("hook %s: exited 0 (rule %s, pid %d)",
-			    r->name, rule, pid);
-	}
-	rec->lines_dropped = r->dropped;
-}
-
-/*
- * The hook process has ended (or was given up on): its outcome is
- * decided now, whatever it left still runs.
- */
-static void
-sup_ended(struct sup *s, struct sup_run *r)
-{
-	struct supervise_rec rec = { .type = SUPERVISE_REC_HOOK };
-
-	r->ended = true;
-	if (r->repfd >= 0)
-		sup_report(r);
-	if (r->repfd >= 0) {
-		close(r->repfd);
-		r->repfd = -1;
-	}
-	if (r->outfd >= 0)
-		sup_output(s, r, true);
-	sup_outcome(s, r, &rec);
-	r->dropped_sent = r->dropped;
-	sup_write(&rec);
-	if (rec.kind != SUPERVISE_EXITED || rec.value != 0)
-		s->ok = false;
-	if (s->cur == r)
-		s->cur = NULL;
 }
 
 /* The hook and everything it left are gone: last lines, then forget it. */
@@ -774,127 +414,141 @@ sup_finish(const struct sup *s, struct sup_run *r)
 	int pid = (int)s->job->pid;
 	char sb[16];
 
-	if (r->outfd >= 0)
-		sup_output(s, r, true);
-	if (r->outfd >= 0)
-		sup_output_close(s, r);
+	hookout_read(&r->out, true);
+	hookout_close(&r->out);
 	if (r->kfd >= 0)
 		close(r->kfd);
 	if (r->leftovers)
 		log_warnx("hook %s: processes it left still ran after %u s, "
 		    "killed (rule %s, pid %d)", r->name, s->job->timeout, rule,
 		    pid);
-	if (r->keeper == 0 && WIFSIGNALED(r->kstatus))
+	if (WIFSIGNALED(r->kstatus))
 		log_warnx("hook %s: its keeper process was killed by signal "
 		    "%s: what the hook left is no longer supervised (rule %s, "
 		    "pid %d)", r->name, supervise_sig_name(
 		    WTERMSIG(r->kstatus), sb, sizeof(sb)), rule, pid);
-	if (r->dropped > 0)
-		log_info("hook %s (rule %s, pid %d): %llu more line%s not "
-		    "logged", r->name, rule, pid,
-		    (unsigned long long)r->dropped, r->dropped == 1 ? "" : "s");
-	if (r->dropped > r->dropped_sent) {
-		rec.lines_dropped = r->dropped - r->dropped_sent;
+	hookout_log_dropped(&r->out);
+	if (r->out.dropped > r->dropped_sent) {
+		rec.lines_dropped = r->out.dropped - r->dropped_sent;
 		sup_write(&rec);
 	}
 	free(r);
 }
 
-/* Start hook i under its keeper; a hook that cannot start ends here. */
+/* A hook that could not be started: its record; the job is not ok. */
+static void
+sup_not_started(struct sup *s, enum supervise_outcome kind, int err)
+{
+	struct supervise_rec rec = {
+		.type = SUPERVISE_REC_HOOK,
+		.kind = kind,
+		.value = err,
+	};
+
+	sup_write(&rec);
+	s->ok = false;
+}
+
+static void
+close_pair(const int p[2])
+{
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+}
+
+/*
+ * Fork the hook's process: under a keeper, or, for the only hook of the
+ * job, itself.  Then what it leaves is all the supervisor's, so the
+ * supervisor is its subreaper, and a process is saved on the path of
+ * every hook run.  Returns 0 or -errno.
+ */
+static int
+sup_fork(struct sup *s, struct sup_run *r, char *const argv[], int hfd,
+    int out, int rep)
+{
+	int k[2], e;
+	pid_t pid;
+
+	if (s->job->nhooks == 1) {
+		if ((pid = vfork()) < 0)
+			return -errno;
+		if (pid == 0)
+			hookexec_child(&s->x, argv, hfd, out, rep);
+		r->pid = pid;
+		return 0;
+	}
+	if (pipe2(k, O_CLOEXEC) < 0)
+		return -errno;
+	if (fcntl(k[0], F_SETFL, O_NONBLOCK) < 0 || (pid = fork()) < 0) {
+		e = errno;
+		close_pair(k);
+		return -e;
+	}
+	if (pid == 0)
+		hookexec_keeper(&s->x, argv, hfd, out, rep, k[1]);
+	close(k[1]);
+	r->keeper = pid;
+	r->kfd = k[0];
+	return 0;
+}
+
+/* Start hook i; a hook that cannot start ends here. */
 static void
 sup_start(struct sup *s, size_t i)
 {
-	struct supervise_rec rec = { .type = SUPERVISE_REC_HOOK };
 	const char *path = s->job->hooks[i], *slash;
 	char why[PATH_MAX + 128], pidbuf[16], *argv[4];
-	int out[2] = { -1, -1 }, rep[2] = { -1, -1 }, k[2] = { -1, -1 };
+	int out[2] = { -1, -1 }, rep[2] = { -1, -1 };
 	struct sup_run *r;
-	pid_t pid;
-	int e, hfd;
+	int e = 0, hfd;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		rec.kind = SUPERVISE_NOEXEC;
-		rec.value = ENOMEM;
-		sup_write(&rec);
-		s->ok = false;
+		sup_not_started(s, SUPERVISE_NOEXEC, ENOMEM);
 		return;
 	}
 	slash = strrchr(path, '/');
 	r->name = slash != NULL ? slash + 1 : path;
-	r->kfd = r->repfd = r->outfd = -1;
+	r->kfd = -1;
+	r->fail.step = -1;
 	/* Checked again before each run, and run from what was checked. */
 	if ((hfd = config_hook_open(path, why, sizeof(why))) < 0) {
 		log_warnx("hook %s: refused: %s (rule %s, pid %d)", r->name,
 		    why, s->job->rule, (int)s->job->pid);
-		rec.kind = SUPERVISE_REFUSED;
-		rec.value = -hfd;
-		goto out;
+		sup_not_started(s, SUPERVISE_REFUSED, -hfd);
+		free(r);
+		return;
 	}
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 ||
-	    pipe2(k, O_CLOEXEC) < 0 ||
-	    fcntl(out[0], F_SETFL, O_NONBLOCK) < 0 ||
-	    fcntl(rep[0], F_SETFL, O_NONBLOCK) < 0 ||
-	    fcntl(k[0], F_SETFL, O_NONBLOCK) < 0)
-		goto noexec;
 	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)s->job->pid);
 	argv[0] = (char *)path;
 	argv[1] = (char *)s->job->event;
 	argv[2] = pidbuf;
 	argv[3] = NULL;
-	r->deadline = supervise_now_ms() + (int64_t)s->job->timeout * 1000;
-	if (s->job->nhooks == 1) {
-		/*
-		 * The only hook of the job: what it leaves is all the
-		 * supervisor's, so the supervisor is its keeper, and a
-		 * process is saved on the path of every hook run.
-		 */
-		close(k[0]);
-		close(k[1]);
-		k[0] = k[1] = -1;
-		if ((pid = vfork()) < 0)
-			goto noexec;
-		if (pid == 0)
-			sup_child(s, argv, hfd, out[1], rep[1]);
-		r->direct = true;
-		r->keeper = s->self;
-		r->kmsg[0] = (int32_t)pid;
-		r->khave = sizeof(int32_t);
-	} else {
-		if ((pid = fork()) < 0)
-			goto noexec;
-		if (pid == 0)
-			sup_keeper(s, argv, hfd, out[1], rep[1], k[1]);
-		close(k[1]);
-		r->keeper = pid;
-		r->kfd = k[0];
+	r->timer = supervise_now_ms() + (int64_t)s->job->timeout * 1000;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 ||
+	    fcntl(out[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    fcntl(rep[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    (e = sup_fork(s, r, argv, hfd, out[1], rep[1])) < 0) {
+		e = e < 0 ? -e : errno;
+		errno = e;
+		log_warn("hook %s: cannot run (rule %s, pid %d)", r->name,
+		    s->job->rule, (int)s->job->pid);
+		sup_not_started(s, SUPERVISE_NOEXEC, e);
+		close(hfd);
+		close_pair(out);
+		close_pair(rep);
+		free(r);
+		return;
 	}
 	close(hfd);
 	close(out[1]);
 	close(rep[1]);
-	r->outfd = out[0];
+	hookout_init(&r->out, out[0], r->name, s->job->rule, s->job->pid);
 	r->repfd = rep[0];
+	r->state = RUN_UP;
 	s->runs[i] = r;
 	s->cur = r;
-	return;
-
-noexec:
-	rec.kind = SUPERVISE_NOEXEC;
-	rec.value = errno;
-	log_warn("hook %s: cannot run (rule %s, pid %d)", r->name,
-	    s->job->rule, (int)s->job->pid);
-	close(hfd);
-	for (e = 0; e < 2; e++) {
-		if (out[e] >= 0)
-			close(out[e]);
-		if (rep[e] >= 0)
-			close(rep[e]);
-		if (k[e] >= 0)
-			close(k[e]);
-	}
-out:
-	sup_write(&rec);
-	s->ok = false;
-	free(r);
 }
 
 /*
@@ -902,25 +556,19 @@ out:
  * runs; false once it has been finished and freed.
  */
 static bool
-sup_step(struct sup *s, size_t i, int64_t now)
+sup_step(struct sup *s, size_t i)
 {
 	struct sup_run *r = s->runs[i];
 
-	if (r->outfd >= 0)
-		sup_output(s, r, false);
+	hookout_read(&r->out, false);
 	if (r->repfd >= 0)
 		sup_report(r);
 	if (r->kfd >= 0)
 		sup_keeper_read(s, r);
-	if (!r->ended && (r->khave == sizeof(r->kmsg) ||
-	    (r->kfd < 0 && !r->direct)))
-		sup_ended(s, r);
-	if (r->keeper != 0 && !r->abandoned && !sup_clock(s, r, now)) {
-		r->abandoned = true;
-		if (!r->ended)
-			sup_ended(s, r);
-	}
-	if (!r->ended || (r->keeper != 0 && !r->abandoned))
+	if (s->now >= r->timer)
+		sup_fire(s, r, r->giveup != 0 && s->now >= r->giveup ?
+		    ON_GIVEUP : ON_TIMER);
+	if (r->state != RUN_GONE)
 		return true;
 	sup_finish(s, r);
 	s->runs[i] = NULL;
@@ -940,8 +588,8 @@ sup_pollfds(const struct sup *s)
 	for (i = 0; i < s->job->nhooks; i++) {
 		if ((r = s->runs[i]) == NULL)
 			continue;
-		if (r->outfd >= 0) {
-			s->pfd[n].fd = r->outfd;
+		if (r->out.fd >= 0) {
+			s->pfd[n].fd = r->out.fd;
 			s->pfd[n++].events = POLLIN;
 		}
 		if (r->kfd >= 0) {
@@ -965,24 +613,21 @@ static void
 sup_loop(struct sup *s)
 {
 	struct supervise_rec end = { .type = SUPERVISE_REC_END };
-	const struct sup_run *r;
-	int64_t now, wake, t;
+	int64_t wake;
 	size_t i, live;
 
 	for (;;) {
-		now = supervise_now_ms();
-		sup_signals(s, now);
+		s->now = supervise_now_ms();
+		sup_signals(s);
 		sup_reap(s);
 		live = 0;
-		wake = now + 60000;
+		wake = s->now + 60000;
 		for (i = 0; i < s->job->nhooks; i++) {
-			if (s->runs[i] == NULL || !sup_step(s, i, now))
+			if (s->runs[i] == NULL || !sup_step(s, i))
 				continue;
-			r = s->runs[i];
 			live++;
-			t = r->phase == 0 ? r->deadline : r->next;
-			if (t < wake)
-				wake = t;
+			if (s->runs[i]->timer < wake)
+				wake = s->runs[i]->timer;
 		}
 		if (s->cur == NULL && !s->ended) {
 			if (!s->stopping && s->next < s->job->nhooks) {
@@ -998,70 +643,8 @@ sup_loop(struct sup *s)
 		if (s->ended && live == 0)
 			return;
 		(void)poll(s->pfd, sup_pollfds(s),
-		    (int)(wake > now ? wake - now : 0));
+		    (int)(wake > s->now ? wake - s->now : 0));
 	}
-}
-
-/* The hook environment: exactly what SPEC lists, nothing inherited. */
-static char **
-sup_envp(const struct spawn_job *job, const char *user)
-{
-	const char *home = job->home != NULL ? job->home : "/";
-	char **envp;
-	size_t n = 0, i = 0;
-
-	while (job->env != NULL && job->env[n] != NULL)
-		n++;
-	if ((envp = calloc(n + 5, sizeof(*envp))) == NULL)
-		return NULL;
-	envp[i++] = (char *)SUP_PATH;
-	if (asprintf(&envp[i++], "HOME=%s", home) < 0)
-		return NULL;
-	if (user != NULL) {
-		if (asprintf(&envp[i++], "USER=%s", user) < 0 ||
-		    asprintf(&envp[i++], "LOGNAME=%s", user) < 0)
-			return NULL;
-	}
-	memcpy(envp + i, job->env, n * sizeof(*envp));
-	return envp;
-}
-
-/* The supplementary groups of run_as, looked up once per job. */
-static int
-sup_groups(struct sup *s, const char *user)
-{
-	int n = 32;
-	gid_t *g;
-
-	/* The privileged part, whose name service is loaded, looked them up. */
-	if (s->job->groups != NULL && s->job->ngroups > 0) {
-		if ((s->groups = reallocarray(NULL, s->job->ngroups,
-		    sizeof(*s->groups))) == NULL)
-			return -ENOMEM;
-		memcpy(s->groups, s->job->groups,
-		    s->job->ngroups * sizeof(*s->groups));
-		s->ngroups = s->job->ngroups;
-		return 0;
-	}
-	if (user == NULL) {
-		if ((s->groups = malloc(sizeof(gid_t))) == NULL)
-			return -ENOMEM;
-		s->groups[0] = s->job->gid;
-		s->ngroups = 1;
-		return 0;
-	}
-	for (;;) {
-		if ((g = reallocarray(s->groups, (size_t)n, sizeof(*g))) ==
-		    NULL)
-			return -ENOMEM;
-		s->groups = g;
-		if (getgrouplist(user, s->job->gid, g, &n) >= 0)
-			break;
-		if (n > 65536)
-			return -E2BIG;
-	}
-	s->ngroups = (size_t)n;
-	return 0;
 }
 
 /*
@@ -1136,9 +719,8 @@ supervise_job(const struct spawn_job *job, int resfd, pid_t parent)
 		_exit(1);
 	}
 	user = job->user != NULL ? job->user : job->uid == 0 ? "root" : NULL;
-	if ((r = sup_groups(&s, user)) < 0 ||
-	    (s.envp = sup_envp(job, user)) == NULL) {
-		errno = r < 0 ? -r : ENOMEM;
+	if ((r = hookexec_prepare(&s.x, job, user, s.self)) < 0) {
+		errno = -r;
 		log_warn("hook supervisor for rule %s (pid %d): groups of %s",
 		    job->rule, (int)job->pid, user != NULL ? user : "?");
 		_exit(1);

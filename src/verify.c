@@ -29,6 +29,7 @@
 #include "exe.h"
 #include "exename.h"
 #include "lineage.h"
+#include "proctree.h"
 #include "verify.h"
 
 #define OURS_MAX	1024	/* steps up the ppid chain */
@@ -62,23 +63,10 @@ verify_reason(enum verdict v)
 static bool
 ours(const struct verify_ctx *c, pid_t pid)
 {
-	struct proc_stat st;
-	int i, fd;
+	/* A hook's orphans go to its keeper, a child of ours. */
+	pid_t roots[] = { c->self, c->loop };
 
-	for (i = 0; i < OURS_MAX && pid > 1; i++) {
-		if (pid == c->self || pid == c->loop)
-			return true;
-		/* A hook's orphans go to its keeper, a child of ours. */
-		if ((fd = proc_open(c->procfd, pid)) < 0)
-			return false;
-		if (proc_read_stat(fd, &st) < 0) {
-			close(fd);
-			return false;
-		}
-		close(fd);
-		pid = st.ppid;
-	}
-	return false;
+	return proctree_within(c->procfd, pid, roots, 2, OURS_MAX);
 }
 
 /*

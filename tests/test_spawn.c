@@ -27,6 +27,7 @@
 
 #include "testutil.h"
 #include "log.h"
+#include "hookout.h"
 #include "spawn.h"
 
 #define LOGID	"spawnlog"
@@ -789,7 +790,7 @@ test_leftover(void **state)
 	assert_int_equal(c.n, 1);
 
 	/* SIGTERM at the deadline, well before sleep 3 would have ended. */
-	drive(sp, &c, 2, 1000 + SPAWN_KILL_GRACE_MS + 1000);
+	drive(sp, &c, 2, 1000 + SUPERVISE_KILL_GRACE_MS + 1000);
 	assert_true(c.ok[1]);
 	assert_int_equal(c.cookie[1], 4011);
 	assert_true(c.at[1] - t0 >= 950);
@@ -876,8 +877,8 @@ test_sigkill(void **state)
 	    "root")), 0);
 	drive(sp, &c, 1, 8000);
 	assert_false(c.ok[0]);
-	assert_true(c.at[0] - t0 >= 1000 + SPAWN_KILL_GRACE_MS - 50);
-	assert_true(c.at[0] - t0 < 1000 + SPAWN_KILL_GRACE_MS + 1500);
+	assert_true(c.at[0] - t0 >= 1000 + SUPERVISE_KILL_GRACE_MS - 50);
+	assert_true(c.at[0] - t0 < 1000 + SUPERVISE_KILL_GRACE_MS + 1500);
 	assert_int_equal(spawn_stats(sp)->timed_out, 1);
 	assert_true(gone(out_pid("stubborn.pid")));
 	assert_int_equal(log_count("hook stubborn (rule r-stub, pid 4006): "
@@ -930,7 +931,7 @@ test_output_bounds(void **state)
 	static const char *const hooks[] = { "yes", "longline", NULL };
 	struct ctx c = { .watch_rss = true };
 	struct spawn *sp;
-	char want[SPAWN_LINE_MAX + 128];
+	char want[HOOKOUT_LINE_MAX + 128];
 	long base;
 	int n;
 
@@ -948,14 +949,14 @@ test_output_bounds(void **state)
 	assert_int_equal(spawn_stats(sp)->timed_out, 2);
 	assert_true(spawn_stats(sp)->lines_dropped > 10000);
 	assert_int_equal(log_count("hook yes (rule r-yes, pid 4008): y"),
-	    SPAWN_LINES_MAX);
+	    HOOKOUT_LINES_MAX);
 	assert_int_equal(log_count("hook yes (rule r-yes, pid 4008): "),
-	    SPAWN_LINES_MAX + 1);
+	    HOOKOUT_LINES_MAX + 1);
 	assert_int_equal(log_count("more lines not logged"), 1);
 	n = snprintf(want, sizeof(want),
 	    "hook longline (rule r-yes, pid 4008): ");
-	memset(want + n, 'a', SPAWN_LINE_MAX);
-	strcpy(want + n + SPAWN_LINE_MAX, " [cut]");
+	memset(want + n, 'a', HOOKOUT_LINE_MAX);
+	strcpy(want + n + HOOKOUT_LINE_MAX, " [cut]");
 	assert_int_equal(log_count(want), 1);
 	assert_int_equal(log_count("hook longline (rule r-yes, pid 4008): "
 	    "next"), 1);
