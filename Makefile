@@ -42,14 +42,15 @@ test_notify_SRCS = src/notify.c
 test_enrich_SRCS = src/enrich.c src/proc.c src/table.c src/event.c src/exe.c
 test_exe_SRCS	= src/exe.c src/table.c src/proc.c
 test_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c
-test_config_SRCS = src/config.c src/rule.c src/event.c src/log.c src/table.c
-test_rule_SRCS	= src/rule.c src/table.c src/event.c
+test_config_SRCS = src/config.c src/hookfile.c src/rule.c src/rulebuild.c \
+		  src/ruledesc.c src/event.c src/log.c src/table.c
+test_rule_SRCS	= src/rule.c src/rulebuild.c src/ruledesc.c src/table.c src/event.c
 test_lineage_SRCS = src/lineage.c src/proc.c src/table.c src/rule.c \
-		  src/event.c
+		  src/rulebuild.c src/event.c
 test_priv_SRCS	= src/priv.c
 test_hold_SRCS	= src/hold.c
-test_spawn_SRCS	= src/spawn.c src/supervise.c src/proc.c src/config.c \
-		  src/rule.c src/event.c src/table.c src/log.c
+test_spawn_SRCS	= src/spawn.c src/supervise.c src/proc.c src/hookfile.c \
+		  src/log.c
 
 ifeq ($(V),)
 Q		= @

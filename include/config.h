@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hookfile.h"
 #include "rule.h"
 
 #ifndef SYSCONFDIR
@@ -66,18 +67,5 @@ void		 config_free(struct config *);
 void		 config_print(const struct config *, FILE *);
 /* Warnings that do not make a configuration unusable (for -t). */
 void		 config_warnings(const struct config *, config_err_fn, void *);
-
-/*
- * A hook file is safe when it is a regular executable file owned by root
- * and not writable by group or others, and every directory in which its
- * path is looked up, symlinks followed, is owned by root and not
- * group/other-writable: from the file's up to /, and those that hold a
- * symlink on the way.  config_hook_open() returns an O_PATH descriptor
- * (close-on-exec) of the very file checked, to execute it from;
- * config_hook_safe() only checks.  Both return -errno with why (a
- * sentence) filled in when the hook is refused.
- */
-int		 config_hook_open(const char *path, char *why, size_t whylen);
-int		 config_hook_safe(const char *path, char *why, size_t whylen);
 
 #endif
