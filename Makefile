@@ -33,7 +33,7 @@ ASAN_OBJS	= $(SRCS:src/%.c=build/asan/%.o)
 
 # Each unit test links its module and what that module needs, nothing else.
 TESTS		= event proc table output notify enrich exe ipc config rule spawn \
-		  lineage priv hold
+		  lineage priv hold hookfile
 test_event_SRCS	= src/event.c
 test_proc_SRCS	= src/proc.c
 test_table_SRCS	= src/table.c src/event.c
@@ -44,11 +44,13 @@ test_exe_SRCS	= src/exe.c src/table.c src/proc.c
 test_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c
 test_config_SRCS = src/config.c src/hookfile.c src/rule.c src/rulebuild.c \
 		  src/ruledesc.c src/event.c src/log.c src/table.c
-test_rule_SRCS	= src/rule.c src/rulebuild.c src/ruledesc.c src/table.c src/event.c
+test_rule_SRCS	= src/rule.c src/rulebuild.c src/ruledesc.c src/table.c \
+		  src/event.c
 test_lineage_SRCS = src/lineage.c src/proc.c src/table.c src/rule.c \
 		  src/rulebuild.c src/event.c
 test_priv_SRCS	= src/priv.c
 test_hold_SRCS	= src/hold.c
+test_hookfile_SRCS = src/hookfile.c
 test_spawn_SRCS	= src/spawn.c src/supervise.c src/proc.c src/hookfile.c \
 		  src/log.c
 
