@@ -29,8 +29,8 @@ struct config_file {
 
 struct config {
 	char		*path;		/* main file */
-	char		*hooks_dir;	/* absolute */
-	char		*rules_dir;	/* absolute */
+	char		*hooks_dir;	/* absolute (once loaded) */
+	char		*rules_dir;	/* absolute (once loaded) */
 	char		*user;		/* event loop user */
 	unsigned	 max_hooks;
 	unsigned	 queue_size;
@@ -47,6 +47,8 @@ struct config {
 
 /* Called once per error, msg is "FILE:LINE: message". */
 typedef void (*config_err_fn)(void *arg, const char *msg);
+/* A config_err_fn that logs each message with log_warnx(). */
+void		 config_err(void *arg, const char *msg);
 
 /*
  * Read path (and rules_dir).  Returns the configuration, or NULL after
@@ -67,5 +69,22 @@ void		 config_free(struct config *);
 void		 config_print(const struct config *, FILE *);
 /* Warnings that do not make a configuration unusable (for -t). */
 void		 config_warnings(const struct config *, config_err_fn, void *);
+
+/* daemonkey.c: the keys of [daemon]. */
+enum daemon_key {
+	DK_HOOKS_DIR, DK_RULES_DIR, DK_USER, DK_MAX_HOOKS, DK_QUEUE_SIZE,
+	DK_HOOK_TIMEOUT, DK_RCVBUF, DK_LOG_FORMAT, DK__MAX
+};
+
+enum daemon_key	 daemon_key_lookup(const char *);	/* DK__MAX if unknown */
+const char	*daemon_key_name(enum daemon_key);
+/*
+ * Set key k of the configuration from one value (a word, quotes already
+ * removed).  hooks_dir and rules_dir are stored as written.  Returns 0,
+ * -EINVAL with a message ("bad max_hooks '0': expected 1-4096") in err,
+ * or -ENOMEM.
+ */
+int		 daemon_key_set(struct config *, enum daemon_key, const char *,
+		    char *err, size_t errlen);
 
 #endif

@@ -26,26 +26,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "log.h"
 
 #define DEFAULT_HOOKS_DIR	SYSCONFDIR "/prochook/hooks.d"
 #define DEFAULT_RULES_DIR	SYSCONFDIR "/prochook/rules.d"
 #define DEFAULT_USER		"prochook"
-
-enum daemon_key {
-	DK_HOOKS_DIR, DK_RULES_DIR, DK_USER, DK_MAX_HOOKS, DK_QUEUE_SIZE,
-	DK_HOOK_TIMEOUT, DK_RCVBUF, DK_LOG_FORMAT, DK__MAX
-};
-
-static const char *const daemon_keys[DK__MAX] = {
-	[DK_HOOKS_DIR] = "hooks_dir",
-	[DK_RULES_DIR] = "rules_dir",
-	[DK_USER] = "user",
-	[DK_MAX_HOOKS] = "max_hooks",
-	[DK_QUEUE_SIZE] = "queue_size",
-	[DK_HOOK_TIMEOUT] = "hook_timeout",
-	[DK_RCVBUF] = "rcvbuf",
-	[DK_LOG_FORMAT] = "log_format",
-};
 
 #define NKEYS		((int)RK__MAX > (int)DK__MAX ? (int)RK__MAX : \
 			 (int)DK__MAX)
@@ -112,7 +97,6 @@ struct parse {
 	char		*main_dir;	/* absolute */
 	dev_t		 main_dev;
 	ino_t		 main_ino;
-	char		*dirs[2];	/* hooks_dir, rules_dir as written */
 	struct pending	*pend;
 	size_t		 npend;
 };
@@ -169,58 +153,6 @@ path_join(const char *dir, const char *name)
 	if (asprintf(&p, "%.*s/%s", (int)dl, dir, name) < 0)
 		return NULL;
 	return p;
-}
-
-/* Decimal digits only, lo..hi. */
-static int
-parse_uint(const char *s, unsigned long lo, unsigned long hi,
-    unsigned long *out)
-{
-	unsigned long v = 0;
-
-	if (*s == '\0')
-		return -EINVAL;
-	for (; *s; s++) {
-		if (!isdigit((unsigned char)*s))
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > hi)
-			return -ERANGE;
-	}
-	if (v < lo)
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
-
-/* "4M": a number of bytes with an optional K, M or G (powers of 1024). */
-static int
-parse_size(const char *s, size_t *out)
-{
-	unsigned long long v = 0, mul = 1;
-	const char *p = s;
-
-	if (!isdigit((unsigned char)*p))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*p); p++) {
-		v = v * 10 + (unsigned long long)(*p - '0');
-		if (v > (1ull << 30))
-			return -ERANGE;
-	}
-	switch (*p) {
-	case '\0':		break;
-	case 'k': case 'K':	mul = 1ull << 10; p++; break;
-	case 'm': case 'M':	mul = 1ull << 20; p++; break;
-	case 'g': case 'G':	mul = 1ull << 30; p++; break;
-	default:		return -EINVAL;
-	}
-	if (*p != '\0')
-		return -EINVAL;
-	v *= mul;
-	if (v < (64ull << 10) || v > (1ull << 30))
-		return -ERANGE;
-	*out = (size_t)v;
-	return 0;
 }
 
 /*
@@ -291,7 +223,7 @@ cur_keys(struct parse *ps)
 static const char *
 cur_key_name(struct parse *ps, int k)
 {
-	return ps->sec == SEC_DAEMON ? daemon_keys[k] : rule_key_name(k);
+	return ps->sec == SEC_DAEMON ? daemon_key_name(k) : rule_key_name(k);
 }
 
 /* " in rule [x]" or " in [daemon]", for messages. */
@@ -307,71 +239,14 @@ where(struct parse *ps, char *buf, size_t len)
 static void
 daemon_value(struct parse *ps, int k, const char *v, const char *in)
 {
-	struct config *cfg = ps->cfg;
-	unsigned long n;
-	char **slot;
+	char err[512];
+	int r;
 
-	switch (k) {
-	case DK_HOOKS_DIR:
-	case DK_RULES_DIR:
-	case DK_USER:
-		slot = k == DK_USER ? &cfg->user : &ps->dirs[k];
-		free(*slot);
-		if ((*slot = strdup(v)) == NULL)
-			perr(ps, ps->lineno, "out of memory");
-		return;
-	case DK_MAX_HOOKS:
-		if (parse_uint(v, 1, 4096, &n) < 0)
-			goto bad;
-		cfg->max_hooks = (unsigned)n;
-		return;
-	case DK_QUEUE_SIZE:
-		if (parse_uint(v, 0, 1000000, &n) < 0)
-			goto bad;
-		cfg->queue_size = (unsigned)n;
-		return;
-	case DK_HOOK_TIMEOUT:
-		if (parse_uint(v, 1, 86400, &n) < 0)
-			goto bad;
-		cfg->hook_timeout = (unsigned)n;
-		return;
-	case DK_RCVBUF:
-		if (parse_size(v, &cfg->rcvbuf) < 0)
-			goto bad;
-		return;
-	case DK_LOG_FORMAT:
-		if (strcmp(v, "text") == 0)
-			cfg->log_format = LOGF_TEXT;
-		else if (strcmp(v, "json") == 0)
-			cfg->log_format = LOGF_JSON;
-		else
-			goto bad;
-		return;
-	}
-	return;
-bad:
-	ps->dk.bad |= BIT(k);
-	switch (k) {
-	case DK_MAX_HOOKS:
-		perr(ps, ps->lineno, "bad max_hooks '%s': expected 1-4096%s",
-		    v, in);
-		break;
-	case DK_QUEUE_SIZE:
-		perr(ps, ps->lineno, "bad queue_size '%s': expected "
-		    "0-1000000%s", v, in);
-		break;
-	case DK_HOOK_TIMEOUT:
-		perr(ps, ps->lineno, "bad hook_timeout '%s': expected "
-		    "seconds, 1-86400%s", v, in);
-		break;
-	case DK_RCVBUF:
-		perr(ps, ps->lineno, "bad rcvbuf '%s': expected bytes with an "
-		    "optional K, M or G, 64K-1G%s", v, in);
-		break;
-	case DK_LOG_FORMAT:
-		perr(ps, ps->lineno, "bad log_format '%s': expected text or "
-		    "json%s", v, in);
-		break;
+	if ((r = daemon_key_set(ps->cfg, k, v, err, sizeof(err))) == -ENOMEM)
+		perr(ps, ps->lineno, "out of memory");
+	else if (r < 0) {
+		ps->dk.bad |= BIT(k);
+		perr(ps, ps->lineno, "%s%s", err, in);
 	}
 }
 
@@ -418,10 +293,10 @@ add_values(struct parse *ps, int k, const char *value)
 		if (ps->sec == SEC_DAEMON) {
 			if (neg)
 				perr(ps, ps->lineno, "'!' is not allowed in "
-				    "'%s'%s", daemon_keys[k], in);
+				    "'%s'%s", daemon_key_name(k), in);
 			else if (*word == '\0')
 				perr(ps, ps->lineno, "empty value for '%s'%s",
-				    daemon_keys[k], in);
+				    daemon_key_name(k), in);
 			else {
 				daemon_value(ps, k, word, in);
 				continue;
@@ -803,12 +678,8 @@ looks_like_key(struct parse *ps, const char *v)
 	v += strspn(v + n, " \t") + n;
 	if (*v != '=' && *v != ':')
 		return false;
-	if (ps->sec == SEC_DAEMON) {
-		for (n = 0; n < DK__MAX; n++)
-			if (strcmp(name, daemon_keys[n]) == 0)
-				return true;
-		return false;
-	}
+	if (ps->sec == SEC_DAEMON)
+		return daemon_key_lookup(name) != DK__MAX;
 	return rule_key_lookup(name) != RK__MAX;
 }
 
@@ -818,10 +689,8 @@ key_index(struct parse *ps, const char *name)
 	int k;
 
 	if (ps->sec == SEC_DAEMON) {
-		for (k = 0; k < DK__MAX; k++)
-			if (strcmp(name, daemon_keys[k]) == 0)
-				return k;
-		return KEY_NONE;
+		k = daemon_key_lookup(name);
+		return k == DK__MAX ? KEY_NONE : k;
 	}
 	k = rule_key_lookup(name);
 	return k == RK__MAX ? KEY_NONE : k;
@@ -1094,10 +963,13 @@ static void
 finish_daemon(struct parse *ps)
 {
 	struct config *cfg = ps->cfg;
+	char *hooks_dir = cfg->hooks_dir, *rules_dir = cfg->rules_dir;
 
 	ps->file = cfg->path;
-	cfg->hooks_dir = resolve_dir(ps, ps->dirs[0], DEFAULT_HOOKS_DIR);
-	cfg->rules_dir = resolve_dir(ps, ps->dirs[1], DEFAULT_RULES_DIR);
+	cfg->hooks_dir = resolve_dir(ps, hooks_dir, DEFAULT_HOOKS_DIR);
+	cfg->rules_dir = resolve_dir(ps, rules_dir, DEFAULT_RULES_DIR);
+	free(hooks_dir);
+	free(rules_dir);
 	if (cfg->user == NULL)
 		cfg->user = strdup(DEFAULT_USER);
 	if (cfg->hooks_dir == NULL || cfg->rules_dir == NULL ||
@@ -1213,8 +1085,6 @@ load(const char *path, const struct config_file *src, size_t nsrc,
 	for (i = 0; i < ps.npend; i++)
 		free(ps.pend[i].line);
 	free(ps.pend);
-	free(ps.dirs[0]);
-	free(ps.dirs[1]);
 	free(ps.main_dir);
 	free(ps.buf);
 	if (ps.nerr > 0) {
@@ -1222,6 +1092,13 @@ load(const char *path, const struct config_file *src, size_t nsrc,
 		return NULL;
 	}
 	return cfg;
+}
+
+void
+config_err(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warnx("%s", msg);
 }
 
 struct config *

@@ -362,6 +362,60 @@ test_daemon_keys(void **state)
 	errs_free(&e);
 }
 
+/* The [daemon] key table: each key sets its field, or says what it wants. */
+static void
+test_daemon_key_set(void **state)
+{
+	struct config cfg = { 0 };
+	char err[256];
+	int k;
+
+	(void)state;
+	for (k = 0; k < DK__MAX; k++)
+		assert_int_equal(daemon_key_lookup(daemon_key_name(k)), k);
+	assert_int_equal(daemon_key_lookup("colour"), DK__MAX);
+	assert_int_equal(daemon_key_set(&cfg, DK_MAX_HOOKS, "4096", err,
+	    sizeof(err)), 0);
+	assert_int_equal(cfg.max_hooks, 4096);
+	assert_int_equal(daemon_key_set(&cfg, DK_QUEUE_SIZE, "0", err,
+	    sizeof(err)), 0);
+	assert_int_equal(cfg.queue_size, 0);
+	assert_int_equal(daemon_key_set(&cfg, DK_RCVBUF, "64k", err,
+	    sizeof(err)), 0);
+	assert_int_equal(cfg.rcvbuf, 65536);
+	assert_int_equal(daemon_key_set(&cfg, DK_LOG_FORMAT, "json", err,
+	    sizeof(err)), 0);
+	assert_int_equal(cfg.log_format, LOGF_JSON);
+	assert_int_equal(daemon_key_set(&cfg, DK_USER, "nobody", err,
+	    sizeof(err)), 0);
+	assert_string_equal(cfg.user, "nobody");
+	assert_int_equal(daemon_key_set(&cfg, DK_HOOKS_DIR, "hooks.d", err,
+	    sizeof(err)), 0);
+	assert_string_equal(cfg.hooks_dir, "hooks.d");
+
+	assert_int_equal(daemon_key_set(&cfg, DK_MAX_HOOKS, "4097", err,
+	    sizeof(err)), -EINVAL);
+	assert_string_equal(err, "bad max_hooks '4097': expected 1-4096");
+	assert_int_equal(daemon_key_set(&cfg, DK_HOOK_TIMEOUT, "-1", err,
+	    sizeof(err)), -EINVAL);
+	assert_string_equal(err, "bad hook_timeout '-1': expected seconds, "
+	    "1-86400");
+	assert_int_equal(daemon_key_set(&cfg, DK_RCVBUF, "2G", err,
+	    sizeof(err)), -EINVAL);
+	assert_int_equal(daemon_key_set(&cfg, DK_RCVBUF, "63k", err,
+	    sizeof(err)), -EINVAL);
+	assert_string_equal(err, "bad rcvbuf '63k': expected bytes with an "
+	    "optional K, M or G, 64K-1G");
+	assert_int_equal(daemon_key_set(&cfg, DK_LOG_FORMAT, "xml", err,
+	    sizeof(err)), -EINVAL);
+	assert_string_equal(err, "bad log_format 'xml': expected text or json");
+	assert_int_equal(cfg.max_hooks, 4096);
+	assert_int_equal(cfg.rcvbuf, 65536);
+	assert_int_equal(cfg.log_format, LOGF_JSON);
+	free(cfg.user);
+	free(cfg.hooks_dir);
+}
+
 static void
 test_rcvbuf(void **state)
 {
@@ -1355,6 +1409,7 @@ main(void)
 		cmocka_unit_test(test_shipped_example),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_daemon_keys),
+		cmocka_unit_test(test_daemon_key_set),
 		cmocka_unit_test(test_rcvbuf),
 		cmocka_unit_test(test_daemon_ranges),
 		cmocka_unit_test(test_rule_values),
