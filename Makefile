@@ -42,8 +42,9 @@ test_notify_SRCS = src/notify.c
 test_enrich_SRCS = src/enrich.c src/proc.c src/table.c src/event.c src/exe.c
 test_exe_SRCS	= src/exe.c src/table.c src/proc.c
 test_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c
-test_config_SRCS = src/config.c src/daemonkey.c src/hookfile.c src/rule.c \
-		  src/rulebuild.c src/ruledesc.c src/event.c src/log.c src/table.c
+test_config_SRCS = src/config.c src/confparse.c src/daemonkey.c \
+		  src/hookfile.c src/rule.c src/rulebuild.c src/ruledesc.c \
+		  src/event.c src/log.c src/table.c
 test_rule_SRCS	= src/rule.c src/rulebuild.c src/ruledesc.c src/table.c \
 		  src/event.c
 test_lineage_SRCS = src/lineage.c src/proc.c src/table.c src/rule.c \
