@@ -457,6 +457,26 @@ cut_comment(char *s)
 	*p = '\0';
 }
 
+/* A line inih finds malformed: remember the first, report unless refused. */
+static void
+malformed(struct parse *ps, enum line_kind kind, const char *msg)
+{
+	ps->kind = kind;
+	if (!ps->syntax_line)
+		ps->syntax_line = ps->lineno;
+	if (!ps->bad)
+		parse_err(ps, ps->lineno, "%s", msg);
+}
+
+/* Skip what follows, up to the next good section header. */
+static void
+skip_section(struct parse *ps)
+{
+	close_key(ps);
+	end_section(ps);
+	ps->sec = SEC_SKIP;
+}
+
 /*
  * What is this line to inih?  Mirrors ini_parse_stream() of inih r55 with
  * Debian's settings (multi-line values, ';' inline comments, BOM).
@@ -483,47 +503,34 @@ classify(struct parse *ps, char *line)
 	}
 	if (*start == '[') {
 		end = find_chars_or_comment(start + 1, "]");
-		if (*end == ']') {
-			ps->kind = LK_SECTION;
-			ps->prev_name = false;
-			if (!ps->bad) {
-				begin_section(ps, start + 1,
-				    (size_t)(end - start - 1), end + 1);
-				return;
-			}
-			close_key(ps);
-			end_section(ps);
-			ps->sec = SEC_SKIP;
+		if (*end != ']') {
+			malformed(ps, LK_BADSECTION,
+			    "missing ']' in section header");
+			skip_section(ps);
 			return;
 		}
-		ps->kind = LK_BADSECTION;
-		if (!ps->syntax_line)
-			ps->syntax_line = ps->lineno;
-		if (!ps->bad)
-			parse_err(ps, ps->lineno, "missing ']' in section "
-			    "header");
-		close_key(ps);
-		end_section(ps);
-		ps->sec = SEC_SKIP;
+		ps->kind = LK_SECTION;
+		ps->prev_name = false;
+		if (ps->bad)
+			skip_section(ps);
+		else
+			begin_section(ps, start + 1, (size_t)(end - start - 1),
+			    end + 1);
 		return;
 	}
 	end = find_chars_or_comment(start, "=:");
 	close_key(ps);
-	if (*end == '=' || *end == ':') {
-		ps->kind = LK_KEY;
-		for (name = end; name > start &&
-		    isspace((unsigned char)name[-1]); name--)
-			;
-		len = (size_t)(name - start);
-		ps->prev_name = len > 0;
+	if (*end != '=' && *end != ':') {
+		malformed(ps, LK_BADKEY,
+		    "expected 'key = value', '[section]' or a comment");
 		return;
 	}
-	ps->kind = LK_BADKEY;
-	if (!ps->syntax_line)
-		ps->syntax_line = ps->lineno;
-	if (!ps->bad)
-		parse_err(ps, ps->lineno, "expected 'key = value', '[section]' "
-		    "or a comment");
+	ps->kind = LK_KEY;
+	for (name = end; name > start && isspace((unsigned char)name[-1]);
+	    name--)
+		;
+	len = (size_t)(name - start);
+	ps->prev_name = len > 0;
 }
 
 /*
