@@ -1,6 +1,7 @@
 /*
  * config.h - the configuration: [daemon] keys and rules, from the main
- * file and every *.conf of rules_dir.
+ * file and every *.conf of rules_dir.  Loaded by config.c, parsed by
+ * confparse.c, [daemon] keys set by daemonkey.c.
  */
 #ifndef PROCHOOK_CONFIG_H
 #define PROCHOOK_CONFIG_H

@@ -31,7 +31,7 @@ enum line_kind {
 enum sec_kind { SEC_NONE, SEC_DAEMON, SEC_RULE, SEC_SKIP };
 
 /* Hook names of one rule, checked once hooks_dir is known. */
-struct pending {
+struct pending_hooks {
 	size_t		 rule;		/* index in config.rules */
 	unsigned	*line;		/* line of each hook */
 };
@@ -79,7 +79,7 @@ struct parse {
 	char		*main_dir;	/* absolute */
 	dev_t		 main_dev;
 	ino_t		 main_ino;
-	struct pending	*pend;
+	struct pending_hooks *pend;
 	size_t		 npend;
 };
 

@@ -44,7 +44,7 @@ static void
 resolve_hooks(struct parse *ps)
 {
 	struct config *cfg = ps->cfg;
-	struct pending *pd;
+	struct pending_hooks *pd;
 	struct rule *r;
 	char why[PATH_MAX + 128], *path;
 	size_t i, j;

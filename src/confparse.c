@@ -322,7 +322,7 @@ static void
 end_section(struct parse *ps)
 {
 	struct config *cfg = ps->cfg;
-	struct pending *pd;
+	struct pending_hooks *pd;
 	struct rule *rules;
 
 	if (ps->sec == SEC_RULE) {
