@@ -33,7 +33,8 @@ ASAN_OBJS	= $(SRCS:src/%.c=build/asan/%.o)
 
 # Each unit test links its module and what that module needs, nothing else.
 TESTS		= event proc table output notify enrich exe ipc config rule spawn \
-		  lineage priv hold binfmt exename verify hookout hookrun proctree
+		  lineage priv hold binfmt exename verify hookout hookrun proctree \
+		  hookfile
 test_event_SRCS	= src/event.c
 test_proc_SRCS	= src/proc.c
 test_table_SRCS	= src/table.c src/event.c
@@ -45,22 +46,26 @@ test_exe_SRCS	= src/exe.c src/exename.c src/binfmt.c src/table.c src/proc.c
 test_binfmt_SRCS = src/binfmt.c
 test_exename_SRCS = src/exename.c src/binfmt.c src/proc.c
 test_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c
-test_config_SRCS = src/config.c src/rule.c src/event.c src/log.c src/table.c
-test_rule_SRCS	= src/rule.c src/table.c src/event.c
-test_lineage_SRCS = src/lineage.c src/proc.c src/table.c src/rule.c \
+test_config_SRCS = src/config.c src/confparse.c src/daemonkey.c \
+		  src/hookfile.c src/rule.c src/rulebuild.c src/ruledesc.c \
+		  src/event.c src/log.c src/table.c
+test_rule_SRCS	= src/rule.c src/rulebuild.c src/ruledesc.c src/table.c \
 		  src/event.c
-test_verify_SRCS = src/verify.c src/ipc.c src/lineage.c src/proctree.c src/rule.c \
-		  src/enrich.c src/exe.c src/exename.c src/binfmt.c src/proc.c \
-		  src/table.c src/event.c \
-		  src/log.c
+test_lineage_SRCS = src/lineage.c src/proc.c src/table.c src/rule.c \
+		  src/rulebuild.c src/event.c
+test_verify_SRCS = src/verify.c src/ipc.c src/lineage.c src/proctree.c \
+		  src/rule.c src/rulebuild.c src/enrich.c src/exe.c \
+		  src/exename.c src/binfmt.c src/proc.c src/table.c \
+		  src/event.c src/log.c
 test_priv_SRCS	= src/priv.c
 test_hold_SRCS	= src/hold.c
+test_hookfile_SRCS = src/hookfile.c
 test_hookout_SRCS = src/hookout.c src/log.c
 test_hookrun_SRCS = src/hookrun.c
 test_proctree_SRCS = src/proctree.c src/proc.c src/log.c
 test_spawn_SRCS	= src/spawn.c src/supervise.c src/hookrun.c src/hookout.c \
-		  src/hookexec.c src/proctree.c src/proc.c src/config.c \
-		  src/rule.c src/event.c src/table.c src/log.c
+		  src/hookexec.c src/proctree.c src/proc.c src/hookfile.c \
+		  src/log.c
 
 ifeq ($(V),)
 Q		= @

@@ -1,6 +1,7 @@
 /*
  * config.h - the configuration: [daemon] keys and rules, from the main
- * file and every *.conf of rules_dir.
+ * file and every *.conf of rules_dir.  Loaded by config.c, parsed by
+ * confparse.c, [daemon] keys set by daemonkey.c.
  */
 #ifndef PROCHOOK_CONFIG_H
 #define PROCHOOK_CONFIG_H
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hookfile.h"
 #include "rule.h"
 
 #ifndef SYSCONFDIR
@@ -28,8 +30,8 @@ struct config_file {
 
 struct config {
 	char		*path;		/* main file */
-	char		*hooks_dir;	/* absolute */
-	char		*rules_dir;	/* absolute */
+	char		*hooks_dir;	/* absolute (once loaded) */
+	char		*rules_dir;	/* absolute (once loaded) */
 	char		*user;		/* event loop user */
 	unsigned	 max_hooks;
 	unsigned	 queue_size;
@@ -46,6 +48,8 @@ struct config {
 
 /* Called once per error, msg is "FILE:LINE: message". */
 typedef void (*config_err_fn)(void *arg, const char *msg);
+/* A config_err_fn that logs each message with log_warnx(). */
+void		 config_err(void *arg, const char *msg);
 
 /*
  * Read path (and rules_dir).  Returns the configuration, or NULL after
@@ -67,17 +71,21 @@ void		 config_print(const struct config *, FILE *);
 /* Warnings that do not make a configuration unusable (for -t). */
 void		 config_warnings(const struct config *, config_err_fn, void *);
 
+/* daemonkey.c: the keys of [daemon]. */
+enum daemon_key {
+	DK_HOOKS_DIR, DK_RULES_DIR, DK_USER, DK_MAX_HOOKS, DK_QUEUE_SIZE,
+	DK_HOOK_TIMEOUT, DK_RCVBUF, DK_LOG_FORMAT, DK__MAX
+};
+
+enum daemon_key	 daemon_key_lookup(const char *);	/* DK__MAX if unknown */
+const char	*daemon_key_name(enum daemon_key);
 /*
- * A hook file is safe when it is a regular executable file owned by root
- * and not writable by group or others, and every directory in which its
- * path is looked up, symlinks followed, is owned by root and not
- * group/other-writable: from the file's up to /, and those that hold a
- * symlink on the way.  config_hook_open() returns an O_PATH descriptor
- * (close-on-exec) of the very file checked, to execute it from;
- * config_hook_safe() only checks.  Both return -errno with why (a
- * sentence) filled in when the hook is refused.
+ * Set key k of the configuration from one value (a word, quotes already
+ * removed).  hooks_dir and rules_dir are stored as written.  Returns 0,
+ * -EINVAL with a message ("bad max_hooks '0': expected 1-4096") in err,
+ * or -ENOMEM.
  */
-int		 config_hook_open(const char *path, char *why, size_t whylen);
-int		 config_hook_safe(const char *path, char *why, size_t whylen);
+int		 daemon_key_set(struct config *, enum daemon_key, const char *,
+		    char *err, size_t errlen);
 
 #endif

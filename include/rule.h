@@ -1,5 +1,7 @@
 /*
- * rule.h - compiled rules and matching an event against them.
+ * rule.h - compiled rules: matching an event against them and their rates
+ * (rule.c), building them from configuration values (rulebuild.c),
+ * describing them for -t (ruledesc.c).
  *
  * Matching touches no file system: it reads only the event and the process
  * table.
@@ -77,7 +79,7 @@ enum rule_key {
 /* The keys that walk the fork lineage. */
 #define RK_LINEAGE	(RK_BIT(RK_PARENT) | RK_BIT(RK_ANCESTOR))
 
-/* A rule's rate: a token bucket. */
+/* rule.c: a rule's rate, a token bucket. */
 struct rule_rate {
 	uint64_t	 tokens_ns;	/* credit, in nanoseconds */
 	uint64_t	 last_ns;
@@ -109,6 +111,8 @@ bool		 rule_rate_take(const struct rule *, struct rule_rate *,
  */
 bool		 rule_match(const struct rule *, const struct pevent *,
 		    struct table *, bool *miss, uint32_t skip);
+
+/* rulebuild.c: the words of a rule section, and building rules. */
 const char	*rule_action_name(enum action);
 /*
  * Signal by name ("KILL", "SIGKILL", "kill", "RTMIN+3") or number 1-64;
@@ -120,7 +124,7 @@ const char	*rule_signal_name(int);
 /* Frees what the rule owns (not the struct itself) and zeroes it. */
 void		 rule_free(struct rule *);
 
-/* Building rules (config.c drives these, one value at a time). */
+/* config.c drives these, one value at a time. */
 enum rule_key	 rule_key_lookup(const char *);	/* RK__MAX if unknown */
 const char	*rule_key_name(enum rule_key);
 /* EV_BIT() set of the event types a key can be given with. */
@@ -136,7 +140,7 @@ bool		 rule_key_multi(enum rule_key);
 int		 rule_add_value(struct rule *, enum rule_key, const char *,
 		    bool neg, char *err, size_t errlen);
 /*
- * What the rule matches and does, on one line without a newline:
+ * ruledesc.c: what the rule matches and does, on one line without a newline:
  * "exec where exe in {/usr/bin/nc*, /bin/nc*} and uid not 0 -> kill KILL,
  * then hook notify-admin".  Hooks under hooks_dir print by name.
  */

@@ -176,13 +176,6 @@ rx_free(struct act *a)
 }
 
 static void
-config_err(void *arg, const char *msg)
-{
-	(void)arg;
-	log_warnx("%s", msg);
-}
-
-static void
 free_index(struct act *a)
 {
 	int t;

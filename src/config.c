@@ -1,23 +1,17 @@
 /*
- * config.c - reading prochook.conf and every rules_dir/ *.conf: inih
- * callbacks, [daemon] keys, building rules, FILE:LINE errors, hook checks.
+ * config.c - loading the configuration: the main file, then every *.conf
+ * of rules_dir in name order, each read whole and parsed (confparse.c);
+ * hooks_dir and rules_dir resolved; every hook checked (hookfile.c) and
+ * named by its absolute path.
  *
- * Debian's libinih is built without line numbers for the handler, so lines
- * are counted by our own reader: inih asks the reader for one line, parses
- * it and calls the handler at most once before asking for the next, so the
- * line most recently read is the line of every handler call.  The reader
- * also classifies each line exactly as inih will (comment, section,
- * key = value, continuation) so that sections, continuation lines and
- * duplicate keys are known without relying on inih's 50-byte section and
- * name buffers, and it refuses over-long lines, which inih would split.
+ * The text of every file read is kept in the configuration: the
+ * privileged part reads the files and the event loop, which may not be
+ * able to, parses the very same texts (config_load_files()).
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,139 +19,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "confparse.h"
+#include "log.h"
 
 #define DEFAULT_HOOKS_DIR	SYSCONFDIR "/prochook/hooks.d"
 #define DEFAULT_RULES_DIR	SYSCONFDIR "/prochook/rules.d"
 #define DEFAULT_USER		"prochook"
-#define HOOK_MAXLINKS		40	/* symlinks in one path, as the kernel */
-
-enum daemon_key {
-	DK_HOOKS_DIR, DK_RULES_DIR, DK_USER, DK_MAX_HOOKS, DK_QUEUE_SIZE,
-	DK_HOOK_TIMEOUT, DK_RCVBUF, DK_LOG_FORMAT, DK__MAX
-};
-
-static const char *const daemon_keys[DK__MAX] = {
-	[DK_HOOKS_DIR] = "hooks_dir",
-	[DK_RULES_DIR] = "rules_dir",
-	[DK_USER] = "user",
-	[DK_MAX_HOOKS] = "max_hooks",
-	[DK_QUEUE_SIZE] = "queue_size",
-	[DK_HOOK_TIMEOUT] = "hook_timeout",
-	[DK_RCVBUF] = "rcvbuf",
-	[DK_LOG_FORMAT] = "log_format",
-};
-
-#define NKEYS		((int)RK__MAX > (int)DK__MAX ? (int)RK__MAX : \
-			 (int)DK__MAX)
-#define KEY_NONE	(-1)	/* continuation lines go nowhere */
-#define BIT(k)		(1u << (k))
-
-enum line_kind {
-	LK_COMMENT,		/* or blank */
-	LK_CONT,		/* indented: continues the previous key */
-	LK_SECTION,
-	LK_BADSECTION,		/* '[' without ']' */
-	LK_KEY,
-	LK_BADKEY,		/* neither '=' nor ':' */
-};
-
-enum sec_kind { SEC_NONE, SEC_DAEMON, SEC_RULE, SEC_SKIP };
-
-/* Hook names of one rule, checked once hooks_dir is known. */
-struct pending {
-	size_t		 rule;		/* index in config.rules */
-	unsigned	*line;		/* line of each hook */
-};
-
-/* The state of one key table: the rule being built, or [daemon]. */
-struct keys {
-	unsigned	 line[NKEYS];	/* where given; 0: not given */
-	unsigned	 nval[NKEYS];
-	uint32_t	 bad;		/* keys whose values were refused */
-};
-
-struct parse {
-	struct config	*cfg;
-	config_err_fn	 errfn;
-	void		*errarg;
-	unsigned	 nerr;
-
-	/* the file */
-	const struct config_file *src;	/* texts to parse instead of files */
-	size_t		 nsrc;
-	const char	*file;
-	bool		 main;
-	FILE		*fp;
-	int		 read_errno;
-	char		*buf;
-	size_t		 bufcap;
-	unsigned	 lineno;	/* of the line most recently read */
-	enum line_kind	 kind;		/* of that line */
-	bool		 bad;		/* that line was refused (too long) */
-	bool		 prev_name;	/* inih has a key to continue */
-	unsigned	 syntax_line;	/* first line inih finds malformed */
-
-	/* the section */
-	enum sec_kind	 sec;
-	unsigned	 sec_line;
-	struct rule	 rule;		/* being built */
-	bool		 keep;		/* add it to the configuration */
-	unsigned	*hook_line;
-	struct keys	 rk;		/* of the rule */
-	struct keys	 dk;		/* of [daemon], across sections */
-	int		 cur;		/* key continuation lines continue */
-	unsigned	 daemon_line;
-
-	/* the configuration */
-	char		*main_dir;	/* absolute */
-	dev_t		 main_dev;
-	ino_t		 main_ino;
-	char		*dirs[2];	/* hooks_dir, rules_dir as written */
-	struct pending	*pend;
-	size_t		 npend;
-};
-
-static void	perr(struct parse *, unsigned, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static void	perrx(struct parse *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-/* Report "FILE:LINE: message". */
-static void
-perr(struct parse *ps, unsigned line, const char *fmt, ...)
-{
-	char *msg = NULL, *full = NULL;
-	va_list ap;
-
-	ps->nerr++;
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	if (msg == NULL ||
-	    asprintf(&full, "%s:%u: %s", ps->file, line, msg) < 0)
-		full = NULL;
-	ps->errfn(ps->errarg, full ? full : "out of memory");
-	free(msg);
-	free(full);
-}
-
-/* Report a message that has no line: "FILE: reason". */
-static void
-perrx(struct parse *ps, const char *fmt, ...)
-{
-	char *msg = NULL;
-	va_list ap;
-
-	ps->nerr++;
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	ps->errfn(ps->errarg, msg ? msg : "out of memory");
-	free(msg);
-}
 
 static char *
 path_join(const char *dir, const char *name)
@@ -172,728 +39,12 @@ path_join(const char *dir, const char *name)
 	return p;
 }
 
-/* Decimal digits only, lo..hi. */
-static int
-parse_uint(const char *s, unsigned long lo, unsigned long hi,
-    unsigned long *out)
-{
-	unsigned long v = 0;
-
-	if (*s == '\0')
-		return -EINVAL;
-	for (; *s; s++) {
-		if (!isdigit((unsigned char)*s))
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > hi)
-			return -ERANGE;
-	}
-	if (v < lo)
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
-
-/* "4M": a number of bytes with an optional K, M or G (powers of 1024). */
-static int
-parse_size(const char *s, size_t *out)
-{
-	unsigned long long v = 0, mul = 1;
-	const char *p = s;
-
-	if (!isdigit((unsigned char)*p))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*p); p++) {
-		v = v * 10 + (unsigned long long)(*p - '0');
-		if (v > (1ull << 30))
-			return -ERANGE;
-	}
-	switch (*p) {
-	case '\0':		break;
-	case 'k': case 'K':	mul = 1ull << 10; p++; break;
-	case 'm': case 'M':	mul = 1ull << 20; p++; break;
-	case 'g': case 'G':	mul = 1ull << 30; p++; break;
-	default:		return -EINVAL;
-	}
-	if (*p != '\0')
-		return -EINVAL;
-	v *= mul;
-	if (v < (64ull << 10) || v > (1ull << 30))
-		return -ERANGE;
-	*out = (size_t)v;
-	return 0;
-}
-
-/*
- * The next value word of s: whitespace separates words, double quotes
- * group (with \" and \\ inside), a leading unquoted '!' negates.  out has
- * room for strlen(s) + 1.  Returns 1, 0 at the end, or -1 with *why set.
- */
-static int
-next_word(const char **sp, char *out, bool *neg, const char **why)
-{
-	const char *s = *sp;
-	bool inq = false, quoted = false;
-	size_t n = 0;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	*sp = s;
-	if (*s == '\0')
-		return 0;
-	*neg = false;
-	if (*s == '#') {
-		*why = "starts with '#': comments go on their own line, or "
-		    "after ' ;' (quote a value that starts with '#')";
-		return -1;
-	}
-	if (*s == '!') {
-		*neg = true;
-		s++;
-	}
-	for (; *s != '\0'; s++) {
-		if (inq) {
-			if (*s == '"') {
-				inq = false;
-				continue;
-			}
-			if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
-				s++;
-			out[n++] = *s;
-			continue;
-		}
-		if (isspace((unsigned char)*s))
-			break;
-		if (*s == '"') {
-			inq = quoted = true;
-			continue;
-		}
-		out[n++] = *s;
-	}
-	if (inq) {
-		*why = "has an unterminated quote";
-		return -1;
-	}
-	out[n] = '\0';
-	if (n == 0 && *neg && !quoted) {
-		*why = "has '!' without a value";
-		return -1;
-	}
-	*sp = s;
-	return 1;
-}
-
-static struct keys *
-cur_keys(struct parse *ps)
-{
-	return ps->sec == SEC_DAEMON ? &ps->dk : &ps->rk;
-}
-
-static const char *
-cur_key_name(struct parse *ps, int k)
-{
-	return ps->sec == SEC_DAEMON ? daemon_keys[k] : rule_key_name(k);
-}
-
-/* " in rule [x]" or " in [daemon]", for messages. */
-static void
-where(struct parse *ps, char *buf, size_t len)
-{
-	if (ps->sec == SEC_DAEMON)
-		snprintf(buf, len, " in [daemon]");
-	else
-		snprintf(buf, len, " in rule [%s]", ps->rule.name);
-}
-
-static void
-daemon_value(struct parse *ps, int k, const char *v, const char *in)
-{
-	struct config *cfg = ps->cfg;
-	unsigned long n;
-	char **slot;
-
-	switch (k) {
-	case DK_HOOKS_DIR:
-	case DK_RULES_DIR:
-	case DK_USER:
-		slot = k == DK_USER ? &cfg->user : &ps->dirs[k];
-		free(*slot);
-		if ((*slot = strdup(v)) == NULL)
-			perr(ps, ps->lineno, "out of memory");
-		return;
-	case DK_MAX_HOOKS:
-		if (parse_uint(v, 1, 4096, &n) < 0)
-			goto bad;
-		cfg->max_hooks = (unsigned)n;
-		return;
-	case DK_QUEUE_SIZE:
-		if (parse_uint(v, 0, 1000000, &n) < 0)
-			goto bad;
-		cfg->queue_size = (unsigned)n;
-		return;
-	case DK_HOOK_TIMEOUT:
-		if (parse_uint(v, 1, 86400, &n) < 0)
-			goto bad;
-		cfg->hook_timeout = (unsigned)n;
-		return;
-	case DK_RCVBUF:
-		if (parse_size(v, &cfg->rcvbuf) < 0)
-			goto bad;
-		return;
-	case DK_LOG_FORMAT:
-		if (strcmp(v, "text") == 0)
-			cfg->log_format = LOGF_TEXT;
-		else if (strcmp(v, "json") == 0)
-			cfg->log_format = LOGF_JSON;
-		else
-			goto bad;
-		return;
-	}
-	return;
-bad:
-	ps->dk.bad |= BIT(k);
-	switch (k) {
-	case DK_MAX_HOOKS:
-		perr(ps, ps->lineno, "bad max_hooks '%s': expected 1-4096%s",
-		    v, in);
-		break;
-	case DK_QUEUE_SIZE:
-		perr(ps, ps->lineno, "bad queue_size '%s': expected "
-		    "0-1000000%s", v, in);
-		break;
-	case DK_HOOK_TIMEOUT:
-		perr(ps, ps->lineno, "bad hook_timeout '%s': expected "
-		    "seconds, 1-86400%s", v, in);
-		break;
-	case DK_RCVBUF:
-		perr(ps, ps->lineno, "bad rcvbuf '%s': expected bytes with an "
-		    "optional K, M or G, 64K-1G%s", v, in);
-		break;
-	case DK_LOG_FORMAT:
-		perr(ps, ps->lineno, "bad log_format '%s': expected text or "
-		    "json%s", v, in);
-		break;
-	}
-}
-
-/* Every word of one line's value, for key k of the current section. */
-static void
-add_values(struct parse *ps, int k, const char *value)
-{
-	struct keys *ks = cur_keys(ps);
-	const char *p = value, *why;
-	char *word, err[512], in[300];
-	unsigned *hl, n;
-	bool neg;
-	int r;
-
-	where(ps, in, sizeof(in));
-	if ((word = malloc(strlen(value) + 1)) == NULL) {
-		perr(ps, ps->lineno, "out of memory");
-		return;
-	}
-	if (ps->sec == SEC_DAEMON || !rule_key_multi(k)) {
-		n = ks->nval[k];
-		while (next_word(&p, word, &neg, &why) > 0)
-			n++;
-		p = value;
-		if (n > 1) {
-			perr(ps, ps->lineno, "'%s' takes a single value%s",
-			    cur_key_name(ps, k), in);
-			ks->bad |= BIT(k);
-			free(word);
-			return;
-		}
-	}
-	for (;;) {
-		r = next_word(&p, word, &neg, &why);
-		if (r == 0)
-			break;
-		if (r < 0) {
-			perr(ps, ps->lineno, "value '%s' of '%s' %s%s", p,
-			    cur_key_name(ps, k), why, in);
-			ks->bad |= BIT(k);
-			break;
-		}
-		ks->nval[k]++;
-		if (ps->sec == SEC_DAEMON) {
-			if (neg)
-				perr(ps, ps->lineno, "'!' is not allowed in "
-				    "'%s'%s", daemon_keys[k], in);
-			else if (*word == '\0')
-				perr(ps, ps->lineno, "empty value for '%s'%s",
-				    daemon_keys[k], in);
-			else {
-				daemon_value(ps, k, word, in);
-				continue;
-			}
-			ks->bad |= BIT(k);
-			continue;
-		}
-		r = rule_add_value(&ps->rule, k, word, neg, err, sizeof(err));
-		if (r == -ENOMEM) {
-			perr(ps, ps->lineno, "out of memory");
-			break;
-		}
-		if (r < 0) {
-			perr(ps, ps->lineno, "%s%s", err, in);
-			ks->bad |= BIT(k);
-			continue;
-		}
-		if (k == RK_HOOK) {
-			hl = realloc(ps->hook_line,
-			    ps->rule.nhooks * sizeof(*hl));
-			if (hl == NULL) {
-				perr(ps, ps->lineno, "out of memory");
-				break;
-			}
-			ps->hook_line = hl;
-			hl[ps->rule.nhooks - 1] = ps->lineno;
-		}
-	}
-	free(word);
-}
-
-/* The key of the previous line has all its values: was there any? */
-static void
-close_key(struct parse *ps)
-{
-	struct keys *ks;
-	char in[300];
-
-	if (ps->cur == KEY_NONE || ps->sec == SEC_NONE || ps->sec == SEC_SKIP)
-		goto out;
-	ks = cur_keys(ps);
-	if (ks->nval[ps->cur] == 0 && !(ks->bad & BIT(ps->cur))) {
-		where(ps, in, sizeof(in));
-		perr(ps, ks->line[ps->cur], "empty value for '%s'%s",
-		    cur_key_name(ps, ps->cur), in);
-		ks->bad |= BIT(ps->cur);
-	}
-out:
-	ps->cur = KEY_NONE;
-}
-
-static int
-first_event(uint32_t set)
-{
-	int t;
-
-	for (t = 0; t < EV__MAX; t++)
-		if (set & EV_BIT(t))
-			return t;
-	return EV__MAX;
-}
-
-/* Checks that need the whole rule. */
-static void
-check_rule(struct parse *ps)
-{
-	struct rule *r = &ps->rule;
-	const unsigned *kl = ps->rk.line;
-	uint32_t bad = ps->rk.bad, extra;
-	const char *n = r->name, *act = rule_action_name(r->action);
-	bool events_ok = kl[RK_EVENT] && !(bad & BIT(RK_EVENT));
-	bool action_ok = !(bad & BIT(RK_ACTION));
-	bool needs_hooks = r->action == ACT_RUN || r->action == ACT_HOLD;
-	unsigned aline = kl[RK_ACTION] ? kl[RK_ACTION] : ps->sec_line;
-	int k;
-
-	if (!kl[RK_EVENT])
-		perr(ps, ps->sec_line, "rule [%s] has no 'event'", n);
-	for (k = 0; events_ok && k < RK__MAX; k++) {
-		if (!kl[k] || !(extra = r->events & ~rule_key_events(k)))
-			continue;
-		perr(ps, kl[k], "key '%s' does not apply to event '%s' in "
-		    "rule [%s]", rule_key_name(k),
-		    event_name(first_event(extra)), n);
-	}
-	if (kl[RK_EXIT_STATUS] && kl[RK_EXIT_SIGNAL])
-		perr(ps, kl[RK_EXIT_SIGNAL], "'exit_status' (normal exits) "
-		    "and 'exit_signal' (deaths by signal) never hold together "
-		    "in rule [%s]", n);
-	if (!action_ok)
-		return;
-	if (events_ok && (r->action == ACT_KILL || r->action == ACT_HOLD) &&
-	    (extra = r->events & (EV_BIT(EV_EXIT) | EV_BIT(EV_LOST))))
-		perr(ps, aline, "action '%s' cannot apply to event '%s': "
-		    "there is no process left to act on, in rule [%s]", act,
-		    event_name(first_event(extra)), n);
-	if (kl[RK_SIGNAL] && r->action != ACT_KILL)
-		perr(ps, kl[RK_SIGNAL], "'signal' needs 'action = kill' in "
-		    "rule [%s]", n);
-	if (needs_hooks && r->nhooks == 0 && !(bad & BIT(RK_HOOK)))
-		perr(ps, aline, "rule [%s] has no 'hook': action '%s' runs "
-		    "hooks ('action = log' only logs)", n, act);
-	if (r->action == ACT_LOG && kl[RK_HOOK])
-		perr(ps, kl[RK_HOOK], "'hook' has no use with 'action = log' "
-		    "in rule [%s]", n);
-	if (!needs_hooks && !kl[RK_HOOK]) {
-		if (kl[RK_RUN_AS])
-			perr(ps, kl[RK_RUN_AS], "'run_as' has no use without "
-			    "'hook' in rule [%s]", n);
-		if (kl[RK_TIMEOUT])
-			perr(ps, kl[RK_TIMEOUT], "'timeout' has no use "
-			    "without 'hook' in rule [%s]", n);
-	}
-	if (r->action == ACT_KILL && r->signal == 0)
-		r->signal = SIGKILL;
-}
-
-static void
-end_section(struct parse *ps)
-{
-	struct config *cfg = ps->cfg;
-	struct pending *pd;
-	struct rule *rules;
-
-	if (ps->sec == SEC_RULE) {
-		check_rule(ps);
-		if (ps->keep && (rules = realloc(cfg->rules,
-		    (cfg->nrules + 1) * sizeof(*rules))) != NULL)
-			cfg->rules = rules;
-		else if (ps->keep) {
-			perr(ps, ps->sec_line, "out of memory");
-			ps->keep = false;
-		}
-		if (ps->keep && ps->rule.nhooks > 0) {
-			pd = realloc(ps->pend, (ps->npend + 1) * sizeof(*pd));
-			if (pd == NULL) {
-				perr(ps, ps->sec_line, "out of memory");
-				ps->keep = false;
-			} else {
-				ps->pend = pd;
-				pd[ps->npend].rule = cfg->nrules;
-				pd[ps->npend].line = ps->hook_line;
-				ps->npend++;
-				ps->hook_line = NULL;
-			}
-		}
-		if (ps->keep)
-			cfg->rules[cfg->nrules++] = ps->rule;
-		else
-			rule_free(&ps->rule);
-		memset(&ps->rule, 0, sizeof(ps->rule));
-	}
-	free(ps->hook_line);
-	ps->hook_line = NULL;
-	memset(&ps->rk, 0, sizeof(ps->rk));
-	ps->sec = SEC_NONE;
-	ps->cur = KEY_NONE;
-}
-
-static bool
-good_name(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s <= ' ' || *s == 0x7f)
-			return false;
-	return true;
-}
-
-/* A "[name]" line: end the section before, start this one. */
-static void
-begin_section(struct parse *ps, const char *name, size_t len,
-    const char *rest)
-{
-	struct config *cfg = ps->cfg;
-	size_t i;
-
-	close_key(ps);
-	end_section(ps);
-	while (len > 0 && isspace((unsigned char)*name)) {
-		name++;
-		len--;
-	}
-	while (len > 0 && isspace((unsigned char)name[len - 1]))
-		len--;
-	ps->sec_line = ps->lineno;
-	while (isspace((unsigned char)*rest))
-		rest++;
-	if (*rest != '\0' && *rest != ';' && *rest != '#')
-		perr(ps, ps->lineno, "text after ']' in section header");
-	if (len == 0) {
-		perr(ps, ps->lineno, "empty section name");
-		ps->sec = SEC_SKIP;
-		return;
-	}
-	if (len == 6 && strncmp(name, "daemon", 6) == 0) {
-		if (!ps->main) {
-			perr(ps, ps->lineno, "[daemon] is only allowed in the "
-			    "main file, not in rules_dir");
-			ps->sec = SEC_SKIP;
-			return;
-		}
-		if (ps->daemon_line)
-			perr(ps, ps->lineno, "section [daemon] already "
-			    "defined at line %u", ps->daemon_line);
-		else
-			ps->daemon_line = ps->lineno;
-		ps->sec = SEC_DAEMON;
-		return;
-	}
-	ps->sec = SEC_RULE;
-	ps->keep = true;
-	ps->rule.line = ps->lineno;
-	if ((ps->rule.name = strndup(name, len)) == NULL ||
-	    (ps->rule.file = strdup(ps->file)) == NULL) {
-		perr(ps, ps->lineno, "out of memory");
-		rule_free(&ps->rule);
-		ps->sec = SEC_SKIP;
-		return;
-	}
-	if (!good_name(ps->rule.name)) {
-		perr(ps, ps->lineno, "bad rule name [%s]: no spaces or "
-		    "control characters", ps->rule.name);
-		ps->keep = false;
-	}
-	for (i = 0; i < cfg->nrules; i++) {
-		if (strcmp(cfg->rules[i].name, ps->rule.name) != 0)
-			continue;
-		perr(ps, ps->lineno, "rule [%s] already defined at %s:%u",
-		    ps->rule.name, cfg->rules[i].file, cfg->rules[i].line);
-		ps->keep = false;
-		break;
-	}
-}
-
-/* inih's ini_find_chars_or_comment(): the reader sees lines as inih does. */
-static const char *
-find_chars_or_comment(const char *s, const char *chars)
-{
-	bool was_space = false;
-
-	while (*s && !strchr(chars, *s) && !(was_space && *s == ';')) {
-		was_space = isspace((unsigned char)*s);
-		s++;
-	}
-	return s;
-}
-
-/* Cut a continuation line at a ';' that follows whitespace. */
-static void
-cut_comment(char *s)
-{
-	char *p = (char *)find_chars_or_comment(s, "");
-
-	*p = '\0';
-}
-
-/*
- * What is this line to inih?  Mirrors ini_parse_stream() of inih r55 with
- * Debian's settings (multi-line values, ';' inline comments, BOM).
- */
-static void
-classify(struct parse *ps, char *line)
-{
-	const char *start = line, *end, *name;
-	size_t len;
-
-	if (ps->lineno == 1 && (unsigned char)line[0] == 0xEF &&
-	    (unsigned char)line[1] == 0xBB && (unsigned char)line[2] == 0xBF)
-		start += 3;
-	while (*start && isspace((unsigned char)*start))
-		start++;
-	if (*start == '\0' || *start == ';' || *start == '#') {
-		ps->kind = LK_COMMENT;
-		return;
-	}
-	if (ps->prev_name && start > line) {
-		ps->kind = LK_CONT;
-		cut_comment((char *)start);
-		return;
-	}
-	if (*start == '[') {
-		end = find_chars_or_comment(start + 1, "]");
-		if (*end == ']') {
-			ps->kind = LK_SECTION;
-			ps->prev_name = false;
-			if (!ps->bad) {
-				begin_section(ps, start + 1,
-				    (size_t)(end - start - 1), end + 1);
-				return;
-			}
-			close_key(ps);
-			end_section(ps);
-			ps->sec = SEC_SKIP;
-			return;
-		}
-		ps->kind = LK_BADSECTION;
-		if (!ps->syntax_line)
-			ps->syntax_line = ps->lineno;
-		if (!ps->bad)
-			perr(ps, ps->lineno, "missing ']' in section header");
-		close_key(ps);
-		end_section(ps);
-		ps->sec = SEC_SKIP;
-		return;
-	}
-	end = find_chars_or_comment(start, "=:");
-	close_key(ps);
-	if (*end == '=' || *end == ':') {
-		ps->kind = LK_KEY;
-		for (name = end; name > start &&
-		    isspace((unsigned char)name[-1]); name--)
-			;
-		len = (size_t)(name - start);
-		ps->prev_name = len > 0;
-		return;
-	}
-	ps->kind = LK_BADKEY;
-	if (!ps->syntax_line)
-		ps->syntax_line = ps->lineno;
-	if (!ps->bad)
-		perr(ps, ps->lineno, "expected 'key = value', '[section]' "
-		    "or a comment");
-}
-
-/*
- * inih's line reader.  Hands inih one whole line at a time (at most
- * num - 2 bytes and a newline), so that inih never splits a line; a
- * longer line, or one holding a NUL byte, is refused here.
- */
-static char *
-reader(char *str, int num, void *arg)
-{
-	struct parse *ps = arg;
-	size_t len, max;
-	ssize_t n;
-	char *nul;
-
-	errno = 0;
-	if ((n = getline(&ps->buf, &ps->bufcap, ps->fp)) < 0) {
-		ps->read_errno = errno;
-		return NULL;
-	}
-	ps->lineno++;
-	ps->bad = false;
-	len = (size_t)n;
-	if (len > 0 && ps->buf[len - 1] == '\n')
-		len--;
-	max = num > 2 ? (size_t)num - 2 : 0;
-	if ((nul = memchr(ps->buf, '\0', len)) != NULL) {
-		perr(ps, ps->lineno, "NUL byte in line");
-		ps->bad = true;
-		len = (size_t)(nul - ps->buf);
-	}
-	if (len > max) {
-		if (!ps->bad)
-			perr(ps, ps->lineno, "line too long (%zu bytes, at "
-			    "most %zu)", len, max);
-		ps->bad = true;
-		len = max;
-	}
-	memcpy(str, ps->buf, len);
-	str[len] = '\n';
-	str[len + 1] = '\0';
-	classify(ps, str);
-	return str;
-}
-
-/* Does an indented line look like "key = ..." for a known key? */
-static bool
-looks_like_key(struct parse *ps, const char *v)
-{
-	char name[32];
-	size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyz_");
-
-	if (n == 0 || n >= sizeof(name))
-		return false;
-	memcpy(name, v, n);
-	name[n] = '\0';
-	v += strspn(v + n, " \t") + n;
-	if (*v != '=' && *v != ':')
-		return false;
-	if (ps->sec == SEC_DAEMON) {
-		for (n = 0; n < DK__MAX; n++)
-			if (strcmp(name, daemon_keys[n]) == 0)
-				return true;
-		return false;
-	}
-	return rule_key_lookup(name) != RK__MAX;
-}
-
-static int
-key_index(struct parse *ps, const char *name)
-{
-	int k;
-
-	if (ps->sec == SEC_DAEMON) {
-		for (k = 0; k < DK__MAX; k++)
-			if (strcmp(name, daemon_keys[k]) == 0)
-				return k;
-		return KEY_NONE;
-	}
-	k = rule_key_lookup(name);
-	return k == RK__MAX ? KEY_NONE : k;
-}
-
-/* inih's handler: one key = value line, or one continuation line. */
-static int
-handler(void *arg, const char *section, const char *name, const char *value)
-{
-	struct parse *ps = arg;
-	struct keys *ks;
-	char in[300];
-	int k;
-
-	(void)section;		/* ours is in ps, and is not cut at 50 bytes */
-	if (ps->sec == SEC_SKIP)
-		return 1;
-	if (ps->kind == LK_CONT) {
-		if (ps->cur == KEY_NONE || ps->sec == SEC_NONE || ps->bad)
-			return 1;
-		if (looks_like_key(ps, value)) {
-			where(ps, in, sizeof(in));
-			perr(ps, ps->lineno, "indented line continues the "
-			    "value of '%s'; start a new key at the start of "
-			    "the line%s", cur_key_name(ps, ps->cur), in);
-			cur_keys(ps)->bad |= BIT(ps->cur);
-			return 1;
-		}
-		add_values(ps, ps->cur, value);
-		return 1;
-	}
-	if (ps->kind != LK_KEY)
-		return 1;
-	if (ps->sec == SEC_NONE) {
-		if (!ps->bad)
-			perr(ps, ps->lineno, "key '%s' outside any section: "
-			    "start with [daemon] or [RULE-NAME]", name);
-		return 1;
-	}
-	where(ps, in, sizeof(in));
-	if (*name == '\0') {
-		perr(ps, ps->lineno, "no key name before '='%s", in);
-		return 1;
-	}
-	if ((k = key_index(ps, name)) == KEY_NONE) {
-		if (!ps->bad)
-			perr(ps, ps->lineno, "unknown key '%s'%s", name, in);
-		return 1;
-	}
-	ks = cur_keys(ps);
-	if (ks->line[k]) {
-		perr(ps, ps->lineno, "duplicate key '%s'%s (first given at "
-		    "line %u)", name, in, ks->line[k]);
-		return 1;
-	}
-	ks->line[k] = ps->lineno;
-	if (ps->bad) {
-		ks->bad |= BIT(k);
-		return 1;
-	}
-	ps->cur = k;
-	add_values(ps, k, value);
-	return 1;
-}
-
 /* Check the hooks of the rules read so far; make their paths absolute. */
 static void
 resolve_hooks(struct parse *ps)
 {
 	struct config *cfg = ps->cfg;
-	struct pending *pd;
+	struct pending_hooks *pd;
 	struct rule *r;
 	char why[PATH_MAX + 128], *path;
 	size_t i, j;
@@ -907,13 +58,14 @@ resolve_hooks(struct parse *ps)
 			else
 				path = path_join(cfg->hooks_dir, r->hooks[j]);
 			if (path == NULL) {
-				perr(ps, pd->line[j], "out of memory");
+				parse_err(ps, pd->line[j], "out of memory");
 				continue;
 			}
 			if (ps->src == NULL &&
 			    config_hook_safe(path, why, sizeof(why)) < 0)
-				perr(ps, pd->line[j], "hook '%s' of rule [%s] "
-				    "refused: %s", r->hooks[j], r->name, why);
+				parse_err(ps, pd->line[j], "hook '%s' of rule "
+				    "[%s] refused: %s", r->hooks[j], r->name,
+				    why);
 			free(r->hooks[j]);
 			r->hooks[j] = path;
 		}
@@ -974,14 +126,14 @@ parse_file(struct parse *ps, const char *path, bool main)
 
 	if ((nf = reallocarray(cfg->files, cfg->nfiles + 1,
 	    sizeof(*nf))) == NULL) {
-		perrx(ps, "%s: out of memory", path);
+		parse_errx(ps, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	cfg->files = nf;
 	f = &cfg->files[cfg->nfiles];
 	memset(f, 0, sizeof(*f));
 	if ((f->path = strdup(path)) == NULL) {
-		perrx(ps, "%s: out of memory", path);
+		parse_errx(ps, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	cfg->nfiles++;
@@ -989,7 +141,7 @@ parse_file(struct parse *ps, const char *path, bool main)
 		for (i = 0; i < ps->nsrc && strcmp(ps->src[i].path, path); i++)
 			;
 		if (i == ps->nsrc) {
-			perrx(ps, "%s: %s", path, strerror(ENOENT));
+			parse_errx(ps, "%s: %s", path, strerror(ENOENT));
 			return -ENOENT;
 		}
 		f->text = malloc(ps->src[i].len + 1);
@@ -1003,7 +155,7 @@ parse_file(struct parse *ps, const char *path, bool main)
 		/* Kept whole: the event loop parses the same text. */
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 			r = errno;
-			perrx(ps, "%s: %s", path, strerror(r));
+			parse_errx(ps, "%s: %s", path, strerror(r));
 			return -r;
 		}
 		if (main && fstat(fd, &st) == 0) {
@@ -1013,13 +165,13 @@ parse_file(struct parse *ps, const char *path, bool main)
 		r = slurp(fd, &f->text, &f->len);
 		close(fd);
 		if (r < 0) {
-			perrx(ps, "%s: %s", path, strerror(-r));
+			parse_errx(ps, "%s: %s", path, strerror(-r));
 			return r;
 		}
 	}
 	if (f->text == NULL ||
 	    (ps->fp = fmemopen(f->text, f->len, "r")) == NULL) {
-		perrx(ps, "%s: out of memory", path);
+		parse_errx(ps, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	ps->file = f->path;
@@ -1030,19 +182,17 @@ parse_file(struct parse *ps, const char *path, bool main)
 	ps->syntax_line = 0;
 	ps->sec = SEC_NONE;
 	ps->cur = KEY_NONE;
-	r = ini_parse_stream(reader, ps, handler, ps);
-	close_key(ps);
-	end_section(ps);
+	r = parse_stream(ps);
 	fclose(ps->fp);
 	ps->fp = NULL;
 	if (ps->read_errno != 0) {
-		perrx(ps, "%s: %s", path, strerror(ps->read_errno));
+		parse_errx(ps, "%s: %s", path, strerror(ps->read_errno));
 		return -ps->read_errno;
 	}
 	if (r == -2)
-		perr(ps, ps->lineno, "out of memory");
+		parse_err(ps, ps->lineno, "out of memory");
 	else if (r > 0 && (unsigned)r != ps->syntax_line)
-		perr(ps, (unsigned)r, "syntax error");
+		parse_err(ps, (unsigned)r, "syntax error");
 	return 0;
 }
 
@@ -1095,15 +245,18 @@ static void
 finish_daemon(struct parse *ps)
 {
 	struct config *cfg = ps->cfg;
+	char *hooks_dir = cfg->hooks_dir, *rules_dir = cfg->rules_dir;
 
 	ps->file = cfg->path;
-	cfg->hooks_dir = resolve_dir(ps, ps->dirs[0], DEFAULT_HOOKS_DIR);
-	cfg->rules_dir = resolve_dir(ps, ps->dirs[1], DEFAULT_RULES_DIR);
+	cfg->hooks_dir = resolve_dir(ps, hooks_dir, DEFAULT_HOOKS_DIR);
+	cfg->rules_dir = resolve_dir(ps, rules_dir, DEFAULT_RULES_DIR);
+	free(hooks_dir);
+	free(rules_dir);
 	if (cfg->user == NULL)
 		cfg->user = strdup(DEFAULT_USER);
 	if (cfg->hooks_dir == NULL || cfg->rules_dir == NULL ||
 	    cfg->user == NULL)
-		perrx(ps, "%s: out of memory", cfg->path);
+		parse_errx(ps, "%s: out of memory", cfg->path);
 }
 
 static int
@@ -1144,21 +297,23 @@ read_rules_dir(struct parse *ps)
 			return;
 		if (ps->dk.line[DK_RULES_DIR]) {
 			ps->file = cfg->path;
-			perr(ps, ps->dk.line[DK_RULES_DIR], "rules_dir %s: %s",
-			    cfg->rules_dir, strerror(errno));
+			parse_err(ps, ps->dk.line[DK_RULES_DIR],
+			    "rules_dir %s: %s", cfg->rules_dir,
+			    strerror(errno));
 		} else
-			perrx(ps, "%s: %s", cfg->rules_dir, strerror(errno));
+			parse_errx(ps, "%s: %s", cfg->rules_dir,
+			    strerror(errno));
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		path = path_join(cfg->rules_dir, list[i]->d_name);
 		free(list[i]);
 		if (path == NULL) {
-			perrx(ps, "%s: out of memory", cfg->rules_dir);
+			parse_errx(ps, "%s: out of memory", cfg->rules_dir);
 			continue;
 		}
 		if (stat(path, &st) < 0)
-			perrx(ps, "%s: %s", path, strerror(errno));
+			parse_errx(ps, "%s: %s", path, strerror(errno));
 		else if (S_ISREG(st.st_mode) && !(st.st_dev == ps->main_dev &&
 		    st.st_ino == ps->main_ino)) {
 			parse_file(ps, path, false);
@@ -1198,7 +353,7 @@ load(const char *path, const struct config_file *src, size_t nsrc,
 
 	if (parse_file(&ps, cfg->path, true) == 0) {
 		if ((ps.main_dir = main_dir(cfg->path)) == NULL)
-			perrx(&ps, "%s: out of memory", cfg->path);
+			parse_errx(&ps, "%s: out of memory", cfg->path);
 		else {
 			finish_daemon(&ps);
 			resolve_hooks(&ps);
@@ -1214,8 +369,6 @@ load(const char *path, const struct config_file *src, size_t nsrc,
 	for (i = 0; i < ps.npend; i++)
 		free(ps.pend[i].line);
 	free(ps.pend);
-	free(ps.dirs[0]);
-	free(ps.dirs[1]);
 	free(ps.main_dir);
 	free(ps.buf);
 	if (ps.nerr > 0) {
@@ -1223,6 +376,13 @@ load(const char *path, const struct config_file *src, size_t nsrc,
 		return NULL;
 	}
 	return cfg;
+}
+
+void
+config_err(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warnx("%s", msg);
 }
 
 struct config *
@@ -1347,216 +507,4 @@ config_warnings(const struct config *cfg, config_err_fn fn, void *arg)
 				    "bytes of the task name", r->file, r->line,
 				    r->name, r->comm.pat[j]);
 	}
-}
-
-/*
- * Refuse st, which the walk reached as name, unless it is root's alone:
- * owned by root and writable by no group or other user; a hook file must
- * also be regular and executable.  A world-writable sticky directory
- * (/tmp) is refused too: its owner-only rename rule does not stop other
- * users from planting names in it.
- */
-static int
-hook_check(const struct stat *st, const char *name, bool file, char *why,
-    size_t whylen)
-{
-	const char *what = file ? "" : "directory ";
-
-	if (file && !S_ISREG(st->st_mode))
-		snprintf(why, whylen, "%s: not a regular file", name);
-	else if (!file && !S_ISDIR(st->st_mode)) {
-		snprintf(why, whylen, "%s: not a directory", name);
-		return -ENOTDIR;
-	} else if (st->st_uid != 0)
-		snprintf(why, whylen, "%s: %sowned by uid %u, not root", name,
-		    what, (unsigned)st->st_uid);
-	else if (file && !(st->st_mode & S_IXUSR))
-		snprintf(why, whylen, "%s: not executable", name);
-	else if (st->st_mode & S_IWOTH)
-		snprintf(why, whylen, "%s: %swritable by others", name, what);
-	else if (st->st_mode & S_IWGRP)
-		snprintf(why, whylen, "%s: %swritable by group", name, what);
-	else
-		return 0;
-	return -EPERM;
-}
-
-/* Open / and check it: the walk's start, again after an absolute link. */
-static int
-hook_root(char *at, char *why, size_t whylen)
-{
-	struct stat st;
-	int fd, e;
-
-	strcpy(at, "/");
-	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    fstat(fd, &st) < 0) {
-		e = -errno;
-		snprintf(why, whylen, "/: %s", strerror(-e));
-		if (fd >= 0)
-			close(fd);
-		return e;
-	}
-	if ((e = hook_check(&st, "/", false, why, whylen)) < 0) {
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
-/*
- * Where the walk is, for messages: name appended to at, or at's parent
- * for "..".
- */
-static int
-hook_at(char *at, const char *name)
-{
-	char *slash;
-	size_t len = strlen(at);
-
-	if (strcmp(name, ".") == 0)
-		return 0;
-	if (strcmp(name, "..") == 0) {
-		slash = strrchr(at, '/');
-		slash[slash == at] = '\0';
-		return 0;
-	}
-	if (len + 1 + strlen(name) >= PATH_MAX)
-		return -ENAMETOOLONG;
-	snprintf(at + len, PATH_MAX - len, "%s%s", len > 1 ? "/" : "", name);
-	return 0;
-}
-
-/*
- * Follow the symlink fd: the rest of the path, from next (within rest,
- * of PATH_MAX bytes), becomes the link's target followed by next.
- */
-static int
-hook_follow(int fd, char *rest, const char *next)
-{
-	char target[PATH_MAX];
-	size_t tail = strlen(next);
-	ssize_t k;
-
-	if ((k = readlinkat(fd, "", target, sizeof(target))) < 0)
-		return -errno;
-	if ((size_t)k + tail >= PATH_MAX)
-		return -ENAMETOOLONG;
-	memmove(rest + k, next, tail + 1);
-	memcpy(rest, target, (size_t)k);
-	return 0;
-}
-
-/*
- * Open the hook file at path for execution, or refuse it.  The path is
- * resolved here one name at a time from /, each name looked up through
- * the descriptor of its directory without following it (O_PATH |
- * O_NOFOLLOW), and each object checked through its own descriptor: so
- * what is checked is what is opened, whatever is renamed meanwhile.
- * Every directory a name is looked up in must be root's alone, those that
- * hold the symlinks followed included, since whoever can write one can
- * change where the path leads; the file must pass hook_check().  Returns
- * the file's O_PATH descriptor (close-on-exec), or -errno with why filled.
- */
-int
-config_hook_open(const char *path, char *why, size_t whylen)
-{
-	char rest[PATH_MAX], at[PATH_MAX], via[PATH_MAX] = "";
-	char name[NAME_MAX + 1];
-	const char *p, *next;
-	struct stat st;
-	int dfd, fd = -1, links = 0, e = 0;
-	size_t n, len;
-
-	if (path[0] != '/') {
-		snprintf(why, whylen, "%s: not an absolute path", path);
-		return -EINVAL;
-	}
-	if (strlen(path) >= sizeof(rest)) {
-		snprintf(why, whylen, "%s: %s", path, strerror(ENAMETOOLONG));
-		return -ENAMETOOLONG;
-	}
-	strcpy(rest, path);
-	if ((dfd = hook_root(at, why, whylen)) < 0)
-		return dfd;
-	p = rest;
-	for (;;) {
-		p += strspn(p, "/");
-		if (*p == '\0') {
-			/* The path names a directory. */
-			if (fstat(dfd, &st) < 0) {
-				e = -errno;
-				goto lookup;
-			}
-			e = hook_check(&st, at, true, why, whylen);
-			break;
-		}
-		n = strcspn(p, "/");
-		next = p + n;
-		if (n > NAME_MAX) {
-			e = -ENAMETOOLONG;
-			goto lookup;
-		}
-		memcpy(name, p, n);
-		name[n] = '\0';
-		p = next;
-		if ((fd = openat(dfd, name, O_PATH | O_NOFOLLOW |
-		    O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
-			e = -errno;
-			goto lookup;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			e = ++links > HOOK_MAXLINKS ? -ELOOP :
-			    hook_follow(fd, rest, next);
-			if (e < 0)
-				goto lookup;
-			close(fd);
-			fd = -1;
-			p = rest;
-			strcpy(via, at);
-			if (hook_at(via, name) < 0)
-				via[0] = '\0';
-			if (rest[0] == '/') {
-				close(dfd);
-				if ((dfd = hook_root(at, why, whylen)) < 0)
-					return dfd;
-			}
-			continue;
-		}
-		if ((e = hook_at(at, name)) < 0)
-			goto lookup;
-		if ((e = hook_check(&st, at, *next == '\0', why, whylen)) < 0 ||
-		    *next == '\0')
-			break;
-		close(dfd);
-		dfd = fd;
-		fd = -1;
-	}
-	if (e == -EPERM && via[0] != '\0') {
-		len = strlen(why);
-		snprintf(why + len, whylen - len, " (through the symlink %s)",
-		    via);
-	}
-	goto out;
-lookup:
-	snprintf(why, whylen, "%s: %s", path, strerror(-e));
-out:
-	close(dfd);
-	if (e == 0)
-		return fd;
-	if (fd >= 0)
-		close(fd);
-	return e;
-}
-
-/* config_hook_open() for a check alone. */
-int
-config_hook_safe(const char *path, char *why, size_t whylen)
-{
-	int fd;
-
-	if ((fd = config_hook_open(path, why, whylen)) < 0)
-		return fd;
-	close(fd);
-	return 0;
 }

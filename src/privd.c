@@ -431,13 +431,6 @@ send_config(struct privd *d, const struct config *cfg, uint32_t gen)
 	return 0;
 }
 
-static void
-config_err(void *arg, const char *msg)
-{
-	(void)arg;
-	log_warnx("%s", msg);
-}
-
 /* SIGHUP: a bad file leaves everything as it was. */
 static void
 reload(struct privd *d)
