@@ -65,7 +65,7 @@ test_hookrun_SRCS = src/hookrun.c
 test_proctree_SRCS = src/proctree.c src/proc.c src/log.c
 test_spawn_SRCS	= src/spawn.c src/supervise.c src/hookrun.c src/hookout.c \
 		  src/hookexec.c src/proctree.c src/proc.c src/hookfile.c \
-		  src/log.c
+		  src/users.c src/log.c
 
 ifeq ($(V),)
 Q		= @

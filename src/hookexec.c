@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "hookexec.h"
+#include "users.h"
 
 #define HOOKEXEC_PATH	"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define HOOKEXEC_HOOKFD	3	/* the hook file, in the hook child */
@@ -73,8 +74,6 @@ static int
 hookexec_groups(struct hookexec *x, const struct spawn_job *job,
     const char *user)
 {
-	int n = 32;
-	gid_t *g;
 
 	/* The privileged part, whose name service is loaded, looked them up. */
 	if (job->groups != NULL && job->ngroups > 0) {
@@ -93,18 +92,7 @@ hookexec_groups(struct hookexec *x, const struct spawn_job *job,
 		x->ngroups = 1;
 		return 0;
 	}
-	for (;;) {
-		if ((g = reallocarray(x->groups, (size_t)n, sizeof(*g))) ==
-		    NULL)
-			return -ENOMEM;
-		x->groups = g;
-		if (getgrouplist(user, job->gid, g, &n) >= 0)
-			break;
-		if (n > 65536)
-			return -E2BIG;
-	}
-	x->ngroups = (size_t)n;
-	return 0;
+	return users_groups(user, job->gid, &x->groups, &x->ngroups);
 }
 
 int

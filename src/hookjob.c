@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "hookjob.h"
+#include "users.h"
 
 /* run_as's home and supplementary groups. */
 struct runas {
@@ -19,7 +20,7 @@ struct runas {
 	gid_t		 gid;
 	char		*home;
 	gid_t		*groups;
-	int		 ngroups;
+	size_t		 ngroups;
 };
 
 #define RUNAS_MAX	32
@@ -45,8 +46,6 @@ runas_get(const char *user, gid_t gid)
 	struct runas *ra = NULL;
 	struct passwd *pw;
 	size_t i;
-	int n = 32;
-	gid_t *g;
 
 	for (i = 0; i < RUNAS_MAX; i++) {
 		if (runas_cache[i].user == NULL) {
@@ -67,17 +66,8 @@ runas_get(const char *user, gid_t gid)
 	    (ra->home = strdup(pw != NULL ? pw->pw_dir : "/")) == NULL)
 		goto fail;
 	ra->gid = gid;
-	for (;;) {
-		if ((g = reallocarray(ra->groups, (size_t)n, sizeof(*g))) ==
-		    NULL)
-			goto fail;
-		ra->groups = g;
-		if (getgrouplist(user, gid, g, &n) >= 0)
-			break;
-		if (n > 65536)
-			goto fail;
-	}
-	ra->ngroups = n;
+	if (users_groups(user, gid, &ra->groups, &ra->ngroups) < 0)
+		goto fail;
 	return ra;
 fail:
 	free(ra->user);
@@ -101,11 +91,11 @@ hookjob_new(const struct rule *r, const struct pevent *pe,
 	job->uid = r->has_run_as ? r->run_uid : 0;
 	job->gid = r->has_run_as ? r->run_gid : 0;
 	if ((ra = runas_get(user, job->gid)) != NULL &&
-	    (job->groups = reallocarray(NULL, (size_t)ra->ngroups,
+	    (job->groups = reallocarray(NULL, ra->ngroups,
 	    sizeof(gid_t))) != NULL) {
 		memcpy(job->groups, ra->groups,
-		    (size_t)ra->ngroups * sizeof(gid_t));
-		job->ngroups = (size_t)ra->ngroups;
+		    ra->ngroups * sizeof(gid_t));
+		job->ngroups = ra->ngroups;
 	}
 	job->rule = strdup(r->name);
 	job->user = strdup(user);

@@ -5,6 +5,8 @@
  * everything else we do with it.  The cache is small and direct mapped:
  * a machine has few active uids.
  */
+#include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,4 +65,28 @@ const char *
 users_lookup(void *u, uint32_t uid)
 {
 	return users_name(u, uid);
+}
+
+int
+users_groups(const char *user, gid_t gid, gid_t **groups, size_t *np)
+{
+	gid_t *g = NULL, *grown;
+	int n = 16;
+
+	for (;;) {
+		if ((grown = reallocarray(g, (size_t)n, sizeof(*g))) == NULL) {
+			free(g);
+			return -ENOMEM;
+		}
+		g = grown;
+		if (getgrouplist(user, gid, g, &n) >= 0)
+			break;
+		if (n > 65536) {
+			free(g);
+			return -E2BIG;
+		}
+	}
+	*groups = g;
+	*np = (size_t)n;
+	return 0;
 }
