@@ -38,7 +38,8 @@ TESTS		= event proc table output notify enrich exe ipc config rule spawn \
 test_event_SRCS	= src/event.c
 test_proc_SRCS	= src/proc.c
 test_table_SRCS	= src/table.c src/event.c
-test_output_SRCS = src/output.c src/event.c src/table.c
+test_output_SRCS = src/output.c src/event.c src/table.c src/signame.c \
+		  src/strnum.c
 test_notify_SRCS = src/notify.c
 test_enrich_SRCS = src/enrich.c src/proc.c src/table.c src/event.c src/exe.c \
 		  src/exename.c src/binfmt.c
@@ -48,15 +49,19 @@ test_exename_SRCS = src/exename.c src/binfmt.c src/proc.c
 test_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c
 test_config_SRCS = src/config.c src/confparse.c src/daemonkey.c \
 		  src/hookfile.c src/rule.c src/rulebuild.c src/ruledesc.c \
-		  src/event.c src/log.c src/table.c
-test_rule_SRCS	= src/rule.c src/rulebuild.c src/ruledesc.c src/table.c \
+		  src/event.c src/log.c src/table.c \
+		  src/signame.c src/strnum.c
+test_rule_SRCS	= src/rule.c src/rulebuild.c src/ruledesc.c src/signame.c \
+		  src/strnum.c src/table.c \
 		  src/event.c
 test_lineage_SRCS = src/lineage.c src/proc.c src/table.c src/rule.c \
-		  src/rulebuild.c src/event.c
+		  src/rulebuild.c src/event.c \
+		  src/signame.c src/strnum.c
 test_verify_SRCS = src/verify.c src/ipc.c src/lineage.c src/proctree.c \
 		  src/rule.c src/rulebuild.c src/enrich.c src/exe.c \
 		  src/exename.c src/binfmt.c src/proc.c src/table.c \
-		  src/event.c src/log.c
+		  src/event.c src/log.c \
+		  src/signame.c src/strnum.c
 test_priv_SRCS	= src/priv.c
 test_hold_SRCS	= src/hold.c
 test_hookfile_SRCS = src/hookfile.c
@@ -64,6 +69,7 @@ test_hookout_SRCS = src/hookout.c src/log.c
 test_hookrun_SRCS = src/hookrun.c
 test_proctree_SRCS = src/proctree.c src/proc.c src/log.c
 test_spawn_SRCS	= src/spawn.c src/supervise.c src/hookrun.c src/hookout.c \
+		  src/signame.c src/strnum.c \
 		  src/hookexec.c src/proctree.c src/proc.c src/hookfile.c \
 		  src/users.c src/log.c
 

@@ -114,13 +114,6 @@ bool		 rule_match(const struct rule *, const struct pevent *,
 
 /* rulebuild.c: the words of a rule section, and building rules. */
 const char	*rule_action_name(enum action);
-/*
- * Signal by name ("KILL", "SIGKILL", "kill", "RTMIN+3") or number 1-64;
- * 0 if unknown.
- */
-int		 rule_signal_lookup(const char *);
-/* "KILL" for SIGKILL, "RTMIN+3"; NULL if unknown. */
-const char	*rule_signal_name(int);
 /* Frees what the rule owns (not the struct itself) and zeroes it. */
 void		 rule_free(struct rule *);
 

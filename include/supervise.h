@@ -74,6 +74,5 @@ void		 supervise_job(const struct spawn_job *, int resfd,
 
 /* Small helpers both sides use. */
 int64_t		 supervise_now_ms(void);	/* CLOCK_MONOTONIC */
-const char	*supervise_sig_name(int sig, char *buf, size_t size);
 
 #endif

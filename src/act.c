@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "log.h"
 #include "rule.h"
+#include "signame.h"
 
 #define EXE_ASK_TIMEOUT_MS	200
 /* A few hundred processes read by the privileged part per answer. */
@@ -55,7 +56,7 @@ log_dry(struct act *a, const struct rule *r, const struct pevent *pe,
 	    r->action == ACT_KILL ? "kill with " : r->action == ACT_HOLD ?
 	    "hold, then release or kill, " : "run");
 	if (r->action == ACT_KILL && n < sizeof(what)) {
-		const char *s = rule_signal_name(r->signal);
+		const char *s = signame(r->signal);
 
 		n += (size_t)snprintf(what + n, sizeof(what) - n, "SIG%s%s",
 		    s ? s : "?", r->nhooks ? ", then run" : "");

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "strnum.h"
 
 /* How a value is read. */
 enum dk_type { DT_STRING, DT_UINT, DT_SIZE, DT_LOG_FORMAT };
@@ -71,17 +72,12 @@ static int
 parse_uint(const char *s, unsigned long lo, unsigned long hi,
     unsigned long *out)
 {
-	unsigned long v = 0;
+	uint32_t v;
+	int r;
 
-	if (*s == '\0')
-		return -EINVAL;
-	for (; *s; s++) {
-		if (!isdigit((unsigned char)*s))
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > hi)
-			return -ERANGE;
-	}
+	if ((r = strnum_u32(s, strlen(s), hi > UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)hi, &v)) < 0)
+		return r;
 	if (v < lo)
 		return -ERANGE;
 	*out = v;

@@ -10,6 +10,7 @@
 
 #include "event.h"
 #include "output.h"
+#include "signame.h"
 
 int
 ob_init(struct obuf *ob, int fd, size_t cap)
@@ -248,12 +249,9 @@ out_json_escape(struct obuf *ob, const char *str, size_t n)
 void
 out_signal(struct obuf *ob, int sig)
 {
-	const char *name = sig > 0 ? sigabbrev_np(sig) : NULL;
+	char num[16];
 
-	if (name != NULL)
-		ob_puts(ob, name);
-	else
-		ob_puti(ob, sig);
+	ob_puts(ob, signame_or_number(sig, num, sizeof(num)));
 }
 
 /*

@@ -35,6 +35,7 @@
 #include "privd.h"
 #include "proc.h"
 #include "rule.h"
+#include "signame.h"
 #include "spawn.h"
 #include "users.h"
 #include "verify.h"
@@ -210,7 +211,7 @@ do_kill(struct privd *d, const struct request *q, int pidfd)
 	}
 	d->st.signals++;
 	log_info("rule %s: sent SIG%s to pid %d (%s)", r->name,
-	    rule_signal_name(sig) ? rule_signal_name(sig) : "?",
+	    signame(sig) ? signame(sig) : "?",
 	    (int)q->ev.pid, esc(q->p.exe, name, sizeof(name)));
 	return sig;
 }

@@ -19,6 +19,8 @@
 #include <strings.h>
 
 #include "rule.h"
+#include "signame.h"
+#include "strnum.h"
 
 /* Event types that concern a live process: every one but "lost". */
 #define EVS_PROC	(EV_BIT(EV_FORK) | EV_BIT(EV_EXEC) | EV_BIT(EV_UID) | \
@@ -68,34 +70,6 @@ static const char *const action_names[] = {
 	[ACT_LOG] = "log",
 };
 
-/* Canonical names first: rule_signal_name() returns the first match. */
-static const struct {
-	const char	*name;
-	int		 sig;
-} signals[] = {
-	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
-	{ "ILL", SIGILL }, { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },
-	{ "BUS", SIGBUS }, { "FPE", SIGFPE }, { "KILL", SIGKILL },
-	{ "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
-	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
-	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },
-	{ "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
-	{ "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU },
-	{ "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
-	{ "WINCH", SIGWINCH }, { "IO", SIGIO }, { "PWR", SIGPWR },
-	{ "SYS", SIGSYS },
-	{ "IOT", SIGABRT }, { "POLL", SIGIO }, { "CLD", SIGCHLD },
-};
-
-static const char *const rt_names[] = {
-	"RTMIN", "RTMIN+1", "RTMIN+2", "RTMIN+3", "RTMIN+4", "RTMIN+5",
-	"RTMIN+6", "RTMIN+7", "RTMIN+8", "RTMIN+9", "RTMIN+10", "RTMIN+11",
-	"RTMIN+12", "RTMIN+13", "RTMIN+14", "RTMIN+15", "RTMIN+16",
-	"RTMIN+17", "RTMIN+18", "RTMIN+19", "RTMIN+20", "RTMIN+21",
-	"RTMIN+22", "RTMIN+23", "RTMIN+24", "RTMIN+25", "RTMIN+26",
-	"RTMIN+27", "RTMIN+28", "RTMIN+29", "RTMIN+30", "RTMIN+31",
-};
-
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define SIG_LAST	64	/* highest signal number on Linux */
 
@@ -138,78 +112,6 @@ rule_action_name(enum action a)
 	if ((unsigned)a >= NELEM(action_names))
 		return "?";
 	return action_names[a];
-}
-
-/* Parse a decimal number of digits only (no sign, no spaces) up to max. */
-static int
-parse_u32(const char *s, size_t len, uint32_t max, uint32_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (len == 0)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-		if (v > max)
-			return -ERANGE;
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
-int
-rule_signal_lookup(const char *s)
-{
-	uint32_t n;
-	size_t i;
-	int base, off;
-	char *end;
-
-	if (parse_u32(s, strlen(s), SIG_LAST, &n) == 0)
-		return n >= 1 ? (int)n : 0;
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (i = 0; i < NELEM(signals); i++)
-		if (strcasecmp(s, signals[i].name) == 0)
-			return signals[i].sig;
-	if (strncasecmp(s, "RTMIN", 5) == 0)
-		base = SIGRTMIN;
-	else if (strncasecmp(s, "RTMAX", 5) == 0)
-		base = SIGRTMAX;
-	else
-		return 0;
-	s += 5;
-	if (*s == '\0')
-		return base;
-	if ((*s != '+' && *s != '-') || !isdigit((unsigned char)s[1]))
-		return 0;
-	errno = 0;
-	off = (int)strtol(s + 1, &end, 10);
-	if (*end != '\0' || errno != 0 || off > SIG_LAST)
-		return 0;
-	base = *s == '+' ? base + off : base - off;
-	if (base < SIGRTMIN || base > SIGRTMAX)
-		return 0;
-	return base;
-}
-
-const char *
-rule_signal_name(int sig)
-{
-	size_t i;
-
-	for (i = 0; i < NELEM(signals); i++)
-		if (signals[i].sig == sig)
-			return signals[i].name;
-	if (sig == SIGRTMAX)
-		return "RTMAX";
-	if (sig >= SIGRTMIN && sig < SIGRTMAX &&
-	    (size_t)(sig - SIGRTMIN) < NELEM(rt_names))
-		return rt_names[sig - SIGRTMIN];
-	return NULL;
 }
 
 /* Make room for n elements of *p (size each); 0 or -ENOMEM. */
@@ -289,13 +191,13 @@ parse_range(const char *s, uint32_t max, uint32_t *lo, uint32_t *hi)
 	int r;
 
 	if (dash == NULL) {
-		if ((r = parse_u32(s, strlen(s), max, lo)) < 0)
+		if ((r = strnum_u32(s, strlen(s), max, lo)) < 0)
 			return r;
 		*hi = *lo;
 		return 0;
 	}
-	if ((r = parse_u32(s, (size_t)(dash - s), max, lo)) < 0 ||
-	    (r = parse_u32(dash + 1, strlen(dash + 1), max, hi)) < 0)
+	if ((r = strnum_u32(s, (size_t)(dash - s), max, lo)) < 0 ||
+	    (r = strnum_u32(dash + 1, strlen(dash + 1), max, hi)) < 0)
 		return r;
 	return *lo <= *hi ? 0 : -EDOM;
 }
@@ -363,7 +265,7 @@ set_run_as(struct rule *r, const char *v, char *err, size_t errlen)
 	user = strndup(v, colon ? (size_t)(colon - v) : strlen(v));
 	if (user == NULL)
 		return -ENOMEM;
-	if (parse_u32(user, strlen(user), ID_MAX, &n) == 0)
+	if (strnum_u32(user, strlen(user), ID_MAX, &n) == 0)
 		pw = getpwuid(n);
 	else
 		pw = getpwnam(user);
@@ -382,7 +284,7 @@ set_run_as(struct rule *r, const char *v, char *err, size_t errlen)
 	r->has_run_as = true;
 	if (colon == NULL)
 		return 0;
-	if (parse_u32(colon + 1, strlen(colon + 1), ID_MAX, &n) == 0) {
+	if (strnum_u32(colon + 1, strlen(colon + 1), ID_MAX, &n) == 0) {
 		r->run_gid = n;
 		return 0;
 	}
@@ -460,7 +362,7 @@ add_signal(struct rule *r, enum rule_key k, const char *v, bool neg,
 {
 	int sig;
 
-	if ((sig = rule_signal_lookup(v)) == 0) {
+	if ((sig = signame_lookup(v)) == 0) {
 		snprintf(err, errlen, "unknown signal '%s'", v);
 		return -EINVAL;
 	}
@@ -535,7 +437,7 @@ set_count(unsigned *out, const char *key, const char *unit, uint32_t max,
 {
 	uint32_t n;
 
-	if (parse_u32(v, strlen(v), max, &n) < 0 || n < 1) {
+	if (strnum_u32(v, strlen(v), max, &n) < 0 || n < 1) {
 		snprintf(err, errlen, "bad %s '%s': expected %s, 1-%u", key, v,
 		    unit, max);
 		return -EINVAL;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rule.h"
+#include "signame.h"
 
 /* A value as the config file would spell it, quoted when it must be. */
 static void
@@ -34,7 +35,7 @@ put_value(FILE *fp, const char *v)
 static void
 put_range(FILE *fp, const struct id_range *r, bool sig)
 {
-	const char *name = sig ? rule_signal_name((int)r->lo) : NULL;
+	const char *name = sig ? signame((int)r->lo) : NULL;
 
 	if (name != NULL)
 		fputs(name, fp);
@@ -174,7 +175,7 @@ rule_describe(const struct rule *r, const char *hooks_dir, FILE *fp)
 	fputs(" -> ", fp);
 	switch (r->action) {
 	case ACT_KILL:
-		sig = rule_signal_name(r->signal);
+		sig = signame(r->signal);
 		if (sig != NULL)
 			fprintf(fp, "kill %s", sig);
 		else

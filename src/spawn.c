@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "signame.h"
 #include "spawn.h"
 #include "supervise.h"
 
@@ -515,7 +516,7 @@ spawn_reaped(struct spawn *sp, pid_t pid, int status)
 			log_warnx("hook supervisor %d for rule %s (pid %d) "
 			    "killed by signal %s: what the hooks left is no "
 			    "longer supervised", (int)pid, e->job->rule,
-			    (int)e->job->pid, supervise_sig_name(
+			    (int)e->job->pid, signame_or_number(
 			    WTERMSIG(status), sb, sizeof(sb)));
 	} else {
 		if (e->nrec < e->job->nhooks)
@@ -524,7 +525,7 @@ spawn_reaped(struct spawn *sp, pid_t pid, int status)
 			log_warnx("hook supervisor %d for rule %s (pid %d) "
 			    "killed by signal %s: job failed", (int)pid,
 			    e->job->rule, (int)e->job->pid,
-			    supervise_sig_name(WTERMSIG(status), sb,
+			    signame_or_number(WTERMSIG(status), sb,
 			    sizeof(sb)));
 		else
 			log_warnx("hook supervisor %d for rule %s (pid %d) "

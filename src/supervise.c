@@ -48,6 +48,7 @@
 #include "hookrun.h"
 #include "log.h"
 #include "proctree.h"
+#include "signame.h"
 #include "supervise.h"
 
 #define SUP_REKILL_MS	200	/* after SIGKILL, look again for stragglers */
@@ -98,17 +99,6 @@ supervise_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-const char *
-supervise_sig_name(int sig, char *buf, size_t size)
-{
-	const char *s = sigabbrev_np(sig);
-
-	if (s != NULL)
-		return s;
-	snprintf(buf, size, "%d", sig);
-	return buf;
 }
 
 static void
@@ -196,7 +186,7 @@ sup_outcome(const struct sup *s, const struct sup_run *r,
 		rec->kind = SUPERVISE_SIGNALED;
 		rec->value = WTERMSIG(r->status);
 		log_warnx("hook %s: killed by signal %s (rule %s, pid %d)",
-		    r->name, supervise_sig_name(rec->value, sb, sizeof(sb)),
+		    r->name, signame_or_number(rec->value, sb, sizeof(sb)),
 		    rule, pid);
 	} else {
 		rec->kind = SUPERVISE_EXITED;
@@ -398,7 +388,7 @@ sup_signals(struct sup *s)
 		s->stopping = true;
 		log_debug("hook supervisor for rule %s (pid %d): stopping on "
 		    "SIG%s", s->job->rule, (int)s->job->pid,
-		    supervise_sig_name((int)si.ssi_signo, sb, sizeof(sb)));
+		    signame_or_number((int)si.ssi_signo, sb, sizeof(sb)));
 		for (i = 0; i < s->job->nhooks; i++)
 			if (s->runs[i] != NULL)
 				sup_fire(s, s->runs[i], ON_STOP);
@@ -425,7 +415,7 @@ sup_finish(const struct sup *s, struct sup_run *r)
 	if (WIFSIGNALED(r->kstatus))
 		log_warnx("hook %s: its keeper process was killed by signal "
 		    "%s: what the hook left is no longer supervised (rule %s, "
-		    "pid %d)", r->name, supervise_sig_name(
+		    "pid %d)", r->name, signame_or_number(
 		    WTERMSIG(r->kstatus), sb, sizeof(sb)), rule, pid);
 	hookout_log_dropped(&r->out);
 	if (r->out.dropped > r->dropped_sent) {

@@ -11,6 +11,7 @@
 
 #include "testutil.h"
 #include "rule.h"
+#include "signame.h"
 
 static struct table *t;
 
@@ -632,48 +633,48 @@ test_signals(void **state)
 	char buf[32];
 
 	(void)state;
-	assert_int_equal(rule_signal_lookup("KILL"), SIGKILL);
-	assert_int_equal(rule_signal_lookup("SIGKILL"), SIGKILL);
-	assert_int_equal(rule_signal_lookup("sigkill"), SIGKILL);
-	assert_int_equal(rule_signal_lookup("Term"), SIGTERM);
-	assert_int_equal(rule_signal_lookup("9"), 9);
-	assert_int_equal(rule_signal_lookup("64"), 64);
-	assert_int_equal(rule_signal_lookup("IOT"), SIGABRT);
-	assert_int_equal(rule_signal_lookup("RTMIN"), SIGRTMIN);
-	assert_int_equal(rule_signal_lookup("SIGRTMIN+3"), SIGRTMIN + 3);
-	assert_int_equal(rule_signal_lookup("rtmax-1"), SIGRTMAX - 1);
-	assert_int_equal(rule_signal_lookup("RTMAX"), SIGRTMAX);
-	assert_int_equal(rule_signal_lookup("0"), 0);
-	assert_int_equal(rule_signal_lookup("65"), 0);
-	assert_int_equal(rule_signal_lookup("-9"), 0);
-	assert_int_equal(rule_signal_lookup("FOO"), 0);
-	assert_int_equal(rule_signal_lookup("SIG"), 0);
-	assert_int_equal(rule_signal_lookup(""), 0);
-	assert_int_equal(rule_signal_lookup("RTMIN+99"), 0);
-	assert_int_equal(rule_signal_lookup("RTMAX+1"), 0);
-	assert_int_equal(rule_signal_lookup("RTMIN+"), 0);
-	assert_int_equal(rule_signal_lookup("RTMIN+1x"), 0);
-	assert_int_equal(rule_signal_lookup("99999999999999999999"), 0);
+	assert_int_equal(signame_lookup("KILL"), SIGKILL);
+	assert_int_equal(signame_lookup("SIGKILL"), SIGKILL);
+	assert_int_equal(signame_lookup("sigkill"), SIGKILL);
+	assert_int_equal(signame_lookup("Term"), SIGTERM);
+	assert_int_equal(signame_lookup("9"), 9);
+	assert_int_equal(signame_lookup("64"), 64);
+	assert_int_equal(signame_lookup("IOT"), SIGABRT);
+	assert_int_equal(signame_lookup("RTMIN"), SIGRTMIN);
+	assert_int_equal(signame_lookup("SIGRTMIN+3"), SIGRTMIN + 3);
+	assert_int_equal(signame_lookup("rtmax-1"), SIGRTMAX - 1);
+	assert_int_equal(signame_lookup("RTMAX"), SIGRTMAX);
+	assert_int_equal(signame_lookup("0"), 0);
+	assert_int_equal(signame_lookup("65"), 0);
+	assert_int_equal(signame_lookup("-9"), 0);
+	assert_int_equal(signame_lookup("FOO"), 0);
+	assert_int_equal(signame_lookup("SIG"), 0);
+	assert_int_equal(signame_lookup(""), 0);
+	assert_int_equal(signame_lookup("RTMIN+99"), 0);
+	assert_int_equal(signame_lookup("RTMAX+1"), 0);
+	assert_int_equal(signame_lookup("RTMIN+"), 0);
+	assert_int_equal(signame_lookup("RTMIN+1x"), 0);
+	assert_int_equal(signame_lookup("99999999999999999999"), 0);
 
-	assert_string_equal(rule_signal_name(SIGSEGV), "SEGV");
-	assert_string_equal(rule_signal_name(SIGKILL), "KILL");
-	assert_string_equal(rule_signal_name(SIGABRT), "ABRT");
-	assert_string_equal(rule_signal_name(SIGIO), "IO");
-	assert_string_equal(rule_signal_name(SIGCHLD), "CHLD");
-	assert_string_equal(rule_signal_name(SIGRTMIN), "RTMIN");
-	assert_string_equal(rule_signal_name(SIGRTMIN + 3), "RTMIN+3");
-	assert_string_equal(rule_signal_name(SIGRTMAX), "RTMAX");
-	assert_null(rule_signal_name(0));
-	assert_null(rule_signal_name(65));
-	assert_null(rule_signal_name(-1));
+	assert_string_equal(signame(SIGSEGV), "SEGV");
+	assert_string_equal(signame(SIGKILL), "KILL");
+	assert_string_equal(signame(SIGABRT), "ABRT");
+	assert_string_equal(signame(SIGIO), "IO");
+	assert_string_equal(signame(SIGCHLD), "CHLD");
+	assert_string_equal(signame(SIGRTMIN), "RTMIN");
+	assert_string_equal(signame(SIGRTMIN + 3), "RTMIN+3");
+	assert_string_equal(signame(SIGRTMAX), "RTMAX");
+	assert_null(signame(0));
+	assert_null(signame(65));
+	assert_null(signame(-1));
 
 	/* every named signal reads back, with and without SIG */
 	for (sig = 1; sig <= 64; sig++) {
-		if ((name = rule_signal_name(sig)) == NULL)
+		if ((name = signame(sig)) == NULL)
 			continue;
-		assert_int_equal(rule_signal_lookup(name), sig);
+		assert_int_equal(signame_lookup(name), sig);
 		snprintf(buf, sizeof(buf), "SIG%s", name);
-		assert_int_equal(rule_signal_lookup(buf), sig);
+		assert_int_equal(signame_lookup(buf), sig);
 		assert_int_equal(strncmp(name, "SIG", 3) != 0, 1);
 	}
 }
