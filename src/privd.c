@@ -997,3 +997,15 @@ privd_run(struct privd_args *a)
 		close(d.mountinfo);
 	return status;
 }
+
+int
+privd_main(struct privd_args *a)
+{
+	int status, i;
+
+	status = privd_run(a);
+	for (i = 0; i < NL_NPARTS; i++)
+		nl_close(a->nl[i]);
+	close(a->ipc);
+	return status;
+}
