@@ -33,7 +33,5 @@ int	privd_run(struct privd_args *);
  * Takes ownership of args->cfg, args->ipc and args->nl.
  */
 int	privd_main(struct privd_args *);
-/* The connector event types a configuration needs (with the table's). */
-uint32_t privd_kernel_events(const struct config *);
 
 #endif

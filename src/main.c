@@ -331,7 +331,7 @@ start(const struct options *o, bool root, struct startup *s)
 		log_debug("no short scheduler slice: %s", strerror(-r));
 	for (i = 0; i < NL_NPARTS; i++)
 		s->nl[i] = open_connector(i, s->cfg ? s->cfg->rcvbuf :
-		    DEFAULT_RCVBUF, threads, privd_kernel_events(s->cfg));
+		    DEFAULT_RCVBUF, threads, nl_config_events(s->cfg));
 	s->exe = root ? open_exe() : NULL;
 	enrich_init(&s->en, s->t, s->procfd, s->exe);
 	s->en.threads = threads;
