@@ -33,7 +33,7 @@ ASAN_OBJS	= $(SRCS:src/%.c=build/asan/%.o)
 
 # Each unit test links its module and what that module needs, nothing else.
 TESTS		= event proc table output notify enrich exe ipc config rule spawn \
-		  lineage priv hold
+		  lineage priv hold netlink
 test_event_SRCS	= src/event.c
 test_proc_SRCS	= src/proc.c
 test_table_SRCS	= src/table.c src/event.c
@@ -48,6 +48,7 @@ test_lineage_SRCS = src/lineage.c src/proc.c src/table.c src/rule.c \
 		  src/event.c
 test_priv_SRCS	= src/priv.c
 test_hold_SRCS	= src/hold.c
+test_netlink_SRCS = src/netlink.c src/event.c
 test_spawn_SRCS	= src/spawn.c src/supervise.c src/proc.c src/config.c \
 		  src/rule.c src/event.c src/table.c src/log.c
 
