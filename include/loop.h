@@ -1,5 +1,6 @@
 /*
- * loop.h - the event loop: receive, validate, enrich, hand to a sink.
+ * loop.h - the event loop: receive, validate, enrich, hand to a sink; and
+ * its process (loop_main).
  */
 #ifndef PROCHOOK_LOOP_H
 #define PROCHOOK_LOOP_H

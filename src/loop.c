@@ -6,6 +6,12 @@
  * drained after each receive, because every exec's notifications are
  * queued before its connector event is sent.  Output is flushed per batch,
  * so a reader of a pipe sees events within milliseconds.
+ *
+ * loop_main() is the event loop's process.  Forked by the privileged part,
+ * it leaves its session, takes a SCHED_DEADLINE budget while it still may,
+ * then drops privileges once (a failed drop is fatal) and, with fanotify,
+ * forbids itself fanotify marks; the kernel's parent-death signal, set
+ * again after setresuid() cleared it, stops it when the parent dies.
  */
 #include <errno.h>
 #include <poll.h>

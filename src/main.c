@@ -1,9 +1,11 @@
 /*
- * main.c - options, start-up order, and the choice of loop.
+ * main.c - options, the privileged start-up, and the fork.
  *
  * Start-up: subscribe to the proc connector and wait for the kernel's
  * acknowledgement, set up fanotify exec notifications, scan /proc, then
- * say "ready".  Everything that needs privilege happens before the loop.
+ * split.  Everything that needs privilege happens before the fork, so
+ * that the event loop can drop it at once; each process then sets itself
+ * up in its own file (loop.c:loop_main, privd.c:privd_main).
  */
 #include <errno.h>
 #include <fcntl.h>
