@@ -490,9 +490,9 @@ own_session(void)
 	return prctl(PR_SET_PDEATHSIG, SIGTERM) == 0 && getppid() != 1;
 }
 
-/* The real-time budget (set while we may), then privileges, dropped once. */
+/* The real-time budget, while we may still set it. */
 static void
-drop_privileges(const struct priv_user *u, bool fanotify)
+take_budget(void)
 {
 	int r;
 
@@ -503,6 +503,14 @@ drop_privileges(const struct priv_user *u, bool fanotify)
 		log_debug("event loop: SCHED_DEADLINE, %d ms of CPU every %d ms "
 		    "at most", SCHED_DL_RUNTIME_NS / 1000000,
 		    SCHED_DL_PERIOD_NS / 1000000);
+}
+
+/* Privileges, dropped once: a failed drop is fatal. */
+static void
+drop_privileges(const struct priv_user *u, bool fanotify)
+{
+	int r;
+
 	if ((r = priv_drop(u)) < 0)
 		fatalx(EXIT_PART, "cannot drop privileges to %s: %s", u->name,
 		    strerror(-r));
@@ -569,6 +577,7 @@ loop_main(const struct loop_args *a)
 		l.parent = getppid();
 		if (!own_session())
 			return EXIT_PART;
+		take_budget();
 		drop_privileges(a->user, a->exe != NULL);
 		enrich_mark(l.en, getpid(), P_SELF);
 	}
