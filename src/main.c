@@ -44,6 +44,18 @@ struct options {
 	int		 verbose;
 };
 
+/* What the privileged start-up opened, for both parts. */
+struct startup {
+	struct config	*cfg;
+	struct priv_user user;
+	struct nl	*nl[NL_NPARTS];
+	struct exe_src	*exe;
+	struct table	*t;
+	struct enrich	 en;
+	int		 procfd;
+	int		 sigfd;
+};
+
 static void
 usage(FILE *f)
 {
@@ -297,18 +309,6 @@ load(const struct options *o, bool root, struct priv_user *u)
 		    "as an unprivileged user", u->name);
 	return cfg;
 }
-
-/* What the privileged start-up opened, for both parts. */
-struct startup {
-	struct config	*cfg;
-	struct priv_user user;
-	struct nl	*nl[NL_NPARTS];
-	struct exe_src	*exe;
-	struct table	*t;
-	struct enrich	 en;
-	int		 procfd;
-	int		 sigfd;
-};
 
 /*
  * Everything that needs privilege, in the SPEC's order: the kernel's
