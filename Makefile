@@ -34,7 +34,7 @@ ASAN_OBJS	= $(SRCS:src/%.c=build/asan/%.o)
 # Each unit test links its module and what that module needs, nothing else.
 TESTS		= event proc table output notify enrich exe ipc config rule spawn \
 		  lineage priv hold binfmt exename verify hookout hookrun proctree \
-		  hookfile
+		  hookfile netlink
 test_event_SRCS	= src/event.c
 test_proc_SRCS	= src/proc.c
 test_table_SRCS	= src/table.c src/event.c
@@ -72,6 +72,7 @@ test_spawn_SRCS	= src/spawn.c src/supervise.c src/hookrun.c src/hookout.c \
 		  src/signame.c src/strnum.c \
 		  src/hookexec.c src/proctree.c src/proc.c src/hookfile.c \
 		  src/users.c src/log.c
+test_netlink_SRCS = src/netlink.c src/event.c
 
 ifeq ($(V),)
 Q		= @

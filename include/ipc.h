@@ -136,8 +136,8 @@ void	ipc_ask_ids(int fd, struct enrich_idq *, size_t n, int timeout_ms,
 	    void (*other)(void *, const struct ipc_msg *), void *arg);
 /*
  * The event loop's end: hand every queued message from the privileged part
- * to fn (NULL: drop them).  Returns 0, or 4 (the exit status) when the
- * privileged part is gone, having said so.
+ * to fn (NULL: drop them).  Returns 0, or EXIT_PART (exitcode.h) when
+ * the privileged part is gone, having said so.
  */
 int	ipc_loop_read(int fd, void (*fn)(void *, const struct ipc_msg *),
 	    void *arg);

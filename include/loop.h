@@ -1,5 +1,6 @@
 /*
- * loop.h - the event loop: receive, validate, enrich, hand to a sink.
+ * loop.h - the event loop: receive, validate, enrich, hand to a sink; and
+ * its process (loop_main).
  */
 #ifndef PROCHOOK_LOOP_H
 #define PROCHOOK_LOOP_H
@@ -12,20 +13,31 @@
 #include "exe.h"
 #include "netlink.h"
 
+struct config;
+struct priv_user;
+
+/* Why the event loop stops; LOOP_GO_ON: it does not. */
+enum loop_stop {
+	LOOP_GO_ON,
+	LOOP_STOP,		/* SIGINT, SIGTERM, or the output's reader gone */
+	LOOP_PART_GONE,		/* the privileged part died */
+	LOOP_FAILED,		/* receiving events failed (logged) */
+};
+
 struct loop_sink {
 	/* One event, enriched. */
 	void	(*event)(void *arg, const struct pevent *);
-	/* The end of a batch: write out what was buffered.  Non-zero stops
-	 * the loop (a closed output). */
-	int	(*flush)(void *arg);
+	/* The end of a batch: write out what was buffered.  LOOP_STOP when
+	 * the output is closed. */
+	enum loop_stop (*flush)(void *arg);
 	/* SIGUSR1: log the sink's own counters. */
 	void	(*stats)(void *arg);
 	/* SIGHUP. */
 	void	(*reload)(void *arg);
 	/* Another descriptor to watch (-1: none), and what to do when it is
-	 * readable; returning non-zero stops the loop with that status. */
+	 * readable: anything but LOOP_GO_ON stops the loop. */
 	int	  fd;
-	int	(*ready)(void *arg);
+	enum loop_stop (*ready)(void *arg);
 	void	 *arg;
 };
 
@@ -67,17 +79,30 @@ struct loop {
 	struct loop_stats st;
 };
 
+/* What the privileged start-up hands to the event loop's process. */
+struct loop_args {
+	struct nl	*nl[NL_NPARTS];
+	struct enrich	*en;		/* the table, scanned */
+	struct exe_src	*exe;		/* NULL without fanotify */
+	int		 sigfd;		/* from loop_signals() */
+	struct config	*cfg;		/* the rules; NULL for --monitor */
+	bool		 monitor, json, dry_run;
+	int		 ipc;		/* to the privileged part; -1: none */
+	const struct priv_user *user;	/* with ipc: the user to become */
+};
+
+/*
+ * The event loop's process: with a privileged part, a child of it that
+ * makes itself a session of its own and drops privileges; alone, an
+ * unprivileged --monitor.  Runs until it stops; returns the exit status.
+ */
+int	loop_main(const struct loop_args *);
 /* Short scheduler slices for low wake-up latency (not a priority). */
 int	loop_sched_latency(uint64_t slice_ns);
-/* A bounded real-time budget: runtime_ns in every period_ns, no more. */
-int	loop_sched_deadline(uint64_t runtime_ns, uint64_t period_ns);
 /* Block the signals the loop handles and open a signalfd for them. */
 int	loop_signals(void);
-/*
- * Run until SIGINT or SIGTERM (returns 0), a fatal receive error (-errno),
- * or a sink asks to stop (1: as on SIGTERM; other values: that status).
- */
-int	loop_run(struct loop *);
+/* Run until a reason to stop (never LOOP_GO_ON). */
+enum loop_stop loop_run(struct loop *);
 void	loop_log_stats(struct loop *);
 
 #endif

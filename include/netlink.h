@@ -13,7 +13,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* proc_event.what bits, for the 6.6+ per-socket event filter. */
+/*
+ * proc_event.what values (linux/cn_proc.h): the types event_parse()
+ * decodes, and the bits of the 6.6+ per-socket event filter.
+ */
+#define NL_W_NONE	0x00000000u	/* an acknowledgement */
 #define NL_W_FORK	0x00000001u
 #define NL_W_EXEC	0x00000002u
 #define NL_W_UID	0x00000004u
@@ -56,6 +60,7 @@ struct nl_batch {
 };
 
 struct nl;
+struct config;
 
 /*
  * Open and bind the socket and size its receive buffer: SO_RCVBUFFORCE,
@@ -70,6 +75,11 @@ int	nl_open(struct nl **, size_t rcvbuf, size_t *got, bool *forced);
 int	nl_subscribe(struct nl *, enum nl_mode *);
 /* 6.6+: receive only these proc_event.what bits. */
 int	nl_narrow(struct nl *, uint32_t what);
+/*
+ * The proc_event.what bits a configuration needs, the process table's
+ * included (NULL, for --monitor: all).
+ */
+uint32_t nl_config_events(const struct config *);
 /* The proc_event.what bits a part carries. */
 uint32_t nl_part_events(enum nl_part);
 /*

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "exitcode.h"
 #include "netlink.h"
 
 struct privd_args {
@@ -23,10 +24,14 @@ struct privd_args {
 
 /*
  * Serve the event loop until SIGTERM/SIGINT (returns 0) or until it dies
- * (returns 4).  Takes ownership of args->cfg.
+ * (returns EXIT_PART).  Takes ownership of args->cfg.
  */
 int	privd_run(struct privd_args *);
-/* The connector event types a configuration needs (with the table's). */
-uint32_t privd_kernel_events(const struct config *);
+/*
+ * The privileged part's process, from the fork of the event loop on:
+ * serve it, then close the connector sockets; returns the exit status.
+ * Takes ownership of args->cfg, args->ipc and args->nl.
+ */
+int	privd_main(struct privd_args *);
 
 #endif

@@ -134,14 +134,14 @@ act_event(void *arg, const struct pevent *pe)
 	}
 }
 
-static int
+static enum loop_stop
 act_flush(void *arg)
 {
 	struct act *a = arg;
 
 	a->oc.real_off_ns = clock_real_offset();
 	a->oc.boot_off_ns = clock_boot_offset();
-	return 0;
+	return LOOP_GO_ON;
 }
 
 static void
@@ -343,13 +343,14 @@ act_other(void *arg, const struct ipc_msg *m)
 	act_msg(arg, m);
 }
 
-/* The privileged part wrote: returns 0, or 4 when it is gone. */
-static int
+/* The privileged part wrote, or is gone. */
+static enum loop_stop
 act_ready(void *arg)
 {
 	struct act *a = arg;
 
-	return ipc_loop_read(a->ipc, act_other, a);
+	return ipc_loop_read(a->ipc, act_other, a) == 0 ? LOOP_GO_ON :
+	    LOOP_PART_GONE;
 }
 
 struct str *

@@ -16,24 +16,13 @@
 #include <linux/netlink.h>
 
 #include "event.h"
+#include "netlink.h"
 
 /* The kernel's struct proc_event, as laid out on the wire. */
 #define PE_WHAT		0
 #define PE_CPU		4
 #define PE_TS		8
 #define PE_DATA		16
-
-/* proc_event.what values (linux/cn_proc.h). */
-#define W_NONE		0x00000000u
-#define W_FORK		0x00000001u
-#define W_EXEC		0x00000002u
-#define W_UID		0x00000004u
-#define W_GID		0x00000040u
-#define W_SID		0x00000080u
-#define W_PTRACE	0x00000100u
-#define W_COMM		0x00000200u
-#define W_COREDUMP	0x40000000u
-#define W_EXIT		0x80000000u
 
 static const char *const event_names[EV__MAX] = {
 	[EV_ACK] = "ack",
@@ -105,14 +94,14 @@ decode(const unsigned char *pe, size_t len, uint32_t ack, struct event *ev)
 	memcpy(&ev->ts_ns, pe + PE_TS, sizeof(ev->ts_ns));
 
 	switch (what) {
-	case W_NONE:
+	case NL_W_NONE:
 		if (dlen < 4)
 			return -EINVAL;
 		ev->type = EV_ACK;
 		ev->u.ack.err = get32(d);
 		ev->u.ack.ack = ack;
 		return 0;
-	case W_FORK:
+	case NL_W_FORK:
 		if (dlen < 16)
 			return -EINVAL;
 		ev->type = EV_FORK;
@@ -123,35 +112,35 @@ decode(const unsigned char *pe, size_t len, uint32_t ack, struct event *ev)
 		/* clone() of a thread: the child shares the parent's tgid. */
 		ev->thread = ev->u.fork.child_tid != ev->u.fork.child_pid;
 		return 0;
-	case W_EXEC:
-	case W_SID:
+	case NL_W_EXEC:
+	case NL_W_SID:
 		if (dlen < 8)
 			return -EINVAL;
-		ev->type = what == W_EXEC ? EV_EXEC : EV_SID;
+		ev->type = what == NL_W_EXEC ? EV_EXEC : EV_SID;
 		break;
-	case W_UID:
-	case W_GID:
+	case NL_W_UID:
+	case NL_W_GID:
 		if (dlen < 16)
 			return -EINVAL;
-		ev->type = what == W_UID ? EV_UID : EV_GID;
+		ev->type = what == NL_W_UID ? EV_UID : EV_GID;
 		ev->u.id.r = get32(d + 8);
 		ev->u.id.e = get32(d + 12);
 		break;
-	case W_PTRACE:
+	case NL_W_PTRACE:
 		if (dlen < 16)
 			return -EINVAL;
 		ev->type = EV_PTRACE;
 		ev->u.ptrace.tracer_tid = getpid32(d + 8);
 		ev->u.ptrace.tracer_pid = getpid32(d + 12);
 		break;
-	case W_COMM:
+	case NL_W_COMM:
 		if (dlen < 24)
 			return -EINVAL;
 		ev->type = EV_COMM;
 		memcpy(ev->u.comm.comm, d + 8, 16);
 		ev->u.comm.comm[15] = '\0';
 		break;
-	case W_COREDUMP:
+	case NL_W_COREDUMP:
 		/* Kernels before 4.18 send no parent. */
 		if (dlen < 8)
 			return -EINVAL;
@@ -161,7 +150,7 @@ decode(const unsigned char *pe, size_t len, uint32_t ack, struct event *ev)
 			ev->u.coredump.parent_pid = getpid32(d + 12);
 		}
 		break;
-	case W_EXIT:
+	case NL_W_EXIT:
 		/* Kernels before 4.18 send no parent. */
 		if (dlen < 16)
 			return -EINVAL;

@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "event.h"
+#include "exitcode.h"
 #include "ipc.h"
 #include "log.h"
 
@@ -373,7 +374,7 @@ ipc_loop_read(int fd, void (*fn)(void *, const struct ipc_msg *), void *arg)
 			fn(arg, &m);
 	if (r == -EPIPE) {
 		log_warnx("the privileged part is gone; stopping");
-		return 4;
+		return EXIT_PART;
 	}
 	if (r < 0)
 		log_warnx("message from the privileged part refused: %s",

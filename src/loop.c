@@ -6,6 +6,12 @@
  * drained after each receive, because every exec's notifications are
  * queued before its connector event is sent.  Output is flushed per batch,
  * so a reader of a pipe sees events within milliseconds.
+ *
+ * loop_main() is the event loop's process.  Forked by the privileged part,
+ * it leaves its session, takes a SCHED_DEADLINE budget while it still may,
+ * then drops privileges once (a failed drop is fatal) and, with fanotify,
+ * forbids itself fanotify marks; the kernel's parent-death signal, set
+ * again after setresuid() cleared it, stops it when the parent dies.
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,13 +20,21 @@
 #include <time.h>
 #include <sched.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/signalfd.h>
 
+#include "act.h"
 #include "clock.h"
+#include "exitcode.h"
+#include "ipc.h"
 #include "log.h"
 #include "loop.h"
+#include "monitor.h"
+#include "notify.h"
+#include "priv.h"
+#include "table.h"
 
 enum { PFD_FAST, PFD_BULK, PFD_SIGNAL, PFD_SINK, PFD_MAX };
 
@@ -41,6 +55,10 @@ enum { PFD_FAST, PFD_BULK, PFD_SIGNAL, PFD_SINK, PFD_MAX };
  * it off for ever.  Events still buffered then are handled after it.
  */
 #define RESCAN_DEFER_MAX_NS	200000000ll
+
+/* The event loop's real-time budget: 20 % of one CPU at most. */
+#define SCHED_DL_RUNTIME_NS	2000000
+#define SCHED_DL_PERIOD_NS	10000000
 
 struct sched_attr_v1 {
 	uint32_t	size, policy;
@@ -89,8 +107,8 @@ loop_sched_latency(uint64_t slice_ns)
  * Needs CAP_SYS_NICE (set before privileges are dropped) and a task that
  * never forks; the event loop does not.
  */
-int
-loop_sched_deadline(uint64_t runtime_ns, uint64_t period_ns)
+static int
+sched_deadline(uint64_t runtime_ns, uint64_t period_ns)
 {
 	struct sched_attr_v1 attr;
 
@@ -191,7 +209,7 @@ handle(struct loop *l, const struct event *ev)
 }
 
 /* Handle a chunk of events in order; returns what the sink's flush did. */
-static int
+static enum loop_stop
 handle_chunk(struct loop *l, const struct event *evs, size_t n)
 {
 	size_t i;
@@ -240,19 +258,27 @@ refill(struct loop *l, struct loop_src *s, bool *loss)
 	return 0;
 }
 
+static enum loop_stop
+failed(int err)
+{
+	log_warnx("receiving events: %s", strerror(-err));
+	return LOOP_FAILED;
+}
+
 /*
  * Receive and handle what is queued on both sockets, merged in the
  * kernel's time order (a child's fork, read from one socket, before its
  * exec, read from the other).  An event is taken only when the other
  * socket has shown the event that follows it, or is empty.  Returns
- * -errno on a fatal error, or what the sink's flush returned.
+ * LOOP_FAILED on a fatal error, or what the sink's flush returned.
  */
-static int
+static enum loop_stop
 receive(struct loop *l, bool *bulk_seen)
 {
 	struct loop_src *f = &l->src[NL_FAST], *b = &l->src[NL_BULK], *s;
 	bool loss = false;
 	size_t n = 0, chunks = 0;
+	enum loop_stop stop;
 	int r;
 
 	f->dry = b->dry = false;
@@ -264,11 +290,11 @@ receive(struct loop *l, bool *bulk_seen)
 		 */
 		if (b->head == b->n && !b->dry) {
 			if ((r = refill(l, b, &loss)) < 0)
-				return r;
+				return failed(r);
 			f->dry = false;
 		}
 		if ((r = refill(l, f, &loss)) < 0)
-			return r;
+			return failed(r);
 		if (f->head == f->n && b->head == b->n)
 			break;
 		if (b->head == b->n ||
@@ -281,8 +307,8 @@ receive(struct loop *l, bool *bulk_seen)
 		l->chunk[n++] = s->ev[s->head++];
 		if (n < LOOP_CHUNK)
 			continue;
-		if ((r = handle_chunk(l, l->chunk, n)) != 0)
-			return r;
+		if ((stop = handle_chunk(l, l->chunk, n)) != LOOP_GO_ON)
+			return stop;
 		n = 0;
 		if (++chunks == CHUNKS_PER_WAKEUP) {
 			/* Let signals in; what is buffered is handled next. */
@@ -290,8 +316,8 @@ receive(struct loop *l, bool *bulk_seen)
 			break;
 		}
 	}
-	if (n > 0 && (r = handle_chunk(l, l->chunk, n)) != 0)
-		return r;
+	if (n > 0 && (stop = handle_chunk(l, l->chunk, n)) != LOOP_GO_ON)
+		return stop;
 	/* Catch up from /proc once what was queued is handled. */
 	if (loss && !l->loss)
 		l->loss_since = clock_ns(CLOCK_MONOTONIC);
@@ -300,10 +326,9 @@ receive(struct loop *l, bool *bulk_seen)
 	    l->loss_since >= RESCAN_DEFER_MAX_NS)) {
 		l->loss = false;
 		lost(l);
-		if ((r = l->sink.flush(l->sink.arg)) != 0)
-			return r;
+		return l->sink.flush(l->sink.arg);
 	}
-	return 0;
+	return LOOP_GO_ON;
 }
 
 void
@@ -366,12 +391,11 @@ loop_log_stats(struct loop *l)
 		l->sink.stats(l->sink.arg);
 }
 
-/* Returns 1 to stop, 4 when the privileged part died, 0 to go on. */
-static int
+static enum loop_stop
 signals(struct loop *l)
 {
 	struct signalfd_siginfo si;
-	int stop = 0;
+	enum loop_stop stop = LOOP_GO_ON;
 
 	while (read(l->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
@@ -381,9 +405,9 @@ signals(struct loop *l)
 			if (l->parent > 0 && getppid() != l->parent) {
 				log_warnx("the privileged part is gone; "
 				    "stopping");
-				return 4;
+				return LOOP_PART_GONE;
 			}
-			stop = 1;
+			stop = LOOP_STOP;
 			break;
 		case SIGUSR1:
 			loop_log_stats(l);
@@ -399,10 +423,11 @@ signals(struct loop *l)
 	return stop;
 }
 
-int
+enum loop_stop
 loop_run(struct loop *l)
 {
 	struct pollfd pfd[PFD_MAX];
+	enum loop_stop stop;
 	bool bulk_seen;
 	int r, n, timeout, i;
 
@@ -432,21 +457,135 @@ loop_run(struct loop *l)
 		if ((n = poll(pfd, PFD_MAX, timeout)) < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			return failed(-errno);
 		}
-		if ((pfd[PFD_SIGNAL].revents & POLLIN) && (r = signals(l)) != 0)
-			return r == 1 ? 0 : r;
+		if ((pfd[PFD_SIGNAL].revents & POLLIN) &&
+		    (stop = signals(l)) != LOOP_GO_ON)
+			return stop;
 		if (pfd[PFD_SINK].revents & (POLLIN | POLLHUP | POLLERR) &&
-		    (r = l->sink.ready(l->sink.arg)) != 0)
-			return r == 1 ? 0 : r;
+		    (stop = l->sink.ready(l->sink.arg)) != LOOP_GO_ON)
+			return stop;
 		if (n == 0 && l->bulk_polled && !l->backlog) {
 			if (l->exe != NULL)
 				(void)exe_drain(l->exe, l->en->t);
 			continue;
 		}
 		bulk_seen = false;
-		if ((r = receive(l, &bulk_seen)) != 0)
-			return r == 1 ? 0 : r;
+		if ((stop = receive(l, &bulk_seen)) != LOOP_GO_ON)
+			return stop;
 		l->bulk_polled = !bulk_seen;
 	}
+}
+
+/*
+ * The child's own process: Ctrl-C reaches only the privileged part, which
+ * stops us; and with scheduler autogroups, a storm of processes in another
+ * session cannot crowd us out.  False when the parent is gone already.
+ */
+static bool
+own_session(void)
+{
+	signal(SIGINT, SIG_IGN);
+	(void)setsid();
+	return prctl(PR_SET_PDEATHSIG, SIGTERM) == 0 && getppid() != 1;
+}
+
+/* The real-time budget, while we may still set it. */
+static void
+take_budget(void)
+{
+	int r;
+
+	if ((r = sched_deadline(SCHED_DL_RUNTIME_NS, SCHED_DL_PERIOD_NS)) < 0)
+		log_debug("no SCHED_DEADLINE budget (%s): short slices only",
+		    strerror(-r));
+	else
+		log_debug("event loop: SCHED_DEADLINE, %d ms of CPU every %d ms "
+		    "at most", SCHED_DL_RUNTIME_NS / 1000000,
+		    SCHED_DL_PERIOD_NS / 1000000);
+}
+
+/* Privileges, dropped once: a failed drop is fatal. */
+static void
+drop_privileges(const struct priv_user *u, bool fanotify)
+{
+	int r;
+
+	if ((r = priv_drop(u)) < 0)
+		fatalx(EXIT_PART, "cannot drop privileges to %s: %s", u->name,
+		    strerror(-r));
+	if (fanotify && (r = priv_seccomp()) < 0)
+		fatalx(EXIT_PART, "cannot forbid fanotify marks to the event "
+		    "loop: %s", strerror(-r));
+	/* setresuid() cleared it; the pipe would tell us anyway. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* Say "ready": to the privileged part, or to the service manager. */
+static void
+ready(struct loop *l, int ipc)
+{
+	struct ipc_msg m;
+
+	if (ipc >= 0) {
+		memset(&m, 0, sizeof(m));
+		m.type = IPC_READY;
+		if (ipc_send(ipc, &m) < 0)
+			fatalx(EXIT_PART, "cannot reach the privileged part");
+	} else {
+		log_info("ready: monitoring %zu processes", table_count(l->en->t));
+		(void)notify_send("READY=1");
+	}
+}
+
+/* The loop with its sink: the monitor's lines or the rules. */
+static enum loop_stop
+serve(struct loop *l, const struct loop_args *a)
+{
+	struct monitor mon;
+	struct act act;
+	enum loop_stop stop;
+
+	if (a->monitor) {
+		if (monitor_init(&mon, &l->sink, l->en, a->json,
+		    STDOUT_FILENO, a->ipc) < 0)
+			fatalx(EXIT_PART, "out of memory");
+	} else if (act_init(&act, &l->sink, a->cfg, l->en, a->ipc,
+	    a->dry_run) < 0)
+		fatalx(EXIT_PART, "out of memory");
+	ready(l, a->ipc);
+	stop = loop_run(l);
+	if (a->monitor)
+		monitor_free(&mon);
+	else
+		act_free(&act);
+	return stop;
+}
+
+int
+loop_main(const struct loop_args *a)
+{
+	struct loop l;
+	enum loop_stop stop;
+
+	memset(&l, 0, sizeof(l));
+	memcpy(l.nl, a->nl, sizeof(l.nl));
+	l.en = a->en;
+	l.exe = a->exe;
+	l.sigfd = a->sigfd;
+	if (a->ipc >= 0) {
+		l.parent = getppid();
+		if (!own_session())
+			return EXIT_PART;
+		take_budget();
+		drop_privileges(a->user, a->exe != NULL);
+		enrich_mark(l.en, getpid(), P_SELF);
+	}
+	stop = serve(&l, a);
+	if (a->ipc < 0) {
+		(void)notify_send("STOPPING=1");
+		(void)nl_unsubscribe(l.nl[NL_FAST]);
+		(void)nl_unsubscribe(l.nl[NL_BULK]);
+	}
+	return stop == LOOP_STOP ? 0 : EXIT_PART;
 }

@@ -1,46 +1,38 @@
 /*
- * main.c - options, start-up order, and the choice of loop.
+ * main.c - options, the privileged start-up, and the fork.
  *
  * Start-up: subscribe to the proc connector and wait for the kernel's
  * acknowledgement, set up fanotify exec notifications, scan /proc, then
- * say "ready".  Everything that needs privilege happens before the loop.
+ * split.  Everything that needs privilege happens before the fork, so
+ * that the event loop can drop it at once; each process then sets itself
+ * up in its own file (loop.c:loop_main, privd.c:privd_main).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#include "act.h"
 #include "config.h"
 #include "enrich.h"
 #include "exe.h"
+#include "exitcode.h"
+#include "ipc.h"
 #include "log.h"
 #include "loop.h"
-#include "monitor.h"
 #include "netlink.h"
 #include "notify.h"
 #include "priv.h"
 #include "privd.h"
 #include "table.h"
 
-#define EXIT_CONFIG	1
-#define EXIT_USAGE	2
-#define EXIT_KERNEL	3
-#define EXIT_PART	4
-
 #define DEFAULT_RCVBUF	(4u << 20)
 #define SCHED_SLICE_NS	100000	/* the shortest EEVDF allows */
-/* The event loop's real-time budget: 20 % of one CPU at most (loop.c). */
-#define SCHED_DL_RUNTIME_NS	2000000
-#define SCHED_DL_PERIOD_NS	10000000
 
 struct options {
 	const char	*config;
@@ -50,6 +42,18 @@ struct options {
 	bool		 json;
 	bool		 syslog;
 	int		 verbose;
+};
+
+/* What the privileged start-up opened, for both parts. */
+struct startup {
+	struct config	*cfg;
+	struct priv_user user;
+	struct nl	*nl[NL_NPARTS];
+	struct exe_src	*exe;
+	struct table	*t;
+	struct enrich	 en;
+	int		 procfd;
+	int		 sigfd;
 };
 
 static void
@@ -271,58 +275,16 @@ check(const struct options *o)
 	return 0;
 }
 
-/* The event loop, in the child, once privileges are dropped (or never had). */
-static int
-event_loop(const struct options *o, struct loop *l, struct config *cfg,
-    int ipc)
+/*
+ * The configuration (none for --monitor), and as root the user the event
+ * loop is to become; exits 1 when either is unusable.
+ */
+static struct config *
+load(const struct options *o, bool root, struct priv_user *u)
 {
-	struct monitor mon;
-	struct act a;
-	struct ipc_msg m;
-	int r;
-
-	if (o->monitor) {
-		if (monitor_init(&mon, &l->sink, l->en, o->json,
-		    STDOUT_FILENO, ipc) < 0)
-			fatalx(EXIT_PART, "out of memory");
-	} else if (act_init(&a, &l->sink, cfg, l->en, ipc, o->dry_run) < 0)
-		fatalx(EXIT_PART, "out of memory");
-	if (ipc >= 0) {
-		memset(&m, 0, sizeof(m));
-		m.type = IPC_READY;
-		if (ipc_send(ipc, &m) < 0)
-			fatalx(EXIT_PART, "cannot reach the privileged part");
-	} else {
-		log_info("ready: monitoring %zu processes", table_count(l->en->t));
-		(void)notify_send("READY=1");
-	}
-	r = loop_run(l);
-	if (r < 0)
-		log_warnx("receiving events: %s", strerror(-r));
-	if (o->monitor)
-		monitor_free(&mon);
-	else
-		act_free(&a);
-	if (ipc < 0) {
-		(void)notify_send("STOPPING=1");
-		(void)nl_unsubscribe(l->nl[NL_FAST]);
-		(void)nl_unsubscribe(l->nl[NL_BULK]);
-	}
-	return r < 0 ? EXIT_PART : r;
-}
-
-static int
-run(const struct options *o)
-{
-	struct privd_args pa;
 	struct config *cfg = NULL;
-	struct priv_user u;
-	struct enrich en;
-	struct loop l;
-	struct table *t;
-	int procfd, sv[2], r, i;
-	bool root = priv_is_root();
-	pid_t pid;
+	const char *user;
+	int r;
 
 	if (!o->monitor) {
 		if ((cfg = config_load(o->config, print_err, NULL)) == NULL)
@@ -332,42 +294,61 @@ run(const struct options *o)
 			fatalx(EXIT_CONFIG, "rules need root (an ordinary user "
 			    "may only --monitor)");
 	}
-	if (root && (r = priv_user(cfg ? cfg->user : "prochook", &u)) < 0)
+	if (!root)
+		return cfg;
+	user = cfg ? cfg->user : "prochook";
+	if ((r = priv_user(user, u)) < 0)
 		fatalx(EXIT_CONFIG, "user %s: %s: the event loop runs as this "
 		    "unprivileged user; create it (make install does, or "
 		    "useradd --system --no-create-home --shell "
-		    "/usr/sbin/nologin %s)%s", cfg ? cfg->user : "prochook",
-		    r == -ENOENT ? "no such user" : strerror(-r),
-		    cfg ? cfg->user : "prochook",
+		    "/usr/sbin/nologin %s)%s", user,
+		    r == -ENOENT ? "no such user" : strerror(-r), user,
 		    cfg ? ", or set another in [daemon] user" : "");
-	if (root && u.uid == 0)
+	if (u->uid == 0)
 		fatalx(EXIT_CONFIG, "user %s is root: the event loop must run "
-		    "as an unprivileged user", u.name);
+		    "as an unprivileged user", u->name);
+	return cfg;
+}
 
-	if ((procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+/*
+ * Everything that needs privilege, in the SPEC's order: the kernel's
+ * acknowledgement of both subscriptions, fanotify, then the /proc scan.
+ */
+static void
+start(const struct options *o, bool root, struct startup *s)
+{
+	bool threads;
+	int r, i;
+
+	memset(s, 0, sizeof(*s));
+	s->cfg = load(o, root, &s->user);
+	threads = s->cfg ? s->cfg->threads : o->verbose > 0;
+	if ((s->procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		fatal(EXIT_KERNEL, "/proc");
-	if ((t = table_new()) == NULL)
+	if ((s->t = table_new()) == NULL)
 		fatalx(EXIT_PART, "out of memory");
-	memset(&l, 0, sizeof(l));
-	if ((l.sigfd = loop_signals()) < 0)
-		fatalx(EXIT_PART, "signalfd: %s", strerror(-l.sigfd));
+	if ((s->sigfd = loop_signals()) < 0)
+		fatalx(EXIT_PART, "signalfd: %s", strerror(-s->sigfd));
 	if ((r = loop_sched_latency(SCHED_SLICE_NS)) < 0)
 		log_debug("no short scheduler slice: %s", strerror(-r));
 	for (i = 0; i < NL_NPARTS; i++)
-		l.nl[i] = open_connector(i, cfg ? cfg->rcvbuf : DEFAULT_RCVBUF,
-		    cfg ? cfg->threads : o->verbose > 0,
-		    privd_kernel_events(cfg));
-	l.exe = root ? open_exe() : NULL;
-	enrich_init(&en, t, procfd, l.exe);
-	en.threads = cfg ? cfg->threads : o->verbose > 0;
-	l.en = &en;
-	(void)enrich_scan(&en);
-	enrich_mark(&en, getpid(), P_SELF);
+		s->nl[i] = open_connector(i, s->cfg ? s->cfg->rcvbuf :
+		    DEFAULT_RCVBUF, threads, nl_config_events(s->cfg));
+	s->exe = root ? open_exe() : NULL;
+	enrich_init(&s->en, s->t, s->procfd, s->exe);
+	s->en.threads = threads;
+	(void)enrich_scan(&s->en);
+	enrich_mark(&s->en, getpid(), P_SELF);
+}
 
-	if (!root)
-		return event_loop(o, &l, cfg, -1);
+/* Fork the event loop as the unprivileged user; root stays here. */
+static int
+split(const struct options *o, struct startup *s, struct loop_args *la)
+{
+	struct privd_args pa;
+	int sv[2], status;
+	pid_t pid;
 
-	/* Split: the event loop as the unprivileged user, root stays here. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		fatal(EXIT_PART, "socketpair");
 	ipc_buffers(sv[0]);
@@ -376,52 +357,46 @@ run(const struct options *o)
 		fatal(EXIT_PART, "fork");
 	if (pid == 0) {
 		close(sv[0]);
-		l.parent = getppid();
-		/*
-		 * A session of our own: Ctrl-C reaches only the privileged
-		 * part, which stops us; and with scheduler autogroups, a storm
-		 * of processes in another session cannot crowd us out.
-		 */
-		signal(SIGINT, SIG_IGN);
-		(void)setsid();
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() == 1)
-			_exit(EXIT_PART);
-		if ((r = loop_sched_deadline(SCHED_DL_RUNTIME_NS,
-		    SCHED_DL_PERIOD_NS)) < 0)
-			log_debug("no SCHED_DEADLINE budget (%s): short slices "
-			    "only", strerror(-r));
-		else
-			log_debug("event loop: SCHED_DEADLINE, %d ms of CPU "
-			    "every %d ms at most", SCHED_DL_RUNTIME_NS / 1000000,
-			    SCHED_DL_PERIOD_NS / 1000000);
-		if ((r = priv_drop(&u)) < 0)
-			fatalx(EXIT_PART, "cannot drop privileges to %s: %s",
-			    u.name, strerror(-r));
-		if (l.exe != NULL && (r = priv_seccomp()) < 0)
-			fatalx(EXIT_PART, "cannot forbid fanotify marks to the "
-			    "event loop: %s", strerror(-r));
-		/* setresuid() cleared it; the pipe would tell us anyway. */
-		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-		enrich_mark(&en, getpid(), P_SELF);
-		_exit(event_loop(o, &l, cfg, sv[1]));
+		la->ipc = sv[1];
+		la->user = &s->user;
+		_exit(loop_main(la));
 	}
 	close(sv[1]);
 	memset(&pa, 0, sizeof(pa));
-	pa.cfg = cfg;
+	pa.cfg = s->cfg;
 	pa.cfgpath = o->config;
 	pa.ipc = sv[0];
 	pa.loop = pid;
-	memcpy(pa.nl, l.nl, sizeof(pa.nl));
-	pa.fanfd = l.exe != NULL ? exe_fd(l.exe) : -1;
-	pa.sigfd = l.sigfd;
+	memcpy(pa.nl, s->nl, sizeof(pa.nl));
+	pa.fanfd = s->exe != NULL ? exe_fd(s->exe) : -1;
+	pa.sigfd = s->sigfd;
 	pa.dry_run = o->dry_run;
-	r = privd_run(&pa);
-	for (i = 0; i < NL_NPARTS; i++)
-		nl_close(l.nl[i]);
-	exe_close(l.exe, t);
-	table_free(t);
-	close(procfd);
-	return r;
+	status = privd_main(&pa);
+	exe_close(s->exe, s->t);
+	table_free(s->t);
+	close(s->procfd);
+	return status;
+}
+
+static int
+run(const struct options *o)
+{
+	struct startup s;
+	struct loop_args la;
+	bool root = priv_is_root();
+
+	start(o, root, &s);
+	memset(&la, 0, sizeof(la));
+	memcpy(la.nl, s.nl, sizeof(la.nl));
+	la.en = &s.en;
+	la.exe = s.exe;
+	la.sigfd = s.sigfd;
+	la.cfg = s.cfg;
+	la.monitor = o->monitor;
+	la.json = o->json;
+	la.dry_run = o->dry_run;
+	la.ipc = -1;
+	return root ? split(o, &s, &la) : loop_main(&la);
 }
 
 int

@@ -23,7 +23,7 @@ monitor_event(void *arg, const struct pevent *pe)
 	m->lines++;
 }
 
-static int
+static enum loop_stop
 monitor_flush(void *arg)
 {
 	struct monitor *m = arg;
@@ -31,8 +31,8 @@ monitor_flush(void *arg)
 	m->oc.real_off_ns = clock_real_offset();
 	m->oc.boot_off_ns = clock_boot_offset();
 	if (ob_flush(&m->out) == -EPIPE)
-		return 1;	/* the reader is gone: stop as on SIGTERM */
-	return 0;
+		return LOOP_STOP;	/* the reader is gone: as on SIGTERM */
+	return LOOP_GO_ON;
 }
 
 static void
@@ -44,12 +44,13 @@ monitor_stats(void *arg)
 }
 
 /* The privileged part has nothing to say to a monitor but goodbye. */
-static int
+static enum loop_stop
 monitor_ready(void *arg)
 {
 	struct monitor *m = arg;
 
-	return ipc_loop_read(m->ipc, NULL, NULL);
+	return ipc_loop_read(m->ipc, NULL, NULL) == 0 ? LOOP_GO_ON :
+	    LOOP_PART_GONE;
 }
 
 /* The privileged part names what the event loop may not read. */

@@ -26,6 +26,7 @@
 #include <libmnl/libmnl.h>
 
 #include "clock.h"
+#include "config.h"
 #include "event.h"
 #include "netlink.h"
 
@@ -213,6 +214,36 @@ nl_unsubscribe(struct nl *nl)
 	return send_op(nl, PROC_CN_MCAST_IGNORE, 0,
 	    nl->mode == NL_MODE_FILTERED ? sizeof(struct nl_proc_input) :
 	    sizeof(uint32_t), &ack);
+}
+
+uint32_t
+nl_config_events(const struct config *cfg)
+{
+	/* The process table always needs these. */
+	uint32_t w = NL_W_FORK | NL_W_EXEC | NL_W_EXIT | NL_W_UID | NL_W_GID;
+	size_t i;
+
+	if (cfg == NULL)
+		return NL_W_ALL;
+	/*
+	 * comm events cost a process nothing to cause (a PR_SET_NAME loop
+	 * makes the kernel drop hundreds of thousands a second), so only
+	 * rules that need them get them: event = comm, and a comm key on
+	 * events after which the name may have changed.  Otherwise the
+	 * table's comm is the one read at exec (and at a rescan).
+	 */
+	for (i = 0; i < cfg->nrules; i++)
+		if ((cfg->rules[i].events & EV_BIT(EV_COMM)) ||
+		    (cfg->rules[i].comm.n > 0 &&
+		    (cfg->rules[i].events & ~EV_BIT(EV_EXEC))))
+			w |= NL_W_COMM;
+	if (cfg->events & EV_BIT(EV_SID))
+		w |= NL_W_SID;
+	if (cfg->events & EV_BIT(EV_PTRACE))
+		w |= NL_W_PTRACE;
+	if (cfg->events & EV_BIT(EV_COREDUMP))
+		w |= NL_W_COREDUMP;
+	return w;
 }
 
 uint32_t

@@ -40,7 +40,6 @@
 #include "users.h"
 #include "verify.h"
 
-#define EXIT_PART	4
 #define FROM_LOOP_MAX	256	/* messages handled per wake-up */
 #define RATE_WARN_NS	1000000000ull
 
@@ -73,36 +72,6 @@ struct privd {
 	bool		 loop_ready;
 	struct privd_stats st;
 };
-
-uint32_t
-privd_kernel_events(const struct config *cfg)
-{
-	/* The process table always needs these. */
-	uint32_t w = NL_W_FORK | NL_W_EXEC | NL_W_EXIT | NL_W_UID | NL_W_GID;
-	size_t i;
-
-	if (cfg == NULL)
-		return NL_W_ALL;
-	/*
-	 * comm events cost a process nothing to cause (a PR_SET_NAME loop
-	 * makes the kernel drop hundreds of thousands a second), so only
-	 * rules that need them get them: event = comm, and a comm key on
-	 * events after which the name may have changed.  Otherwise the
-	 * table's comm is the one read at exec (and at a rescan).
-	 */
-	for (i = 0; i < cfg->nrules; i++)
-		if ((cfg->rules[i].events & EV_BIT(EV_COMM)) ||
-		    (cfg->rules[i].comm.n > 0 &&
-		    (cfg->rules[i].events & ~EV_BIT(EV_EXEC))))
-			w |= NL_W_COMM;
-	if (cfg->events & EV_BIT(EV_SID))
-		w |= NL_W_SID;
-	if (cfg->events & EV_BIT(EV_PTRACE))
-		w |= NL_W_PTRACE;
-	if (cfg->events & EV_BIT(EV_COREDUMP))
-		w |= NL_W_COREDUMP;
-	return w;
-}
 
 /* A pidfd for pid, or -errno. */
 static int
@@ -467,7 +436,7 @@ reload(struct privd *d)
 	d->rates[0] = NULL;
 	spawn_limits(d->sp, cfg->max_hooks, cfg->queue_size);
 	for (i = 0; i < NL_NPARTS; i++) {
-		if ((r = nl_narrow(d->a->nl[i], privd_kernel_events(cfg) &
+		if ((r = nl_narrow(d->a->nl[i], nl_config_events(cfg) &
 		    nl_part_events(i))) < 0)
 			log_warnx("cannot narrow the subscription: %s",
 			    strerror(-r));
@@ -720,5 +689,17 @@ privd_run(struct privd_args *a)
 	}
 
 	shut_down(&d);
+	return status;
+}
+
+int
+privd_main(struct privd_args *a)
+{
+	int status, i;
+
+	status = privd_run(a);
+	for (i = 0; i < NL_NPARTS; i++)
+		nl_close(a->nl[i]);
+	close(a->ipc);
 	return status;
 }
