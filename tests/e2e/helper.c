@@ -291,10 +291,14 @@ main(int argc, char **argv, char **envp)
 	const char *base = strrchr(argv[0], '/'), *v;
 	int n;
 
-	/* A stand-in for a program: live this many ms, whatever the arguments. */
+	/*
+	 * A stand-in for a program: live this many ms, whatever the arguments,
+	 * then exit 0 (or N for "exit N").
+	 */
 	if ((v = getenv("E2E_LINGER")) != NULL) {
 		usleep((useconds_t)atoi(v) * 1000);
-		return 0;
+		return argc >= 3 && strcmp(argv[1], "exit") == 0 ?
+		    atoi(argv[2]) : 0;
 	}
 	if (strncmp(base ? base + 1 : argv[0], "envhook", 7) == 0)
 		return envhook(argv, envp);

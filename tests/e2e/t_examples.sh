@@ -82,17 +82,17 @@ stand_ins() {
 }
 
 # Run a stand-in as the examples' user: ex_run [sshd] PROG ARGS...; with
-# sshd, as a child of the shell named sshd.  It lingers, unless ARGS are
-# the helper's "exit N".  In the background; its pid is added to EX_PIDS.
+# sshd, as a child of the shell named sshd.  It lingers 300 ms, long enough
+# for its arguments to be read, then exits 0 (N for the helper's "exit N").
+# In the background; its pid is added to EX_PIDS.
 EX_PIDS=()
 ex_run() {
-	local via=() linger=E2E_LINGER=300
+	local via=()
 	if [ "$1" = sshd ]; then
 		via=("$T/usr/sbin/sshd" -c '"$@"; :' sshd)
 		shift
 	fi
-	[ "${2:-}" = exit ] && linger=
-	env $linger setpriv --reuid=$EX_USER --regid=$EX_USER \
+	env E2E_LINGER=300 setpriv --reuid=$EX_USER --regid=$EX_USER \
 	    --clear-groups "${via[@]}" "$@" &
 	EX_PIDS+=($!)
 }
