@@ -33,7 +33,7 @@ ASAN_OBJS	= $(SRCS:src/%.c=build/asan/%.o)
 
 # Each unit test links its module and what that module needs, nothing else.
 TESTS		= event proc table output notify enrich exe ipc config rule spawn \
-		  lineage priv hold binfmt exename verify hookout hookrun proctree \
+		  lineage sandbox hold binfmt exename verify hookout hookrun proctree \
 		  hookfile netlink
 test_event_SRCS	= src/event.c
 test_proc_SRCS	= src/proc.c
@@ -62,7 +62,7 @@ test_verify_SRCS = src/verify.c src/ipc.c src/lineage.c src/proctree.c \
 		  src/exename.c src/binfmt.c src/proc.c src/table.c \
 		  src/event.c src/log.c \
 		  src/signame.c src/strnum.c
-test_priv_SRCS	= src/priv.c
+test_sandbox_SRCS = src/sandbox.c
 test_hold_SRCS	= src/hold.c
 test_hookfile_SRCS = src/hookfile.c
 test_hookout_SRCS = src/hookout.c src/log.c

@@ -20,7 +20,7 @@
 
 enum ipc_type {
 	IPC_READY = 1,		/* loop: subscribed, scanned, unprivileged */
-	IPC_ACT,		/* loop: a rule matched; act and run its hooks */
+	IPC_REQUEST,		/* loop: a rule matched; act and run its hooks */
 	IPC_EXE_REQ,		/* loop: name the executable of this process */
 	IPC_EXE,		/* privd: the answer */
 	IPC_CONFIG,		/* privd: one chunk of configuration text */
@@ -98,8 +98,8 @@ struct ipc_msg {
 _Static_assert(sizeof(((struct ipc_msg *)0)->u.ids) <= sizeof(struct ipc_event),
     "IPC_IDS_MAX too large");
 
-/* Fill an IPC_ACT message from an enriched event. */
-void	ipc_act(struct ipc_msg *, const struct pevent *, uint32_t gen,
+/* Fill an IPC_REQUEST message from an enriched event. */
+void	ipc_request(struct ipc_msg *, const struct pevent *, uint32_t gen,
 	    uint32_t rule);
 /*
  * Check a received datagram of n bytes.  Returns 0 if it is a
@@ -107,7 +107,7 @@ void	ipc_act(struct ipc_msg *, const struct pevent *, uint32_t gen,
  */
 int	ipc_check(const struct ipc_msg *, size_t n);
 /*
- * Rebuild, from an IPC_ACT, the event and the process record it
+ * Rebuild, from an IPC_REQUEST, the event and the process record it
  * describes; the record's strings are new (str_unref them).
  */
 void	ipc_to_pevent(const struct ipc_event *, struct event *,

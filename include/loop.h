@@ -14,7 +14,7 @@
 #include "netlink.h"
 
 struct config;
-struct priv_user;
+struct sandbox_user;
 
 /* Why the event loop stops; LOOP_GO_ON: it does not. */
 enum loop_stop {
@@ -88,7 +88,7 @@ struct loop_args {
 	struct config	*cfg;		/* the rules; NULL for --monitor */
 	bool		 monitor, json, dry_run;
 	int		 ipc;		/* to the privileged part; -1: none */
-	const struct priv_user *user;	/* with ipc: the user to become */
+	const struct sandbox_user *user;	/* with ipc: the user to become */
 };
 
 /*

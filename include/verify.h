@@ -57,7 +57,7 @@ struct request {
 };
 
 /*
- * Check an IPC_ACT against the rules and the process /proc shows now.
+ * Check an IPC_REQUEST against the rules and the process /proc shows now.
  * pidfd is a pidfd the caller opened for e->pid before (or -errno): what
  * is read of /proc after it is of the process the pidfd names, or the
  * start time tells it is not.  Returns V_OK; V_GONE if the process is

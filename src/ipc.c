@@ -27,7 +27,7 @@ put_str(char *dst, size_t size, const struct str *s, bool known)
 }
 
 void
-ipc_act(struct ipc_msg *m, const struct pevent *pe, uint32_t gen,
+ipc_request(struct ipc_msg *m, const struct pevent *pe, uint32_t gen,
     uint32_t rule)
 {
 	const struct event *ev = pe->ev;
@@ -36,7 +36,7 @@ ipc_act(struct ipc_msg *m, const struct pevent *pe, uint32_t gen,
 
 	memset(m, 0, offsetof(struct ipc_msg, u) + offsetof(struct ipc_event,
 	    exe));
-	m->type = IPC_ACT;
+	m->type = IPC_REQUEST;
 	e->gen = gen;
 	e->rule = rule;
 	e->type = ev->type;
@@ -92,7 +92,7 @@ ipc_check(const struct ipc_msg *m, size_t n)
 	case IPC_READY:
 	case IPC_STATS:
 		return 0;
-	case IPC_ACT:
+	case IPC_REQUEST:
 		if (e->type >= EV__MAX || e->type == EV_ACK ||
 		    (e->pid <= 0 && e->type != EV_LOST) || e->tid < 0 ||
 		    e->ppid < 0 || e->child_pid < 0 || e->tracer_pid < 0 ||

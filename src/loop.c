@@ -25,7 +25,7 @@
 #include <sys/syscall.h>
 #include <sys/signalfd.h>
 
-#include "act.h"
+#include "rulesink.h"
 #include "clock.h"
 #include "exitcode.h"
 #include "ipc.h"
@@ -33,7 +33,7 @@
 #include "loop.h"
 #include "monitor.h"
 #include "notify.h"
-#include "priv.h"
+#include "sandbox.h"
 #include "table.h"
 
 enum { PFD_FAST, PFD_BULK, PFD_SIGNAL, PFD_SINK, PFD_MAX };
@@ -507,14 +507,14 @@ take_budget(void)
 
 /* Privileges, dropped once: a failed drop is fatal. */
 static void
-drop_privileges(const struct priv_user *u, bool fanotify)
+drop_privileges(const struct sandbox_user *u, bool fanotify)
 {
 	int r;
 
-	if ((r = priv_drop(u)) < 0)
+	if ((r = sandbox_drop(u)) < 0)
 		fatalx(EXIT_PART, "cannot drop privileges to %s: %s", u->name,
 		    strerror(-r));
-	if (fanotify && (r = priv_seccomp()) < 0)
+	if (fanotify && (r = sandbox_seccomp()) < 0)
 		fatalx(EXIT_PART, "cannot forbid fanotify marks to the event "
 		    "loop: %s", strerror(-r));
 	/* setresuid() cleared it; the pipe would tell us anyway. */
@@ -543,14 +543,14 @@ static enum loop_stop
 serve(struct loop *l, const struct loop_args *a)
 {
 	struct monitor mon;
-	struct act act;
+	struct rulesink act;
 	enum loop_stop stop;
 
 	if (a->monitor) {
 		if (monitor_init(&mon, &l->sink, l->en, a->json,
 		    STDOUT_FILENO, a->ipc) < 0)
 			fatalx(EXIT_PART, "out of memory");
-	} else if (act_init(&act, &l->sink, a->cfg, l->en, a->ipc,
+	} else if (rulesink_init(&act, &l->sink, a->cfg, l->en, a->ipc,
 	    a->dry_run) < 0)
 		fatalx(EXIT_PART, "out of memory");
 	ready(l, a->ipc);
@@ -558,7 +558,7 @@ serve(struct loop *l, const struct loop_args *a)
 	if (a->monitor)
 		monitor_free(&mon);
 	else
-		act_free(&act);
+		rulesink_free(&act);
 	return stop;
 }
 

@@ -27,7 +27,7 @@
 #include "loop.h"
 #include "netlink.h"
 #include "notify.h"
-#include "priv.h"
+#include "sandbox.h"
 #include "privd.h"
 #include "table.h"
 
@@ -47,7 +47,7 @@ struct options {
 /* What the privileged start-up opened, for both parts. */
 struct startup {
 	struct config	*cfg;
-	struct priv_user user;
+	struct sandbox_user user;
 	struct nl	*nl[NL_NPARTS];
 	struct exe_src	*exe;
 	struct table	*t;
@@ -255,7 +255,7 @@ static int
 check(const struct options *o)
 {
 	struct config *cfg = config_load(o->config, print_err, NULL);
-	struct priv_user u = { .uid = 1 };
+	struct sandbox_user u = { .uid = 1 };
 
 	if (cfg == NULL) {
 		fprintf(stderr, "%s: configuration refused\n", o->config);
@@ -263,7 +263,7 @@ check(const struct options *o)
 	}
 	config_print(cfg, stdout);
 	config_warnings(cfg, print_err, NULL);
-	if (priv_user(cfg->user, &u) < 0 || u.uid == 0) {
+	if (sandbox_user(cfg->user, &u) < 0 || u.uid == 0) {
 		fprintf(stderr, "%s: user %s: %s\n", o->config, cfg->user,
 		    u.uid == 0 ? "the event loop may not run as root" :
 		    "no such user (make install creates prochook)");
@@ -280,7 +280,7 @@ check(const struct options *o)
  * loop is to become; exits 1 when either is unusable.
  */
 static struct config *
-load(const struct options *o, bool root, struct priv_user *u)
+load(const struct options *o, bool root, struct sandbox_user *u)
 {
 	struct config *cfg = NULL;
 	const char *user;
@@ -297,7 +297,7 @@ load(const struct options *o, bool root, struct priv_user *u)
 	if (!root)
 		return cfg;
 	user = cfg ? cfg->user : "prochook";
-	if ((r = priv_user(user, u)) < 0)
+	if ((r = sandbox_user(user, u)) < 0)
 		fatalx(EXIT_CONFIG, "user %s: %s: the event loop runs as this "
 		    "unprivileged user; create it (make install does, or "
 		    "useradd --system --no-create-home --shell "
@@ -383,7 +383,7 @@ run(const struct options *o)
 {
 	struct startup s;
 	struct loop_args la;
-	bool root = priv_is_root();
+	bool root = sandbox_is_root();
 
 	start(o, root, &s);
 	memset(&la, 0, sizeof(la));

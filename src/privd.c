@@ -4,7 +4,7 @@
  * It does only what needs root: send a signal, hold or release a process,
  * name an executable the loop cannot read, start hooks, re-read the
  * configuration.  Each request from the loop is one named function, as in
- * ntpd's dispatch_imsg; an IPC_ACT is first checked by verify.c, which
+ * ntpd's dispatch_imsg; an IPC_REQUEST is first checked by verify.c, which
  * trusts nothing the loop says, then acted on: do_kill(), do_hold(),
  * queue_hooks().
  */
@@ -230,9 +230,9 @@ queue_hooks(struct privd *d, const struct request *q, uint32_t rule,
 		job_done(d, cookie, false);
 }
 
-/* IPC_ACT: check, then signal or hold at once, then queue the hooks. */
+/* IPC_REQUEST: check, then signal or hold at once, then queue the hooks. */
 static void
-act(struct privd *d, const struct ipc_event *e)
+handle_request(struct privd *d, const struct ipc_event *e)
 {
 	const struct verify_ctx c = { d->cfg, d->prev, d->gen, d->procfd,
 	    getpid(), d->a->loop, &d->clock, d->t };
@@ -285,7 +285,7 @@ exe_id_at(int dirfd, uint64_t *dev, uint64_t *ino)
 }
 
 /*
- * Open the process pid that started at start_ns, as act() does: returns a
+ * Open the process pid that started at start_ns, as handle_request() does: returns a
  * pidfd and its /proc directory, or -errno.
  */
 static int
@@ -563,8 +563,8 @@ from_loop(struct privd *d)
 		case IPC_READY:
 			loop_ready(d);
 			break;
-		case IPC_ACT:
-			act(d, &m.u.ev);
+		case IPC_REQUEST:
+			handle_request(d, &m.u.ev);
 			break;
 		case IPC_EXE_REQ:
 			name_exe(d, &m);

@@ -14,7 +14,7 @@
 
 static struct ipc_msg m;
 
-/* A well-formed IPC_ACT from an enriched event. */
+/* A well-formed IPC_REQUEST from an enriched event. */
 static void
 make_act(void)
 {
@@ -33,7 +33,7 @@ make_act(void)
 	p.exe = str_new("/usr/bin/x", 10);
 	p.cmdline = str_new("x --flag", 8);
 	p.start_ns = 123456789;
-	ipc_act(&m, &pe, 7, 3);
+	ipc_request(&m, &pe, 7, 3);
 	free(p.exe);
 	free(p.cmdline);
 }

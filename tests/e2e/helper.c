@@ -256,7 +256,7 @@ inject(pid_t loop, const char *kind, pid_t target, int count, uint32_t rule)
 	}
 forge:
 	memset(&m, 0, sizeof(m));
-	m.type = IPC_ACT;
+	m.type = IPC_REQUEST;
 	m.u.ev.gen = 1;
 	m.u.ev.rule = strcmp(kind, "badrule") == 0 ? 999 : rule;
 	m.u.ev.type = EV_EXEC;

@@ -1,5 +1,5 @@
 /*
- * test_priv.c - the event loop's seccomp filter, installed for real in a
+ * test_sandbox.c - the event loop's seccomp filter, installed for real in a
  * child process, against the system calls a subverted loop would try.
  */
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 
 #include "testutil.h"
-#include "priv.h"
+#include "sandbox.h"
 
 enum outcome { ALLOWED, REFUSED, KILLED, OTHER };
 
@@ -29,7 +29,7 @@ under_filter(long nr)
 		long r;
 
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    priv_seccomp() < 0)
+		    sandbox_seccomp() < 0)
 			_exit(3);
 		/* Arguments no call accepts: if let through, it fails. */
 		errno = 0;
@@ -86,7 +86,7 @@ int80_child(bool filter)
 		long ret, nr = 64;	/* getppid on i386 */
 
 		if (filter && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-		    priv_seccomp() < 0))
+		    sandbox_seccomp() < 0))
 			_exit(3);
 		__asm__ volatile ("int $0x80" : "=a"(ret) : "a"(nr) : "memory");
 		_exit(ret == getppid() ? 0 : 4);

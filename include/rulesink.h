@@ -1,9 +1,9 @@
 /*
- * act.h - the rules sink of the event loop: match every event, log what
+ * rulesink.h - the rules sink of the event loop: match every event, log what
  * is to be logged, and ask the privileged part for the rest.
  */
-#ifndef PROCHOOK_ACT_H
-#define PROCHOOK_ACT_H
+#ifndef PROCHOOK_RULESINK_H
+#define PROCHOOK_RULESINK_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,17 +15,17 @@
 #include "users.h"
 
 /* Per-rule state, rebuilt with each configuration. */
-struct act_rule {
+struct rulesink_rule {
 	bool		 spares_by_name;	/* kill/hold exec with a ! exe or script */
 	uint64_t	 matches;
 	uint64_t	 misses;	/* a key's value was unknown */
 	struct rule_rate rate;
 };
 
-struct act {
+struct rulesink {
 	struct config	*cfg;
 	uint32_t	 gen;
-	struct act_rule	*rs;
+	struct rulesink_rule	*rs;
 	/* Rules by event type: an exec is tried only against exec rules. */
 	uint32_t	*by_type[EV__MAX];
 	size_t		 n_type[EV__MAX];
@@ -43,11 +43,11 @@ struct act {
 	uint32_t	 rxgen;
 };
 
-int	act_init(struct act *, struct loop_sink *, struct config *,
+int	rulesink_init(struct rulesink *, struct loop_sink *, struct config *,
 	    struct enrich *, int ipc, bool dry_run);
-void	act_free(struct act *);
+void	rulesink_free(struct rulesink *);
 /* For enrich: ask the privileged part to name an executable. */
-struct str *act_ask_exe(void *, pid_t, uint64_t start_ns, struct exe_id *,
+struct str *rulesink_ask_exe(void *, pid_t, uint64_t start_ns, struct exe_id *,
 	    struct str **loader);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * priv.c - users, capabilities, no_new_privs.
+ * sandbox.c - the event loop's confinement: its user, no capabilities,
+ * no_new_privs, and a seccomp filter.
  *
  * The event loop reads data that any local process controls; if it is
  * ever subverted, it must hold nothing worth having.  So it keeps no
@@ -21,10 +22,10 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
-#include "priv.h"
+#include "sandbox.h"
 
 int
-priv_user(const char *name, struct priv_user *u)
+sandbox_user(const char *name, struct sandbox_user *u)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
@@ -42,13 +43,13 @@ priv_user(const char *name, struct priv_user *u)
 }
 
 bool
-priv_is_root(void)
+sandbox_is_root(void)
 {
 	return geteuid() == 0;
 }
 
 int
-priv_drop(const struct priv_user *u)
+sandbox_drop(const struct sandbox_user *u)
 {
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
@@ -106,7 +107,7 @@ priv_drop(const struct priv_user *u)
  * as int $0x80, or x32's numbers) kills the loop.
  */
 int
-priv_seccomp(void)
+sandbox_seccomp(void)
 {
 #ifdef SECCOMP_ARCH
 	struct sock_filter code[] = {

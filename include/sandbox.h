@@ -1,33 +1,34 @@
 /*
- * priv.h - users, capabilities, no_new_privs.
+ * sandbox.h - the event loop's confinement: user, capabilities,
+ * no_new_privs, seccomp.
  */
-#ifndef PROCHOOK_PRIV_H
-#define PROCHOOK_PRIV_H
+#ifndef PROCHOOK_SANDBOX_H
+#define PROCHOOK_SANDBOX_H
 
 #include <stdbool.h>
 #include <sys/types.h>
 
-struct priv_user {
+struct sandbox_user {
 	uid_t	 uid;
 	gid_t	 gid;
 	char	 name[64];
 };
 
 /* Look a user up by name: 0, -ENOENT if there is none, or -errno. */
-int	priv_user(const char *name, struct priv_user *);
+int	sandbox_user(const char *name, struct sandbox_user *);
 /*
  * Become user for good: no supplementary groups, real, effective and
  * saved ids, an empty capability bounding set and no capabilities of any
  * kind, and no_new_privs.  Returns 0 or -errno; the caller treats a
  * failure as fatal.
  */
-int	priv_drop(const struct priv_user *);
+int	sandbox_drop(const struct sandbox_user *);
 /*
  * Forbid fanotify_mark() and fanotify_init() from now on (seccomp); a
  * system call of another ABI (i386, x32) kills the process.
  */
-int	priv_seccomp(void);
+int	sandbox_seccomp(void);
 /* Are we root (or do we hold every capability we need)? */
-bool	priv_is_root(void);
+bool	sandbox_is_root(void);
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * act.c - the rules sink of the event loop: match every event, log what
+ * rulesink.c - the rules sink of the event loop: match every event, log what
  * is to be logged, and ask the privileged part for the rest.
  *
- * The loop holds no privilege, so it acts only by asking: one IPC_ACT per
+ * The loop holds no privilege, so it acts only by asking: one IPC_REQUEST per
  * match, sent without blocking.  Signals are never rate-limited; hook
  * runs and log lines are, per rule, by a token bucket.
  */
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "act.h"
+#include "rulesink.h"
 #include "clock.h"
 #include "log.h"
 #include "rule.h"
@@ -24,7 +24,7 @@
 #define WARN_INTERVAL_NS	1000000000ull
 
 static void
-log_match(struct act *a, const struct rule *r, const struct pevent *pe,
+log_match(struct rulesink *a, const struct rule *r, const struct pevent *pe,
     const char *what)
 {
 	a->line.len = 0;
@@ -46,7 +46,7 @@ log_match(struct act *a, const struct rule *r, const struct pevent *pe,
 
 /* What a match would do, for --dry-run. */
 static void
-log_dry(struct act *a, const struct rule *r, const struct pevent *pe,
+log_dry(struct rulesink *a, const struct rule *r, const struct pevent *pe,
     bool hooks)
 {
 	char what[512];
@@ -70,14 +70,14 @@ log_dry(struct act *a, const struct rule *r, const struct pevent *pe,
 }
 
 static void
-request(struct act *a, const struct rule *r, size_t idx,
+request(struct rulesink *a, const struct rule *r, size_t idx,
     const struct pevent *pe, bool hooks)
 {
 	static struct ipc_msg m;
 	int64_t now;
 	int err;
 
-	ipc_act(&m, pe, a->gen, (uint32_t)idx);
+	ipc_request(&m, pe, a->gen, (uint32_t)idx);
 	m.u.ev.run_hooks = hooks;
 	if ((err = ipc_send(a->ipc, &m)) == 0)
 		return;
@@ -92,11 +92,11 @@ request(struct act *a, const struct rule *r, size_t idx,
 }
 
 static void
-act_event(void *arg, const struct pevent *pe)
+rulesink_event(void *arg, const struct pevent *pe)
 {
-	struct act *a = arg;
+	struct rulesink *a = arg;
 	const struct rule *r;
-	struct act_rule *ar;
+	struct rulesink_rule *ar;
 	size_t i, k, t = pe->ev->type;
 	bool miss, go;
 
@@ -135,9 +135,9 @@ act_event(void *arg, const struct pevent *pe)
 }
 
 static enum loop_stop
-act_flush(void *arg)
+rulesink_flush(void *arg)
 {
-	struct act *a = arg;
+	struct rulesink *a = arg;
 
 	a->oc.real_off_ns = clock_real_offset();
 	a->oc.boot_off_ns = clock_boot_offset();
@@ -145,9 +145,9 @@ act_flush(void *arg)
 }
 
 static void
-act_stats(void *arg)
+rulesink_stats(void *arg)
 {
-	struct act *a = arg;
+	struct rulesink *a = arg;
 	size_t i;
 
 	for (i = 0; i < a->cfg->nrules; i++)
@@ -163,7 +163,7 @@ act_stats(void *arg)
 }
 
 static void
-rx_free(struct act *a)
+rx_free(struct rulesink *a)
 {
 	size_t i;
 
@@ -177,7 +177,7 @@ rx_free(struct act *a)
 }
 
 static void
-free_index(struct act *a)
+free_index(struct rulesink *a)
 {
 	int t;
 
@@ -215,10 +215,10 @@ spares_by_name(const struct rule *r)
 
 /* enrich.must_confirm: would such a rule match this exec but for its name? */
 static bool
-act_must_confirm(void *arg, const struct pevent *pe)
+rulesink_must_confirm(void *arg, const struct pevent *pe)
 {
 	const uint32_t names = RK_BIT(RK_EXE) | RK_BIT(RK_SCRIPT);
-	struct act *a = arg;
+	struct rulesink *a = arg;
 	size_t i;
 	bool miss;
 
@@ -233,9 +233,9 @@ act_must_confirm(void *arg, const struct pevent *pe)
 }
 
 static int
-set_config(struct act *a, struct config *cfg, uint32_t gen)
+set_config(struct rulesink *a, struct config *cfg, uint32_t gen)
 {
-	struct act_rule *rs = calloc(cfg->nrules + 1, sizeof(*rs));
+	struct rulesink_rule *rs = calloc(cfg->nrules + 1, sizeof(*rs));
 	uint32_t *by[EV__MAX];
 	size_t n[EV__MAX], i;
 	int t;
@@ -271,7 +271,7 @@ set_config(struct act *a, struct config *cfg, uint32_t gen)
 
 /* A chunk of a new configuration; the last one applies it. */
 static void
-config_chunk(struct act *a, const struct ipc_msg *m)
+config_chunk(struct rulesink *a, const struct ipc_msg *m)
 {
 	struct config_file *f, *nf;
 	struct config *cfg;
@@ -323,7 +323,7 @@ nomem:
 
 /* Handle one message from the privileged part. */
 static void
-act_msg(struct act *a, const struct ipc_msg *m)
+rulesink_msg(struct rulesink *a, const struct ipc_msg *m)
 {
 	switch (m->type) {
 	case IPC_CONFIG:
@@ -338,41 +338,41 @@ act_msg(struct act *a, const struct ipc_msg *m)
 }
 
 static void
-act_other(void *arg, const struct ipc_msg *m)
+rulesink_other(void *arg, const struct ipc_msg *m)
 {
-	act_msg(arg, m);
+	rulesink_msg(arg, m);
 }
 
 /* The privileged part wrote, or is gone. */
 static enum loop_stop
-act_ready(void *arg)
+rulesink_ready(void *arg)
 {
-	struct act *a = arg;
+	struct rulesink *a = arg;
 
-	return ipc_loop_read(a->ipc, act_other, a) == 0 ? LOOP_GO_ON :
+	return ipc_loop_read(a->ipc, rulesink_other, a) == 0 ? LOOP_GO_ON :
 	    LOOP_PART_GONE;
 }
 
 struct str *
-act_ask_exe(void *arg, pid_t pid, uint64_t start_ns, struct exe_id *id,
+rulesink_ask_exe(void *arg, pid_t pid, uint64_t start_ns, struct exe_id *id,
     struct str **loader)
 {
-	struct act *a = arg;
+	struct rulesink *a = arg;
 
 	return ipc_ask_exe_str(a->ipc, a->en->t, pid, start_ns, loader, id,
-	    EXE_ASK_TIMEOUT_MS, act_other, a);
+	    EXE_ASK_TIMEOUT_MS, rulesink_other, a);
 }
 
 static void
-act_ask_ids(void *arg, struct enrich_idq *q, size_t n)
+rulesink_ask_ids(void *arg, struct enrich_idq *q, size_t n)
 {
-	struct act *a = arg;
+	struct rulesink *a = arg;
 
-	ipc_ask_ids(a->ipc, q, n, IDS_ASK_TIMEOUT_MS, act_other, a);
+	ipc_ask_ids(a->ipc, q, n, IDS_ASK_TIMEOUT_MS, rulesink_other, a);
 }
 
 int
-act_init(struct act *a, struct loop_sink *sink, struct config *cfg,
+rulesink_init(struct rulesink *a, struct loop_sink *sink, struct config *cfg,
     struct enrich *en, int ipc, bool dry_run)
 {
 	memset(a, 0, sizeof(*a));
@@ -386,22 +386,22 @@ act_init(struct act *a, struct loop_sink *sink, struct config *cfg,
 	a->oc.boot_off_ns = clock_boot_offset();
 	a->oc.user = users_lookup;
 	a->oc.user_arg = a->users;
-	en->ask_exe = act_ask_exe;
-	en->ask_ids = act_ask_ids;
-	en->must_confirm = act_must_confirm;
+	en->ask_exe = rulesink_ask_exe;
+	en->ask_ids = rulesink_ask_ids;
+	en->must_confirm = rulesink_must_confirm;
 	en->ask_arg = a;
 	memset(sink, 0, sizeof(*sink));
-	sink->event = act_event;
-	sink->flush = act_flush;
-	sink->stats = act_stats;
+	sink->event = rulesink_event;
+	sink->flush = rulesink_flush;
+	sink->stats = rulesink_stats;
 	sink->fd = ipc;
-	sink->ready = act_ready;
+	sink->ready = rulesink_ready;
 	sink->arg = a;
 	return 0;
 }
 
 void
-act_free(struct act *a)
+rulesink_free(struct rulesink *a)
 {
 	config_free(a->cfg);
 	free(a->rs);
