@@ -47,6 +47,8 @@ struct out_ctx {
 	void		*user_arg;
 };
 
+/* Read the clocks' offsets again (they move with a suspend or a clock set). */
+void	out_ctx_clocks(struct out_ctx *);
 /* One line: TIME EVENT PID PPID UID EXE [fields] -- CMDLINE */
 void	out_text(struct obuf *, const struct pevent *, const struct out_ctx *);
 /* One JSON object and newline; rule and action are added when not NULL. */

@@ -28,8 +28,7 @@ monitor_flush(void *arg)
 {
 	struct monitor *m = arg;
 
-	m->oc.real_off_ns = clock_real_offset();
-	m->oc.boot_off_ns = clock_boot_offset();
+	out_ctx_clocks(&m->oc);
 	if (ob_flush(&m->out) == -EPIPE)
 		return LOOP_STOP;	/* the reader is gone: as on SIGTERM */
 	return LOOP_GO_ON;
@@ -81,8 +80,7 @@ monitor_init(struct monitor *m, struct loop_sink *sink, struct enrich *en,
 	    (m->users = users_new()) == NULL)
 		return -ENOMEM;
 	m->json = json;
-	m->oc.real_off_ns = clock_real_offset();
-	m->oc.boot_off_ns = clock_boot_offset();
+	out_ctx_clocks(&m->oc);
 	m->oc.user = users_lookup;
 	m->oc.user_arg = m->users;
 	memset(sink, 0, sizeof(*sink));

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "event.h"
 #include "output.h"
 #include "signame.h"
@@ -252,6 +253,13 @@ out_signal(struct obuf *ob, int sig)
 	char num[16];
 
 	ob_puts(ob, signame_or_number(sig, num, sizeof(num)));
+}
+
+void
+out_ctx_clocks(struct out_ctx *oc)
+{
+	oc->real_off_ns = clock_real_offset();
+	oc->boot_off_ns = clock_boot_offset();
 }
 
 /*

@@ -663,8 +663,7 @@ privd_run(struct privd_args *a)
 		pfd[PFD_MOUNTS] = (struct pollfd){ d.mountinfo, POLLPRI, 0 };
 		n = d.sp != NULL ? spawn_pollfds(d.sp, pfd + PFD_SPAWN,
 		    PFD_MAX - PFD_SPAWN) : 0;
-		d.oc.real_off_ns = clock_real_offset();
-		d.oc.boot_off_ns = clock_boot_offset();
+		out_ctx_clocks(&d.oc);
 		if (poll(pfd, PFD_SPAWN + n, n > 0 ? 100 : -1) < 0 &&
 		    errno != EINTR)
 			fatal(EXIT_PART, "poll");

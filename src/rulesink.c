@@ -139,8 +139,7 @@ rulesink_flush(void *arg)
 {
 	struct rulesink *a = arg;
 
-	a->oc.real_off_ns = clock_real_offset();
-	a->oc.boot_off_ns = clock_boot_offset();
+	out_ctx_clocks(&a->oc);
 	return LOOP_GO_ON;
 }
 
@@ -382,8 +381,7 @@ rulesink_init(struct rulesink *a, struct loop_sink *sink, struct config *cfg,
 	if (ob_init(&a->line, -1, 1024) < 0 || (a->users = users_new()) == NULL ||
 	    set_config(a, cfg, 1) < 0)
 		return -ENOMEM;
-	a->oc.real_off_ns = clock_real_offset();
-	a->oc.boot_off_ns = clock_boot_offset();
+	out_ctx_clocks(&a->oc);
 	a->oc.user = users_lookup;
 	a->oc.user_arg = a->users;
 	en->ask_exe = rulesink_ask_exe;
