@@ -27,7 +27,14 @@ for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do
 	ok=0
 	(set -e; export T; "$t") >"$T/log" 2>&1 || ok=$?
 	# Nothing a test started may outlive it: its daemons and their parts.
+	# SIGTERM first, so that a daemon still running ends its hooks (a
+	# hook's supervisor killed outright would leave the hook behind).
 	for p in $(cat "$T/daemons" 2>/dev/null); do
+		kill -TERM "$p" 2>/dev/null || continue
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.2
+		done
 		pkill -KILL -P "$p" 2>/dev/null || true
 		kill -KILL "$p" 2>/dev/null || true
 	done
