@@ -116,15 +116,11 @@ void	ipc_to_pevent(const struct ipc_event *, struct event *,
  * Ask the privileged part for the executable of pid (the event loop may
  * not read /proc/PID/exe of another user's process), waiting at most
  * timeout_ms; messages of other types that arrive meanwhile go to other().
- * Returns 1 with path and *id filled (and loader, "" unless the program
- * was run by its loader as a command; both of size bytes), or 0 if it is
- * not known.
+ * Returns its path and in *id the file (and in *loader the loader, when
+ * the program was run by its loader as a command), interned in t as
+ * references, or NULL if it is not known.
  */
-int	ipc_ask_exe(int fd, pid_t pid, uint64_t start_ns, char *path,
-	    char *loader, size_t size, struct exe_id *id, int timeout_ms,
-	    void (*other)(void *, const struct ipc_msg *), void *arg);
-/* The same, as strings interned in t (references). */
-struct str *ipc_ask_exe_str(int fd, struct table *t, pid_t pid,
+struct str *ipc_ask_exe(int fd, struct table *t, pid_t pid,
 	    uint64_t start_ns, struct str **loader, struct exe_id *id,
 	    int timeout_ms, void (*other)(void *, const struct ipc_msg *),
 	    void *arg);

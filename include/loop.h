@@ -101,8 +101,5 @@ int	loop_main(const struct loop_args *);
 int	loop_sched_latency(uint64_t slice_ns);
 /* Block the signals the loop handles and open a signalfd for them. */
 int	loop_signals(void);
-/* Run until a reason to stop (never LOOP_GO_ON). */
-enum loop_stop loop_run(struct loop *);
-void	loop_log_stats(struct loop *);
 
 #endif

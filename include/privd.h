@@ -23,11 +23,6 @@ struct privd_args {
 };
 
 /*
- * Serve the event loop until SIGTERM/SIGINT (returns 0) or until it dies
- * (returns EXIT_PART).  Takes ownership of args->cfg.
- */
-int	privd_run(struct privd_args *);
-/*
  * The privileged part's process, from the fork of the event loop on:
  * serve it, then close the connector sockets; returns the exit status.
  * Takes ownership of args->cfg, args->ipc and args->nl.

@@ -285,41 +285,28 @@ same_exe(const struct ipc_msg *req, const struct ipc_msg *m)
 	return m->u.exe.pid == req->u.exe.pid;
 }
 
-int
-ipc_ask_exe(int fd, pid_t pid, uint64_t start_ns, char *path, char *loader,
-    size_t size, struct exe_id *id, int timeout_ms,
+struct str *
+ipc_ask_exe(int fd, struct table *t, pid_t pid, uint64_t start_ns,
+    struct str **loader, struct exe_id *id, int timeout_ms,
     void (*other)(void *, const struct ipc_msg *), void *arg)
 {
 	static struct ipc_msg req, m;
 
 	memset(id, 0, sizeof(*id));
+	*loader = NULL;
 	memset(&req, 0, sizeof(req));
 	req.type = IPC_EXE_REQ;
 	req.u.exe.pid = pid;
 	req.u.exe.start_ns = start_ns;
 	if (!ask(fd, &req, IPC_EXE, &m, same_exe, timeout_ms, other, arg) ||
 	    !m.u.exe.found)
-		return 0;
-	snprintf(path, size, "%s", m.u.exe.path);
-	snprintf(loader, size, "%s", m.u.exe.loader);
+		return NULL;
 	id->dev = (dev_t)m.u.exe.dev;
 	id->ino = (ino_t)m.u.exe.ino;
-	return 1;
-}
-
-struct str *
-ipc_ask_exe_str(int fd, struct table *t, pid_t pid, uint64_t start_ns,
-    struct str **loader, struct exe_id *id, int timeout_ms,
-    void (*other)(void *, const struct ipc_msg *), void *arg)
-{
-	char path[PROC_PATH_MAX], ld[PROC_PATH_MAX];
-
-	*loader = NULL;
-	if (!ipc_ask_exe(fd, pid, start_ns, path, ld, sizeof(path), id,
-	    timeout_ms, other, arg))
-		return NULL;
-	*loader = ld[0] == '\0' ? NULL : str_intern(t, ld, strlen(ld));
-	return str_intern(t, path, strlen(path));
+	if (m.u.exe.loader[0] != '\0')
+		*loader = str_intern(t, m.u.exe.loader,
+		    strlen(m.u.exe.loader));
+	return str_intern(t, m.u.exe.path, strlen(m.u.exe.path));
 }
 
 static bool

@@ -331,7 +331,8 @@ receive(struct loop *l, bool *bulk_seen)
 	return LOOP_GO_ON;
 }
 
-void
+/* SIGUSR1: the counters. */
+static void
 loop_log_stats(struct loop *l)
 {
 	const struct enrich_stats *es = &l->en->st;
@@ -423,7 +424,8 @@ signals(struct loop *l)
 	return stop;
 }
 
-enum loop_stop
+/* Run until a reason to stop (never LOOP_GO_ON). */
+static enum loop_stop
 loop_run(struct loop *l)
 {
 	struct pollfd pfd[PFD_MAX];

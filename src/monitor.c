@@ -59,7 +59,7 @@ monitor_ask_exe(void *arg, pid_t pid, uint64_t start_ns, struct exe_id *id,
 {
 	struct monitor *m = arg;
 
-	return ipc_ask_exe_str(m->ipc, m->en->t, pid, start_ns, loader, id,
+	return ipc_ask_exe(m->ipc, m->en->t, pid, start_ns, loader, id,
 	    200, NULL, NULL);
 }
 

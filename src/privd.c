@@ -629,7 +629,11 @@ shut_down(struct privd *d)
 enum { PFD_IPC, PFD_SIG, PFD_MOUNTS, PFD_SPAWN };
 #define PFD_MAX	(PFD_SPAWN + 4096)
 
-int
+/*
+ * Serve the event loop until SIGTERM/SIGINT (returns 0) or until it dies
+ * (returns EXIT_PART).  Takes ownership of args->cfg.
+ */
+static int
 privd_run(struct privd_args *a)
 {
 	static struct pollfd pfd[PFD_MAX];

@@ -358,7 +358,7 @@ rulesink_ask_exe(void *arg, pid_t pid, uint64_t start_ns, struct exe_id *id,
 {
 	struct rulesink *a = arg;
 
-	return ipc_ask_exe_str(a->ipc, a->en->t, pid, start_ns, loader, id,
+	return ipc_ask_exe(a->ipc, a->en->t, pid, start_ns, loader, id,
 	    EXE_ASK_TIMEOUT_MS, rulesink_other, a);
 }
 
