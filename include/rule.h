@@ -112,6 +112,18 @@ bool		 rule_rate_take(const struct rule *, struct rule_rate *,
 bool		 rule_match(const struct rule *, const struct pevent *,
 		    struct table *, bool *miss, uint32_t skip);
 
+/* What one key answers for an event. */
+enum rule_tri { RULE_NO, RULE_YES, RULE_UNKNOWN };
+
+/*
+ * What key k of the rule answers for the event, tested as rule_match()
+ * tests it (for --explain).  A key the rule does not give, and a key that
+ * says what the rule does (action, hook, ...), answers RULE_YES.  t is
+ * walked for RK_ANCESTOR only.
+ */
+enum rule_tri	 rule_key_test(const struct rule *, enum rule_key,
+		    const struct pevent *, struct table *);
+
 /* rulebuild.c: the words of a rule section, and building rules. */
 const char	*rule_action_name(enum action);
 /* Frees what the rule owns (not the struct itself) and zeroes it. */

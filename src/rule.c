@@ -18,7 +18,6 @@
  * Matching.  Each key answers yes, no, or unknown (the value it tests was
  * never learned).
  */
-enum tri { T_NO, T_YES, T_UNKNOWN };
 
 /* Does pat match one of the candidates?  No FNM_PATHNAME: '*' crosses '/'. */
 static bool
@@ -60,14 +59,14 @@ glob_test(const struct glob_list *g, const char *const *s, size_t ns)
 	return pos || !any_pos;
 }
 
-static enum tri
+static enum rule_tri
 glob_key(const struct glob_list *g, bool known, const char *s)
 {
 	if (g->n == 0)
-		return T_YES;
+		return RULE_YES;
 	if (!known || s == NULL)
-		return T_UNKNOWN;
-	return glob_test(g, &s, 1) ? T_YES : T_NO;
+		return RULE_UNKNOWN;
+	return glob_test(g, &s, 1) ? RULE_YES : RULE_NO;
 }
 
 static bool
@@ -88,14 +87,14 @@ id_test(const struct id_list *l, uint32_t v)
 	return pos || !any_pos;
 }
 
-static enum tri
+static enum rule_tri
 id_key(const struct id_list *l, bool known, uint32_t v)
 {
 	if (l->n == 0)
-		return T_YES;
+		return RULE_YES;
 	if (!known)
-		return T_UNKNOWN;
-	return id_test(l, v) ? T_YES : T_NO;
+		return RULE_UNKNOWN;
+	return id_test(l, v) ? RULE_YES : RULE_NO;
 }
 
 /*
@@ -104,7 +103,7 @@ id_key(const struct id_list *l, bool known, uint32_t v)
  * The walk stops at a missing record, pid 0, a loop back to the start,
  * or after ANCESTOR_MAX steps.
  */
-static enum tri
+static enum rule_tri
 ancestor_key(const struct glob_list *g, const struct proc *p,
     struct table *t)
 {
@@ -115,7 +114,7 @@ ancestor_key(const struct glob_list *g, const struct proc *p,
 	size_t i;
 
 	if (g->n == 0)
-		return T_YES;
+		return RULE_YES;
 	for (i = 0; i < g->n; i++)
 		if (!g->neg[i])
 			any_pos = true;
@@ -132,7 +131,7 @@ ancestor_key(const struct glob_list *g, const struct proc *p,
 				if (!any_fnmatch(g, i, cand, n))
 					continue;
 				if (g->neg[i])
-					return T_NO;
+					return RULE_NO;
 				pos = true;
 			}
 		}
@@ -141,75 +140,133 @@ ancestor_key(const struct glob_list *g, const struct proc *p,
 		q = table_get(t, q->ppid);
 	}
 	if (!known)
-		return T_UNKNOWN;
-	return pos || !any_pos ? T_YES : T_NO;
+		return RULE_UNKNOWN;
+	return pos || !any_pos ? RULE_YES : RULE_NO;
+}
+
+/*
+ * What key k of r answers for the event.  The tests of rule_match() and of
+ * --explain: one place says what each key looks at.
+ */
+static inline enum rule_tri
+key_test(const struct rule *r, enum rule_key k, const struct pevent *pe,
+    struct table *t)
+{
+	const struct event *ev = pe->ev;
+	const struct proc *p = pe->p;
+	char comm[sizeof(p->comm) + 1];
+	bool ids = (p->flags & P_IDS) != 0;
+	int sig;
+
+	switch (k) {
+	case RK_EVENT:
+		return (unsigned)ev->type < 32 &&
+		    (r->events & EV_BIT(ev->type)) ? RULE_YES : RULE_NO;
+	case RK_THREADS:
+		return ev->thread && !r->threads ? RULE_NO : RULE_YES;
+	case RK_EXIT_STATUS:
+		if (r->exit_status.n == 0)
+			return RULE_YES;
+		return event_exited(ev) && id_test(&r->exit_status,
+		    (uint32_t)event_exit_status(ev)) ? RULE_YES : RULE_NO;
+	case RK_EXIT_SIGNAL:
+		if (r->exit_signal.n == 0)
+			return RULE_YES;
+		return (sig = event_exit_signal(ev)) != 0 &&
+		    id_test(&r->exit_signal, (uint32_t)sig) ? RULE_YES : RULE_NO;
+	case RK_UID:
+		return id_key(&r->uid, ids, p->uid);
+	case RK_EUID:
+		return id_key(&r->euid, ids, p->euid);
+	case RK_GID:
+		return id_key(&r->gid, ids, p->gid);
+	case RK_EGID:
+		return id_key(&r->egid, ids, p->egid);
+	case RK_PREV_UID:
+		return id_key(&r->prev_uid, pe->has_prev, pe->prev_uid);
+	case RK_PREV_EUID:
+		return id_key(&r->prev_euid, pe->has_prev, pe->prev_euid);
+	case RK_EXE:
+		return glob_key(&r->exe, (p->flags & P_EXE) != 0,
+		    p->exe ? p->exe->s : NULL);
+	case RK_SCRIPT:
+		/* Known not to run a script: an empty name, which ! values
+		 * match. */
+		return glob_key(&r->script, (p->flags & P_SCRIPT) != 0,
+		    p->script ? p->script->s : "");
+	case RK_COMM:
+		if (r->comm.n == 0)
+			return RULE_YES;
+		memcpy(comm, p->comm, sizeof(p->comm));
+		comm[sizeof(p->comm)] = '\0';
+		return glob_key(&r->comm, (p->flags & P_COMM) != 0, comm);
+	case RK_CGROUP:
+		return glob_key(&r->cgroup, (p->flags & P_CGROUP) != 0,
+		    p->cgroup ? p->cgroup->s : NULL);
+	case RK_PARENT:
+		return glob_key(&r->parent, (p->flags & P_PEXE) != 0,
+		    p->pexe ? p->pexe->s : NULL);
+	case RK_CMDLINE:
+		return glob_key(&r->cmdline, (p->flags & P_CMDLINE) != 0,
+		    p->cmdline ? p->cmdline->s : NULL);
+	case RK_ANCESTOR:
+		return ancestor_key(&r->ancestor, p, t);
+	default:
+		/* What the rule does, not what it tests. */
+		return RULE_YES;
+	}
+}
+
+enum rule_tri
+rule_key_test(const struct rule *r, enum rule_key k, const struct pevent *pe,
+    struct table *t)
+{
+	return key_test(r, k, pe, t);
 }
 
 bool
 rule_match(const struct rule *r, const struct pevent *pe, struct table *t,
     bool *miss, uint32_t skip)
 {
-	const struct event *ev = pe->ev;
-	const struct proc *p = pe->p;
-	char comm[sizeof(p->comm) + 1];
-	bool ids, unknown = false;
-	int sig;
+	bool unknown = false;
 
-	if ((unsigned)ev->type >= 32 || !(r->events & EV_BIT(ev->type)))
+	if (key_test(r, RK_EVENT, pe, t) != RULE_YES ||
+	    key_test(r, RK_THREADS, pe, t) != RULE_YES)
 		return false;
-	if (ev->thread && !r->threads)
+	if (pe->ev->type != EV_LOST && (pe->p->flags & (P_HOOK | P_SELF)))
 		return false;
-	if (ev->type != EV_LOST && (p->flags & (P_HOOK | P_SELF)))
-		return false;
-	if (r->exit_status.n > 0 &&
-	    (!event_exited(ev) ||
-	    !id_test(&r->exit_status, (uint32_t)event_exit_status(ev))))
-		return false;
-	if (r->exit_signal.n > 0 &&
-	    ((sig = event_exit_signal(ev)) == 0 ||
-	    !id_test(&r->exit_signal, (uint32_t)sig)))
+	if (key_test(r, RK_EXIT_STATUS, pe, t) != RULE_YES ||
+	    key_test(r, RK_EXIT_SIGNAL, pe, t) != RULE_YES)
 		return false;
 
 	/* Cheapest first; the first key that rules the event out ends it. */
-	ids = (p->flags & P_IDS) != 0;
-#define KEY(k, expr) do {						\
+#define KEY(k) do {							\
 	if (skip & RK_BIT(k))						\
 		break;							\
-	switch (expr) {							\
-	case T_NO:							\
+	switch (key_test(r, k, pe, t)) {				\
+	case RULE_NO:							\
 		return false;						\
-	case T_UNKNOWN:							\
+	case RULE_UNKNOWN:						\
 		unknown = true;						\
 		break;							\
-	case T_YES:							\
+	case RULE_YES:							\
 		break;							\
 	}								\
 } while (0)
-	KEY(RK_UID, id_key(&r->uid, ids, p->uid));
-	KEY(RK_EUID, id_key(&r->euid, ids, p->euid));
-	KEY(RK_GID, id_key(&r->gid, ids, p->gid));
-	KEY(RK_EGID, id_key(&r->egid, ids, p->egid));
-	KEY(RK_PREV_UID, id_key(&r->prev_uid, pe->has_prev, pe->prev_uid));
-	KEY(RK_PREV_EUID, id_key(&r->prev_euid, pe->has_prev, pe->prev_euid));
-	KEY(RK_EXE, glob_key(&r->exe, (p->flags & P_EXE) != 0,
-	    p->exe ? p->exe->s : NULL));
-	/* Known not to run a script: an empty name, which ! values match. */
-	KEY(RK_SCRIPT, glob_key(&r->script, (p->flags & P_SCRIPT) != 0,
-	    p->script ? p->script->s : ""));
-	if (r->comm.n > 0) {
-		memcpy(comm, p->comm, sizeof(p->comm));
-		comm[sizeof(p->comm)] = '\0';
-		KEY(RK_COMM, glob_key(&r->comm, (p->flags & P_COMM) != 0,
-		    comm));
-	}
-	KEY(RK_CGROUP, glob_key(&r->cgroup, (p->flags & P_CGROUP) != 0,
-	    p->cgroup ? p->cgroup->s : NULL));
-	KEY(RK_PARENT, glob_key(&r->parent, (p->flags & P_PEXE) != 0,
-	    p->pexe ? p->pexe->s : NULL));
-	KEY(RK_CMDLINE, glob_key(&r->cmdline, (p->flags & P_CMDLINE) != 0,
-	    p->cmdline ? p->cmdline->s : NULL));
+	KEY(RK_UID);
+	KEY(RK_EUID);
+	KEY(RK_GID);
+	KEY(RK_EGID);
+	KEY(RK_PREV_UID);
+	KEY(RK_PREV_EUID);
+	KEY(RK_EXE);
+	KEY(RK_SCRIPT);
+	KEY(RK_COMM);
+	KEY(RK_CGROUP);
+	KEY(RK_PARENT);
+	KEY(RK_CMDLINE);
 	/* Last: the only key that walks the table. */
-	KEY(RK_ANCESTOR, ancestor_key(&r->ancestor, p, t));
+	KEY(RK_ANCESTOR);
 #undef KEY
 	if (unknown) {
 		*miss = true;
