@@ -22,6 +22,7 @@
 #include "enrich.h"
 #include "exe.h"
 #include "exitcode.h"
+#include "explain.h"
 #include "ipc.h"
 #include "log.h"
 #include "loop.h"
@@ -42,6 +43,8 @@ struct options {
 	bool		 json;
 	bool		 syslog;
 	int		 verbose;
+	const char	*explain;	/* -x PID, and its --event, --status, --signal */
+	const char	*event, *status, *signal;
 };
 
 /* What the privileged start-up opened, for both parts. */
@@ -61,10 +64,14 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: prochookd [-c FILE] [-t] [-n] [-m [--json]] [--syslog] [-v] [-V] [-h]\n"
+"       prochookd [-c FILE] -x PID [--event exit --status N | --signal NAME]\n"
 "  -c, --config FILE  configuration file (default %s/prochook/prochook.conf)\n"
 "  -t, --check        check the configuration and hooks, print the rules, exit\n"
 "  -n, --dry-run      only log what each match would do\n"
 "  -m, --monitor      print every process event, one line each\n"
+"  -x, --explain PID  test every rule against a live process, key by key\n"
+"      --event exit --status N | --signal NAME\n"
+"                     with -x: as if it exited so (default: as if it exec'd)\n"
 "      --json         with -m: one JSON object per line\n"
 "      --syslog       log to syslog instead of stderr\n"
 "  -v, --verbose      more logging (with -m: thread events too)\n"
@@ -75,13 +82,17 @@ usage(FILE *f)
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_JSON = 256, OPT_SYSLOG };
+	enum { OPT_JSON = 256, OPT_SYSLOG, OPT_EVENT, OPT_STATUS, OPT_SIGNAL };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 't' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "monitor", no_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "explain", required_argument, NULL, 'x' },
+		{ "event", required_argument, NULL, OPT_EVENT },
+		{ "status", required_argument, NULL, OPT_STATUS },
+		{ "signal", required_argument, NULL, OPT_SIGNAL },
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -92,7 +103,7 @@ parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->config = SYSCONFDIR "/prochook/prochook.conf";
-	while ((c = getopt_long(argc, argv, "c:tnmvVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:tnmx:vVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -108,6 +119,18 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_JSON:
 			o->json = true;
+			break;
+		case 'x':
+			o->explain = optarg;
+			break;
+		case OPT_EVENT:
+			o->event = optarg;
+			break;
+		case OPT_STATUS:
+			o->status = optarg;
+			break;
+		case OPT_SIGNAL:
+			o->signal = optarg;
 			break;
 		case OPT_SYSLOG:
 			o->syslog = true;
@@ -134,6 +157,16 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->json && !o->monitor) {
 		fprintf(stderr, "prochookd: --json needs --monitor\n");
+		exit(EXIT_USAGE);
+	}
+	if ((o->event || o->status || o->signal) && !o->explain) {
+		fprintf(stderr, "prochookd: --event, --status and --signal "
+		    "need --explain\n");
+		exit(EXIT_USAGE);
+	}
+	if (o->explain && (o->check || o->dry_run || o->monitor)) {
+		fprintf(stderr, "prochookd: --explain: not with --check, "
+		    "--dry-run or --monitor\n");
 		exit(EXIT_USAGE);
 	}
 	if (o->monitor && (o->check || o->dry_run)) {
@@ -273,6 +306,22 @@ check(const struct options *o)
 	printf("%s: %zu rules, configuration OK\n", o->config, cfg->nrules);
 	config_free(cfg);
 	return 0;
+}
+
+/* -x PID: every rule against a live process; no socket, no action. */
+static int
+explain(const struct options *o)
+{
+	struct explain_args a;
+	char err[256];
+
+	if (explain_args_parse(&a, o->explain, o->event, o->status, o->signal,
+	    err, sizeof(err)) < 0) {
+		fprintf(stderr, "prochookd: %s\n", err);
+		return EXIT_USAGE;
+	}
+	a.config = o->config;
+	return explain_main(&a);
 }
 
 /*
@@ -422,5 +471,7 @@ main(int argc, char **argv)
 		log_warnx("ignoring a malformed NOTIFY_SOCKET");
 	if (o.check)
 		return check(&o);
+	if (o.explain)
+		return explain(&o);
 	return run(&o);
 }
