@@ -238,27 +238,35 @@ put_id(FILE *fp, const struct out_ctx *oc, bool known, uint32_t id,
 		fprintf(fp, " (%s)", name);
 }
 
-/* The fork lineage as the ancestor key walks it, nearest first. */
+/*
+ * The fork lineage as the ancestor key walks it, nearest first: for each
+ * ancestor, its executable when it forked the next (pexe) and now, if
+ * they differ.
+ */
 static void
 put_lineage(FILE *fp, const struct proc *p, struct table *t)
 {
-	const struct proc *q = p;
+	const struct proc *q = p, *next;
+	const struct str *then, *now;
 	size_t steps, n = 0;
 
-	for (steps = 0; q != NULL && steps < ANCESTOR_MAX; steps++) {
-		if (steps > 0) {
-			fputs(n++ > 0 ? ", " : "", fp);
-			put_str(fp, q->exe, (q->flags & P_EXE) != 0);
-		}
-		if ((q->flags & P_PEXE) && q->pexe != NULL &&
-		    (steps == 0 || !(q->flags & P_EXE) ||
-		    strcmp(q->exe->s, q->pexe->s) != 0)) {
-			fputs(n++ > 0 ? ", " : "", fp);
-			put_str(fp, q->pexe, true);
-		}
-		if (q->ppid <= 0 || q->ppid == q->pid || q->ppid == p->pid)
+	for (steps = 0; steps < ANCESTOR_MAX; steps++) {
+		next = q->ppid <= 0 || q->ppid == q->pid || q->ppid == p->pid ?
+		    NULL : table_get(t, q->ppid);
+		then = (q->flags & P_PEXE) ? q->pexe : NULL;
+		now = next != NULL && (next->flags & P_EXE) ? next->exe : NULL;
+		if (then == NULL && next == NULL)
 			break;
-		q = table_get(t, q->ppid);
+		fputs(n++ > 0 ? ", " : "", fp);
+		put_str(fp, then != NULL ? then : now, then || now);
+		if (then != NULL && now != NULL && strcmp(then->s, now->s) != 0) {
+			fputs(" (now ", fp);
+			put_str(fp, now, true);
+			fputc(')', fp);
+		}
+		if (next == NULL)
+			break;
+		q = next;
 	}
 	if (n == 0)
 		fputc('?', fp);
