@@ -607,9 +607,14 @@ json_fields(struct obuf *ob, const struct pevent *pe,
 	}
 }
 
-void
-out_json(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc,
-    const char *rule, const char *action)
+/*
+ * The event as one JSON object, without the newline: the monitor's line,
+ * the rules' JSON log line and a hook's PROCHOOK_JSON.  signal is the one a
+ * kill sent, 0 for none.
+ */
+static void
+json_event(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc,
+    const char *rule, const char *action, int signal)
 {
 	const struct event *ev = pe->ev;
 
@@ -622,17 +627,31 @@ out_json(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc,
 		json_str(ob, "rule", rule, strlen(rule));
 	if (action != NULL)
 		json_str(ob, "action", action, strlen(action));
+	if (signal > 0) {
+		json_key(ob, "signal");
+		ob_putc(ob, '"');
+		out_signal(ob, signal);
+		ob_putc(ob, '"');
+	}
 	if (ev->type == EV_LOST) {
 		json_num(ob, "lost", (int64_t)ev->u.lost.total);
 		json_num(ob, "gap", (int64_t)ev->u.lost.count);
-		ob_puts(ob, "}\n");
+		ob_putc(ob, '}');
 		return;
 	}
 	json_process(ob, pe, oc);
 	json_fields(ob, pe, oc);
 	if (ev->synthetic)
 		json_num(ob, "synthetic", 1);
-	ob_puts(ob, "}\n");
+	ob_putc(ob, '}');
+}
+
+void
+out_json(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc,
+    const char *rule, const char *action)
+{
+	json_event(ob, pe, oc, rule, action, 0);
+	ob_putc(ob, '\n');
 }
 
 #define ENV_MAX	48
@@ -779,6 +798,12 @@ out_env(const struct pevent *pe, const struct out_ctx *oc, const char *rule,
 			ok = env_str(env, &n, "PROCHOOK_USER", user);
 	}
 	ok = ok && env_fields(env, &n, &ob, pe, oc, signal);
+	if (ok) {
+		/* The whole event, for a hook that passes it on as it is. */
+		ob.len = 0;
+		json_event(&ob, pe, oc, rule, action, signal);
+		ok = env_ob(env, &n, "PROCHOOK_JSON", &ob);
+	}
 	ob_free(&ob);
 	if (!ok) {
 		out_env_free(env);

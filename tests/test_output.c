@@ -293,6 +293,83 @@ test_script_and_loader(void **state)
 	free(p.loader);
 }
 
+/* The env's value of name, or NULL. */
+static const char *
+env_get(char **env, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; env[i] != NULL; i++)
+		if (strncmp(env[i], name, n) == 0 && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+/*
+ * PROCHOOK_JSON is the event's JSON line (with the rule, the action and
+ * a kill's signal), one line whatever the process put in its arguments.
+ */
+static void
+test_env_json(void **state)
+{
+	struct out_ctx oc = { .user = fake_user };
+	struct event ev;
+	struct proc p;
+	struct pevent pe = { &ev, &p, 0, 0, false };
+	struct obuf ob;
+	const char *json;
+	char **env;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EV_EXEC;
+	ev.ts_ns = 1000000000000ull;
+	ev.pid = ev.tid = p.pid = 7;
+	p.flags = P_EXE | P_CMDLINE | P_IDS;
+	p.exe = mkstr("/usr/bin/nc.openbsd");
+	p.cmdline = mkstr("nc \"-l\"\n\\ \xff 1234");
+	ob_init(&ob, -1, 64);
+	out_json(&ob, &pe, &oc, "deny-nc", "run");
+	ob_putc(&ob, '\0');
+	env = out_env(&pe, &oc, "deny-nc", "run", 0);
+	assert_non_null(env);
+	json = env_get(env, "PROCHOOK_JSON");
+	assert_non_null(json);
+	assert_null(strchr(json, '\n'));
+	assert_int_equal(strlen(json) + 1, strlen(ob.b));
+	assert_memory_equal(json, ob.b, strlen(json));
+	assert_non_null(strstr(json, "\"cmdline\":\"nc \\\"-l\\\"\\n\\\\ "
+	    "\\ufffd 1234\""));
+	assert_null(strstr(json, "\"signal\""));
+	out_env_free(env);
+
+	env = out_env(&pe, &oc, "deny-nc", "kill", 9);
+	assert_non_null(env);
+	json = env_get(env, "PROCHOOK_JSON");
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"rule\":\"deny-nc\",\"action\":\"kill\","
+	    "\"signal\":\"KILL\",\"pid\":7,"));
+	assert_string_equal(env_get(env, "PROCHOOK_SIGNAL"), "KILL");
+	out_env_free(env);
+
+	/* A lost event too. */
+	ev.type = EV_LOST;
+	ev.u.lost.total = 40;
+	ev.u.lost.count = 12;
+	env = out_env(&pe, &oc, "lost", "log", 0);
+	assert_non_null(env);
+	json = env_get(env, "PROCHOOK_JSON");
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"event\":\"lost\",\"rule\":\"lost\","
+	    "\"action\":\"log\",\"lost\":40,\"gap\":12}"));
+	assert_int_equal(json[strlen(json) - 1], '}');
+	out_env_free(env);
+	ob_free(&ob);
+	free(p.exe);
+	free(p.cmdline);
+}
+
 /*
  * Any event time, even one no kernel sends (a subverted event loop's), is
  * printed without overflow: clamped, not undefined (run under UBSan).
@@ -344,6 +421,7 @@ main(void)
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_json_escape_random),
 		cmocka_unit_test(test_script_and_loader),
+		cmocka_unit_test(test_env_json),
 		cmocka_unit_test(test_time_extremes),
 	};
 
