@@ -12,7 +12,7 @@ CC		?= cc
 PKGS		= libmnl inih libcap
 TEST_PKGS	= cmocka
 DEBIAN_PKGS	= build-essential pkg-config libmnl-dev libinih-dev libcap-dev \
-		  libcmocka-dev python3 util-linux procps
+		  libcmocka-dev python3 util-linux procps curl
 
 CFLAGS		?= -O2 -g
 WARNFLAGS	= -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
@@ -142,7 +142,7 @@ test: deps
 
 deps:
 	@if ! pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null || \
-	    ! command -v python3 >/dev/null; then \
+	    ! command -v python3 >/dev/null || ! command -v curl >/dev/null; then \
 	  echo "installing build dependencies: $(DEBIAN_PKGS)"; \
 	  apt-get update && apt-get install -y $(DEBIAN_PKGS); \
 	fi
@@ -180,7 +180,8 @@ install: all
 	      conf/prochook.conf > $(DESTDIR)$(SYSCONFDIR)/prochook/prochook.conf
 	install -D -m 0644 man/prochookd.8 $(DESTDIR)$(MANDIR)/man8/prochookd.8
 	install -D -m 0644 man/prochook.conf.5 $(DESTDIR)$(MANDIR)/man5/prochook.conf.5
-	install -m 0755 hooks.d/log-event $(DESTDIR)$(SYSCONFDIR)/prochook/hooks.d/
+	install -m 0755 hooks.d/log-event hooks.d/webhook hooks.d/mail-root \
+	  $(DESTDIR)$(SYSCONFDIR)/prochook/hooks.d/
 	test -e $(DESTDIR)$(SYSCONFDIR)/prochook/rules.d/example.conf || \
 	  install -m 0644 conf/rules.d/example.conf \
 	    $(DESTDIR)$(SYSCONFDIR)/prochook/rules.d/

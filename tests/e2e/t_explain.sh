@@ -45,8 +45,8 @@ exe = $T/bin/xsleep
 hook = h
 EOF
 	"$T/bin/xparent" -c "$T/bin/xsleep 61; true" &
-	local sh=$! pid rc=0 i
-	for i in $(seq 1 100); do
+	local sh=$! pid rc=0 _
+	for _ in $(seq 1 100); do
 		pid=$(pgrep -P "$sh" -x xsleep) && break
 		sleep 0.05
 	done
