@@ -276,3 +276,64 @@ EOF
 	kill "$pid" "$rpid"
 	wait "$pid" "$rpid" || true
 }
+
+# The README's example of -x, with the README's own rules: a user's
+# program outside /usr is caught by users-run-system-programs and not by
+# deny-netcat, and a user's netcat the other way round.  (/usr and /bin
+# paths moved under $T, as t_examples.sh does.)
+test_explain_readme() {
+	local u pid rc
+	u=$(ordinary_user "$EXPLAIN_USER")
+	mkdir -p "$T/usr/bin" "$T/home"
+	cp "$HELPER" "$T/usr/bin/nc.openbsd"
+	cp "$HELPER" "$T/home/tool"
+	chmod 755 "$T/usr/bin/nc.openbsd" "$T/home/tool"
+	example_rules README.md deny-netcat users-run-system-programs |
+		sed -E "s#(^|[ =!])/(usr|bin)/#\1$T/\2/#g" | conf
+	hook notify-admin <<<'#!/bin/sh'
+	grep -q '^\$ sudo prochookd -x ' "$TOP/README.md" || fail "README has no -x example"
+	E2E_LINGER=5000 setpriv --reuid="$u" --regid="$u" --clear-groups -- "$T/home/tool" 30 &
+	pid=$!
+	explain_wait_exec "$pid" "$T/home/tool" || fail "tool did not start"
+	rc=0
+	"$PROCHOOKD" -c "$T/p.conf" -x "$pid" >"$T/x.out" 2>&1 || rc=$?
+	cat "$T/x.out"
+	[ "$rc" = 0 ] || fail "tool: exit $rc"
+	# The README's output, with this run's pid, time, user and paths.
+	python3 - "$TOP/README.md" "$T/x.out" "$T" "$u" <<'PY' || fail "not the README's output"
+import re, sys
+readme, out, t, user = sys.argv[1:]
+block = re.search(r"^\$ sudo prochookd -x .*?\n(.*?)^```", open(readme).read(),
+                  re.S | re.M).group(1)
+got = open(out).read()
+def norm(s, home, conf):
+    s = re.sub(r"^event: \S+ exec \d+ \d+ \d+ ", "event: T exec P Q U ", s, flags=re.M)
+    s = re.sub(r"process \d+", "process P", s)
+    s = re.sub(r"\d+ \(%s\)" % re.escape(user if home == t + "/home/tool" else "alice"),
+               "U (USER)", s)
+    s = re.sub(r"-- \S*tool 30$", "-- TOOLARGS", s, flags=re.M)
+    s = s.replace(home, "TOOL").replace(conf, "CONF")
+    s = re.sub(r"CONF:\d+", "CONF:N", s)
+    return s
+want = norm(block, "/home/alice/bin/tool", "/etc/prochook/prochook.conf")
+want = re.sub(r"(?<=[ {])/(usr|bin)/", lambda m: t + "/" + m.group(1) + "/", want)
+got = norm(got, t + "/home/tool", t + "/p.conf")
+if got != want:
+    sys.exit("got:\n%s\nwanted:\n%s" % (got, want))
+PY
+	kill "$pid"
+	wait "$pid" || true
+	E2E_LINGER=5000 setpriv --reuid="$u" --regid="$u" --clear-groups -- "$T/usr/bin/nc.openbsd" -l 1234 &
+	pid=$!
+	explain_wait_exec "$pid" "$T/usr/bin/nc.openbsd" || fail "nc did not start"
+	rc=0
+	"$PROCHOOKD" -c "$T/p.conf" -x "$pid" >"$T/x.out" 2>&1 || rc=$?
+	cat "$T/x.out"
+	[ "$rc" = 0 ] || fail "nc: exit $rc"
+	sed -n '/^\[deny-netcat\]/,/^$/p' "$T/x.out" | grep -q "^  => matches: kill KILL, then hook notify-admin, rate 10/s\$" ||
+		fail "deny-netcat did not match the user's netcat"
+	sed -n '/^\[users-run-system-programs\]/,/^$/p' "$T/x.out" | grep -q "^  => does not match\$" ||
+		fail "users-run-system-programs matched netcat"
+	kill "$pid"
+	wait "$pid" || true
+}
