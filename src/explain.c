@@ -462,6 +462,11 @@ explain_rule(FILE *fp, const struct rule *r, const char *hooks_dir,
 	switch (res) {
 	case RULE_YES:
 		fprintf(fp, "  => matches: %s\n", at > 0 ? desc + at : "?");
+		/* As the privileged part refuses it (verify.c). */
+		if (pe->ev->pid == 1 && (r->action == ACT_KILL ||
+		    r->action == ACT_HOLD || pe->ev->type == EV_EXIT))
+			fputs("  (but PID 1 is never signalled or held, and "
+			    "never exits: nothing would be done)\n", fp);
 		break;
 	case RULE_NO:
 		fputs("  => does not match\n", fp);

@@ -126,6 +126,19 @@ test_matched(void **state)
 	    "  exe          matched      /usr/bin/nc.openbsd\n"
 	    "  uid          matched      1000 (alice)\n"
 	    "  => matches: kill KILL, then hook notify-admin\n"), RULE_YES);
+
+	/* PID 1: the privileged part would refuse. */
+	ev.pid = ev.tid = 1;
+	assert_int_equal(explains(&r, &ev, p,
+	    "[r1] /etc/prochook/prochook.conf:7\n"
+	    "  exec where exe in {/usr/bin/nc, /usr/bin/nc.*} and uid not 0 "
+	    "-> kill KILL, then hook notify-admin\n"
+	    "  event        matched      exec\n"
+	    "  exe          matched      /usr/bin/nc.openbsd\n"
+	    "  uid          matched      1000 (alice)\n"
+	    "  => matches: kill KILL, then hook notify-admin\n"
+	    "  (but PID 1 is never signalled or held, and never exits: "
+	    "nothing would be done)\n"), RULE_YES);
 	rule_free(&r);
 }
 
