@@ -49,7 +49,7 @@ read_script(struct table *t, struct proc *p, int dirfd)
 	const char *a[3], *interp, *arg, *s = NULL;
 	size_t len, n = 0, off, alen, i;
 	ssize_t got;
-	struct stat sb;
+	struct stat sb, fsb;
 	int fd;
 
 	str_set(t, &p->script, NULL);
@@ -61,10 +61,19 @@ read_script(struct table *t, struct proc *p, int dirfd)
 	for (s = argv; s < argv + len && n < 3; s += strlen(s) + 1)
 		a[n++] = s;
 	for (i = 1; i < n && i < 3; i++) {
+		/*
+		 * The arguments are the process's to choose: only a regular
+		 * file is opened (a FIFO would block, a device act), and
+		 * only if it is still the file looked at.
+		 */
 		if (exename_resolve(dirfd, a[i], name, sizeof(name)) < 0 ||
-		    (fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		    stat(name, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+		    (fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+		    O_NONBLOCK)) < 0)
 			continue;
-		got = pread(fd, hdr, sizeof(hdr), 0);
+		got = fstat(fd, &fsb) == 0 && S_ISREG(fsb.st_mode) &&
+		    fsb.st_dev == sb.st_dev && fsb.st_ino == sb.st_ino ?
+		    pread(fd, hdr, sizeof(hdr), 0) : -1;
 		close(fd);
 		if (got <= 0)
 			continue;

@@ -122,6 +122,20 @@ EOF
 	grep -q "^  script  *matched  *- (no script)\$" "$T/x.out" || fail "no script"
 	pkill -P "$pid" -x sleep || true
 	wait "$pid" || true
+	# A process's arguments may name a FIFO or a device where a script
+	# would be: -x (as root) neither blocks on it nor reads it.
+	mkfifo "$T/fifo"
+	cp "$HELPER" "$T/bin/xfifo"
+	(E2E_LINGER=5000 exec -a "#!/bin/sh" "$T/bin/xfifo" "$T/fifo" /dev/zero) &
+	pid=$!
+	explain_wait_exec "$pid" "$T/fifo" || fail "xfifo did not start"
+	rc=0
+	timeout 20 "$PROCHOOKD" -c "$T/p.conf" -x "$pid" >"$T/x.out" 2>&1 || rc=$?
+	cat "$T/x.out"
+	[ "$rc" = 0 ] || fail "a FIFO in the arguments: exit $rc"
+	grep -q "^  script  *matched  *- (no script)\$" "$T/x.out" || fail "FIFO: no script"
+	kill "$pid"
+	wait "$pid" || true
 }
 
 # As if it exited: --status N, --signal NAME; exit 1 when nothing matches.
