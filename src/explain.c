@@ -45,8 +45,9 @@ static void
 read_script(struct table *t, struct proc *p, int dirfd)
 {
 	char argv[PROC_CMDLINE_MAX + 1], name[PROC_PATH_MAX];
+	char iname[PROC_PATH_MAX];
 	unsigned char hdr[256], line[256];
-	const char *a[3], *interp, *arg, *s = NULL;
+	const char *a[3], *interp, *arg, *s;
 	size_t len, n = 0, off, alen, i;
 	ssize_t got;
 	struct stat sb, fsb;
@@ -95,9 +96,10 @@ read_script(struct table *t, struct proc *p, int dirfd)
 		    (i == 2 && (strlen(a[1]) != alen ||
 		    strncmp(a[1], arg, alen) != 0)))
 			continue;
-		/* And the interpreter is the file the kernel ran. */
-		if (p->exe_id.ino != 0 && (stat(interp, &sb) < 0 ||
-		    sb.st_dev != p->exe_id.dev || sb.st_ino != p->exe_id.ino))
+		/* And the interpreter, as the process would find it, is the
+		 * file the kernel ran. */
+		if (exename_resolve(dirfd, interp, iname, sizeof(iname)) < 0 ||
+		    strcmp(iname, p->exe->s) != 0)
 			continue;
 		str_set(t, &p->script, str_intern(t, name, strlen(name)));
 		if (p->script == NULL)

@@ -122,6 +122,30 @@ EOF
 	grep -q "^  script  *matched  *- (no script)\$" "$T/x.out" || fail "no script"
 	pkill -P "$pid" -x sleep || true
 	wait "$pid" || true
+	# A #! line with an argument; and the same script run by hand
+	# ("sh FILE": the kernel ran sh, no script).
+	printf '#!/bin/sh -e\nsleep 69\nexit 0\n' >"$T/bin/xscript2"
+	chmod 755 "$T/bin/xscript2"
+	"$T/bin/xscript2" &
+	pid=$!
+	explain_wait_exec "$pid" "$T/bin/xscript2" || fail "xscript2 did not start"
+	rc=0
+	"$PROCHOOKD" -c "$T/p.conf" -x "$pid" >"$T/x.out" 2>&1 || rc=$?
+	cat "$T/x.out"
+	grep -q "^  script  *not matched  *$T/bin/xscript2\$" "$T/x.out" ||
+		fail "#! with an argument: not taken for a script"
+	pkill -P "$pid" -x sleep || true
+	wait "$pid" || true
+	sh "$T/bin/xscript2" &
+	pid=$!
+	explain_wait_exec "$pid" "$T/bin/xscript2" || fail "sh xscript2 did not start"
+	rc=0
+	"$PROCHOOKD" -c "$T/p.conf" -x "$pid" >"$T/x.out" 2>&1 || rc=$?
+	cat "$T/x.out"
+	grep -q "^  script  *matched  *- (no script)\$" "$T/x.out" ||
+		fail "sh FILE taken for a script"
+	pkill -P "$pid" -x sleep || true
+	wait "$pid" || true
 	# A process's arguments may name a FIFO or a device where a script
 	# would be: -x (as root) neither blocks on it nor reads it.
 	mkfifo "$T/fifo"
