@@ -895,6 +895,58 @@ test_skip(void **state)
 	table_del(t, 100);
 }
 
+/*
+ * rule_key_test() answers each key as rule_match() decides: a match is
+ * every key yes, a miss is no key no and some key unknown.
+ */
+static void
+test_key_test(void **state)
+{
+	static const char *const uids[] = { "1000", "!1000", "0-99" };
+	static const char *const exes[] = { "/usr/bin/nc*", "!/usr/*", "/x" };
+	struct event ev = { .type = EV_EXEC, .pid = 100, .tid = 100 };
+	struct proc *p = mkproc(100, 1, "/usr/bin/nc", "/bin/bash", 1000);
+	struct pevent pe = { .ev = &ev, .p = p };
+	enum rule_tri a;
+	size_t u, x, f;
+	int k;
+
+	(void)state;
+	for (u = 0; u < 3; u++)
+		for (x = 0; x < 3; x++)
+			for (f = 0; f < 4; f++) {
+				struct rule r = { 0 };
+				bool all = true, no = false, unk = false;
+				bool miss = false, m;
+
+				set(&r, RK_EVENT, f == 3 ? "exit" : "exec");
+				set(&r, RK_UID, uids[u]);
+				set(&r, RK_EXE, exes[x]);
+				set(&r, RK_PARENT, "/bin/*");
+				p->flags = P_EXE | P_IDS | P_PEXE | P_COMM;
+				if (f == 1)
+					p->flags &= ~P_EXE;
+				if (f == 2)
+					p->flags &= ~(P_IDS | P_PEXE);
+				for (k = 0; k < RK__MAX; k++) {
+					a = rule_key_test(&r, k, &pe, t);
+					all &= a == RULE_YES;
+					no |= a == RULE_NO;
+					unk |= a == RULE_UNKNOWN;
+				}
+				m = rule_match(&r, &pe, t, &miss, 0);
+				assert_int_equal(m, all);
+				assert_int_equal(miss, !no && unk);
+				/* Keys that do not test: yes. */
+				assert_int_equal(rule_key_test(&r, RK_ACTION,
+				    &pe, t), RULE_YES);
+				assert_int_equal(rule_key_test(&r, RK_CMDLINE,
+				    &pe, t), RULE_YES);
+				rule_free(&r);
+			}
+	table_del(t, 100);
+}
+
 int
 main(void)
 {
@@ -915,6 +967,7 @@ main(void)
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_skip),
+		cmocka_unit_test(test_key_test),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
