@@ -43,7 +43,7 @@ line' $'\xff\xfe' &
 	wait_file "$f" || { cat "$T/err"; fail "the hook did not run"; }
 	stop_daemon
 	grep -q "^ARGV=$T/hooks/envhook|exec|$pid|\$" "$f" || fail "argv: $(grep ARGV "$f")"
-	local want="HOME LOGNAME PATH PROCHOOK_ACTION PROCHOOK_CGROUP PROCHOOK_CMDLINE PROCHOOK_COMM PROCHOOK_EGID PROCHOOK_EUID PROCHOOK_EVENT PROCHOOK_EXE PROCHOOK_GID PROCHOOK_PARENT_EXE PROCHOOK_PID PROCHOOK_PPID PROCHOOK_RULE PROCHOOK_TID PROCHOOK_TIME PROCHOOK_UID PROCHOOK_USER USER "
+	local want="HOME LOGNAME PATH PROCHOOK_ACTION PROCHOOK_CGROUP PROCHOOK_CMDLINE PROCHOOK_COMM PROCHOOK_EGID PROCHOOK_EUID PROCHOOK_EVENT PROCHOOK_EXE PROCHOOK_GID PROCHOOK_JSON PROCHOOK_PARENT_EXE PROCHOOK_PID PROCHOOK_PPID PROCHOOK_RULE PROCHOOK_TID PROCHOOK_TIME PROCHOOK_UID PROCHOOK_USER USER "
 	[ "$(rec_names "$f")" = "$want" ] || fail "environment names: $(rec_names "$f")"
 	[ "$(recv "$f" PATH)" = /usr/sbin:/usr/bin:/sbin:/bin ] || fail "PATH"
 	[ "$(recv "$f" USER)" = root ] && [ "$(recv "$f" HOME)" = /root ] || fail "USER/HOME"
