@@ -34,7 +34,7 @@ ASAN_OBJS	= $(SRCS:src/%.c=build/asan/%.o)
 # Each unit test links its module and what that module needs, nothing else.
 TESTS		= event proc table output notify enrich exe ipc config rule spawn \
 		  lineage sandbox hold binfmt exename verify hookout hookrun proctree \
-		  hookfile netlink
+		  hookfile netlink journal
 test_event_SRCS	= src/event.c
 test_proc_SRCS	= src/proc.c
 test_table_SRCS	= src/table.c src/event.c
@@ -46,10 +46,10 @@ test_enrich_SRCS = src/enrich.c src/proc.c src/table.c src/event.c src/exe.c \
 test_exe_SRCS	= src/exe.c src/exename.c src/binfmt.c src/table.c src/proc.c
 test_binfmt_SRCS = src/binfmt.c
 test_exename_SRCS = src/exename.c src/binfmt.c src/proc.c
-test_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c
+test_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c src/journal.c
 test_config_SRCS = src/config.c src/confparse.c src/daemonkey.c \
 		  src/hookfile.c src/rule.c src/rulebuild.c src/ruledesc.c \
-		  src/event.c src/log.c src/table.c \
+		  src/event.c src/log.c src/journal.c src/table.c \
 		  src/signame.c src/strnum.c
 test_rule_SRCS	= src/rule.c src/rulebuild.c src/ruledesc.c src/signame.c \
 		  src/strnum.c src/table.c \
@@ -60,19 +60,20 @@ test_lineage_SRCS = src/lineage.c src/proc.c src/table.c src/rule.c \
 test_verify_SRCS = src/verify.c src/ipc.c src/lineage.c src/proctree.c \
 		  src/rule.c src/rulebuild.c src/enrich.c src/exe.c \
 		  src/exename.c src/binfmt.c src/proc.c src/table.c \
-		  src/event.c src/log.c \
+		  src/event.c src/log.c src/journal.c \
 		  src/signame.c src/strnum.c
 test_sandbox_SRCS = src/sandbox.c
 test_hold_SRCS	= src/hold.c
 test_hookfile_SRCS = src/hookfile.c
-test_hookout_SRCS = src/hookout.c src/log.c
+test_hookout_SRCS = src/hookout.c src/log.c src/journal.c
 test_hookrun_SRCS = src/hookrun.c
-test_proctree_SRCS = src/proctree.c src/proc.c src/log.c
+test_proctree_SRCS = src/proctree.c src/proc.c src/log.c src/journal.c
 test_spawn_SRCS	= src/spawn.c src/supervise.c src/hookrun.c src/hookout.c \
 		  src/signame.c src/strnum.c \
 		  src/hookexec.c src/proctree.c src/proc.c src/hookfile.c \
-		  src/users.c src/log.c
+		  src/users.c src/log.c src/journal.c
 test_netlink_SRCS = src/netlink.c src/event.c
+test_journal_SRCS = src/journal.c src/log.c
 
 ifeq ($(V),)
 Q		= @
@@ -172,6 +173,7 @@ install: all
 	test -e $(DESTDIR)$(SYSCONFDIR)/prochook/prochook.conf || \
 	  sed -e 's|^hooks_dir *=.*|hooks_dir = $(SYSCONFDIR)/prochook/hooks.d|' \
 	      -e 's|^rules_dir *=.*|rules_dir = $(SYSCONFDIR)/prochook/rules.d|' \
+	      -e 's|^log_target *=.*|log_target = journal|' \
 	      conf/prochook.conf > $(DESTDIR)$(SYSCONFDIR)/prochook/prochook.conf
 	install -D -m 0644 man/prochookd.8 $(DESTDIR)$(MANDIR)/man8/prochookd.8
 	install -D -m 0644 man/prochook.conf.5 $(DESTDIR)$(MANDIR)/man5/prochook.conf.5

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "rulesink.h"
@@ -27,6 +28,9 @@ static void
 log_match(struct rulesink *a, const struct rule *r, const struct pevent *pe,
     const char *what)
 {
+	struct log_fields f;
+
+	out_log_fields(&f, pe, r->name, rule_action_name(r->action));
 	a->line.len = 0;
 	if (a->cfg->log_format == LOGF_JSON) {
 		out_json(&a->line, pe, &a->oc, r->name, what);
@@ -41,7 +45,7 @@ log_match(struct rulesink *a, const struct rule *r, const struct pevent *pe,
 		a->line.len--;
 	}
 	ob_putc(&a->line, '\0');
-	log_info("%s", a->line.b);
+	log_event(LOG_INFO, &f, "%s", a->line.b);
 }
 
 /* What a match would do, for --dry-run. */
