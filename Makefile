@@ -83,12 +83,12 @@ Q		=
 say		=
 endif
 
-.PHONY: all clean test unit check-asan e2e deps run install user bench
+.PHONY: all clean test unit check-asan e2e deps run install user bench deb
 
 all: prochookd
 
 prochookd: $(OBJS)
-	$(call say,LD,$@)$(CC) $(CFLAGS) -o $@ $(OBJS) $(LIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 build/%.o: src/%.c $(wildcard include/*.h) | build
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(HARDEN) -c -o $@ $<
@@ -177,7 +177,10 @@ install: all
 	      conf/prochook.conf > $(DESTDIR)$(SYSCONFDIR)/prochook/prochook.conf
 	install -D -m 0644 man/prochookd.8 $(DESTDIR)$(MANDIR)/man8/prochookd.8
 	install -D -m 0644 man/prochook.conf.5 $(DESTDIR)$(MANDIR)/man5/prochook.conf.5
-	install -m 0755 hooks.d/log-event $(DESTDIR)$(SYSCONFDIR)/prochook/hooks.d/
+	for f in hooks.d/*; do \
+	  if [ -x "$$f" ]; then m=0755; else m=0644; fi; \
+	  install -m $$m "$$f" $(DESTDIR)$(SYSCONFDIR)/prochook/hooks.d/; \
+	done
 	test -e $(DESTDIR)$(SYSCONFDIR)/prochook/rules.d/example.conf || \
 	  install -m 0644 conf/rules.d/example.conf \
 	    $(DESTDIR)$(SYSCONFDIR)/prochook/rules.d/
@@ -185,6 +188,24 @@ install: all
 	install -D -m 0644 prochookd.service.tmp $(DESTDIR)$(UNITDIR)/prochookd.service
 	rm -f prochookd.service.tmp
 	@if [ -z "$(DESTDIR)" ]; then $(MAKE) --no-print-directory user; fi
+
+# The Debian package, built by dpkg-buildpackage from a copy of the files
+# git tracks (a clean clone), in $(DEBDIR): prochookd_$(VERSION)_ARCH.deb.
+DEBDIR		?= build/deb
+DEB_PKGS	= build-essential dpkg-dev debhelper fakeroot pkg-config \
+		  libmnl-dev libinih-dev libcap-dev libcmocka-dev git
+deb:
+	@missing=; for p in $(DEB_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing package build dependencies:$$missing"; \
+	  apt-get update && apt-get install -y $$missing; \
+	fi
+	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/prochookd-$(VERSION)
+	git ls-files -z | tar --null -T - -cf - | \
+	  tar -C $(DEBDIR)/prochookd-$(VERSION) -xf -
+	cd $(DEBDIR)/prochookd-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@ls $(DEBDIR)/*.deb
 
 clean:
 	rm -rf build prochookd
