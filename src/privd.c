@@ -143,6 +143,7 @@ static bool
 privd_rate(struct privd *d, const struct config *cfg, uint32_t rule)
 {
 	uint64_t now = (uint64_t)clock_ns(CLOCK_MONOTONIC);
+	struct log_fields f = LOG_FIELDS_NONE;
 	enum verdict v;
 
 	v = verify_rate(&d->rates[cfg == d->cfg ? 0 : 1], cfg, rule, now);
@@ -150,8 +151,9 @@ privd_rate(struct privd *d, const struct config *cfg, uint32_t rule)
 		return v == V_OK;
 	d->st.over_rate++;
 	if (now - d->rate_warned_ns >= RATE_WARN_NS) {
-		log_warnx("rule %s: hook runs over the rule's rate refused "
-		    "(%llu so far)", cfg->rules[rule].name,
+		f.rule = cfg->rules[rule].name;
+		log_event(LOG_WARNING, &f, "rule %s: hook runs over the rule's "
+		    "rate refused (%llu so far)", cfg->rules[rule].name,
 		    (unsigned long long)d->st.over_rate);
 		d->rate_warned_ns = now;
 	}

@@ -151,15 +151,18 @@ static void
 rulesink_stats(void *arg)
 {
 	struct rulesink *a = arg;
+	struct log_fields f = LOG_FIELDS_NONE;
 	size_t i;
 
-	for (i = 0; i < a->cfg->nrules; i++)
-		log_info("rule %s: %llu matches, %llu unknown values, "
-		    "%llu hook runs or log lines over its rate",
+	for (i = 0; i < a->cfg->nrules; i++) {
+		f.rule = a->cfg->rules[i].name;
+		log_event(LOG_INFO, &f, "rule %s: %llu matches, %llu unknown "
+		    "values, %llu hook runs or log lines over its rate",
 		    a->cfg->rules[i].name,
 		    (unsigned long long)a->rs[i].matches,
 		    (unsigned long long)a->rs[i].misses,
 		    (unsigned long long)a->rs[i].rate.dropped);
+	}
 	if (a->ipc_dropped > 0)
 		log_info("requests to the privileged part dropped: %llu",
 		    (unsigned long long)a->ipc_dropped);
