@@ -34,7 +34,7 @@ ASAN_OBJS	= $(SRCS:src/%.c=build/asan/%.o)
 # Each unit test links its module and what that module needs, nothing else.
 TESTS		= event proc table output notify enrich exe ipc config rule spawn \
 		  lineage sandbox hold binfmt exename verify hookout hookrun proctree \
-		  hookfile netlink explain
+		  hookfile netlink explain journal
 test_event_SRCS	= src/event.c
 test_proc_SRCS	= src/proc.c
 test_table_SRCS	= src/table.c src/event.c
@@ -46,10 +46,10 @@ test_enrich_SRCS = src/enrich.c src/proc.c src/table.c src/event.c src/exe.c \
 test_exe_SRCS	= src/exe.c src/exename.c src/binfmt.c src/table.c src/proc.c
 test_binfmt_SRCS = src/binfmt.c
 test_exename_SRCS = src/exename.c src/binfmt.c src/proc.c
-test_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c
+test_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c src/journal.c
 test_config_SRCS = src/config.c src/confparse.c src/daemonkey.c \
 		  src/hookfile.c src/rule.c src/rulebuild.c src/ruledesc.c \
-		  src/event.c src/log.c src/table.c \
+		  src/event.c src/log.c src/journal.c src/table.c \
 		  src/signame.c src/strnum.c
 test_rule_SRCS	= src/rule.c src/rulebuild.c src/ruledesc.c src/signame.c \
 		  src/strnum.c src/table.c \
@@ -60,24 +60,25 @@ test_lineage_SRCS = src/lineage.c src/proc.c src/table.c src/rule.c \
 test_verify_SRCS = src/verify.c src/ipc.c src/lineage.c src/proctree.c \
 		  src/rule.c src/rulebuild.c src/enrich.c src/exe.c \
 		  src/exename.c src/binfmt.c src/proc.c src/table.c \
-		  src/event.c src/log.c \
+		  src/event.c src/log.c src/journal.c \
 		  src/signame.c src/strnum.c
 test_sandbox_SRCS = src/sandbox.c
 test_hold_SRCS	= src/hold.c
 test_hookfile_SRCS = src/hookfile.c
-test_hookout_SRCS = src/hookout.c src/log.c
+test_hookout_SRCS = src/hookout.c src/log.c src/journal.c
 test_hookrun_SRCS = src/hookrun.c
-test_proctree_SRCS = src/proctree.c src/proc.c src/log.c
+test_proctree_SRCS = src/proctree.c src/proc.c src/log.c src/journal.c
 test_spawn_SRCS	= src/spawn.c src/supervise.c src/hookrun.c src/hookout.c \
 		  src/signame.c src/strnum.c \
 		  src/hookexec.c src/proctree.c src/proc.c src/hookfile.c \
-		  src/users.c src/log.c
+		  src/users.c src/log.c src/journal.c
 test_netlink_SRCS = src/netlink.c src/event.c
 test_explain_SRCS = src/explain.c src/rule.c src/rulebuild.c src/ruledesc.c \
 		  src/config.c src/confparse.c src/daemonkey.c src/hookfile.c \
 		  src/enrich.c src/exe.c src/exename.c src/binfmt.c src/lineage.c \
 		  src/proc.c src/table.c src/event.c src/output.c src/users.c \
-		  src/log.c src/signame.c src/strnum.c
+		  src/log.c src/journal.c src/signame.c src/strnum.c
+test_journal_SRCS = src/journal.c src/log.c
 
 ifeq ($(V),)
 Q		= @
@@ -87,12 +88,12 @@ Q		=
 say		=
 endif
 
-.PHONY: all clean test unit check-asan e2e deps run install user bench
+.PHONY: all clean test unit check-asan e2e deps run install user bench deb
 
 all: prochookd
 
 prochookd: $(OBJS)
-	$(call say,LD,$@)$(CC) $(CFLAGS) -o $@ $(OBJS) $(LIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 build/%.o: src/%.c $(wildcard include/*.h) | build
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(HARDEN) -c -o $@ $<
@@ -177,11 +178,14 @@ install: all
 	test -e $(DESTDIR)$(SYSCONFDIR)/prochook/prochook.conf || \
 	  sed -e 's|^hooks_dir *=.*|hooks_dir = $(SYSCONFDIR)/prochook/hooks.d|' \
 	      -e 's|^rules_dir *=.*|rules_dir = $(SYSCONFDIR)/prochook/rules.d|' \
+	      -e 's|^log_target *=.*|log_target = journal|' \
 	      conf/prochook.conf > $(DESTDIR)$(SYSCONFDIR)/prochook/prochook.conf
 	install -D -m 0644 man/prochookd.8 $(DESTDIR)$(MANDIR)/man8/prochookd.8
 	install -D -m 0644 man/prochook.conf.5 $(DESTDIR)$(MANDIR)/man5/prochook.conf.5
-	install -m 0755 hooks.d/log-event hooks.d/webhook hooks.d/mail-root \
-	  $(DESTDIR)$(SYSCONFDIR)/prochook/hooks.d/
+	for f in hooks.d/*; do \
+	  if [ -x "$$f" ]; then m=0755; else m=0644; fi; \
+	  install -m $$m "$$f" $(DESTDIR)$(SYSCONFDIR)/prochook/hooks.d/; \
+	done
 	test -e $(DESTDIR)$(SYSCONFDIR)/prochook/rules.d/example.conf || \
 	  install -m 0644 conf/rules.d/example.conf \
 	    $(DESTDIR)$(SYSCONFDIR)/prochook/rules.d/
@@ -189,6 +193,24 @@ install: all
 	install -D -m 0644 prochookd.service.tmp $(DESTDIR)$(UNITDIR)/prochookd.service
 	rm -f prochookd.service.tmp
 	@if [ -z "$(DESTDIR)" ]; then $(MAKE) --no-print-directory user; fi
+
+# The Debian package, built by dpkg-buildpackage from a copy of the files
+# git tracks (a clean clone), in $(DEBDIR): prochookd_$(VERSION)_ARCH.deb.
+DEBDIR		?= build/deb
+DEB_PKGS	= build-essential dpkg-dev debhelper fakeroot pkg-config \
+		  libmnl-dev libinih-dev libcap-dev libcmocka-dev git
+deb:
+	@missing=; for p in $(DEB_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing package build dependencies:$$missing"; \
+	  apt-get update && apt-get install -y $$missing; \
+	fi
+	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/prochookd-$(VERSION)
+	git ls-files -z | tar --null -T - -cf - | \
+	  tar -C $(DEBDIR)/prochookd-$(VERSION) -xf -
+	cd $(DEBDIR)/prochookd-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@ls $(DEBDIR)/*.deb
 
 clean:
 	rm -rf build prochookd

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "hookfile.h"
+#include "log.h"
 #include "rule.h"
 
 #ifndef SYSCONFDIR
@@ -38,6 +39,7 @@ struct config {
 	unsigned	 hook_timeout;	/* seconds */
 	size_t		 rcvbuf;	/* bytes */
 	enum log_format	 log_format;
+	enum log_target	 log_target;	/* taken at start, not on reload */
 	struct rule	*rules;
 	size_t		 nrules;
 	uint32_t	 events;	/* EV_BIT() set the rules need */
@@ -74,7 +76,7 @@ void		 config_warnings(const struct config *, config_err_fn, void *);
 /* daemonkey.c: the keys of [daemon]. */
 enum daemon_key {
 	DK_HOOKS_DIR, DK_RULES_DIR, DK_USER, DK_MAX_HOOKS, DK_QUEUE_SIZE,
-	DK_HOOK_TIMEOUT, DK_RCVBUF, DK_LOG_FORMAT, DK__MAX
+	DK_HOOK_TIMEOUT, DK_RCVBUF, DK_LOG_FORMAT, DK_LOG_TARGET, DK__MAX
 };
 
 enum daemon_key	 daemon_key_lookup(const char *);	/* DK__MAX if unknown */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "table.h"
 
 struct obuf {
@@ -62,6 +63,12 @@ void	out_json(struct obuf *, const struct pevent *, const struct out_ctx *,
 char	**out_env(const struct pevent *, const struct out_ctx *,
 	    const char *rule, const char *action, int signal);
 void	 out_env_free(char **);
+/*
+ * The journal fields of a line about a rule's match of the event: rule,
+ * event, action, pid, exe and uid (those known).  Points into pe.
+ */
+void	out_log_fields(struct log_fields *, const struct pevent *,
+	    const char *rule, const char *action);
 /* "1764180000.123456789": event time since the epoch. */
 void	out_epoch(struct obuf *, const struct pevent *, const struct out_ctx *);
 /* Exit duration in seconds with 3 decimals, if known. */

@@ -349,6 +349,7 @@ load(const char *path, const struct config_file *src, size_t nsrc,
 	cfg->hook_timeout = 30;
 	cfg->rcvbuf = 4u << 20;
 	cfg->log_format = LOGF_TEXT;
+	cfg->log_target = LOG_TO_STDERR;
 	ps.cfg = cfg;
 
 	if (parse_file(&ps, cfg->path, true) == 0) {

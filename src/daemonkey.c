@@ -17,7 +17,7 @@
 #include "strnum.h"
 
 /* How a value is read. */
-enum dk_type { DT_STRING, DT_UINT, DT_SIZE, DT_LOG_FORMAT };
+enum dk_type { DT_STRING, DT_UINT, DT_SIZE, DT_LOG_FORMAT, DT_LOG_TARGET };
 
 #define F(name)		offsetof(struct config, name)
 
@@ -41,11 +41,19 @@ static const struct {
 			    "bytes with an optional K, M or G, 64K-1G" },
 	[DK_LOG_FORMAT]	= { "log_format", DT_LOG_FORMAT, 0, 0, F(log_format),
 			    "text or json" },
+	[DK_LOG_TARGET]	= { "log_target", DT_LOG_TARGET, 0, 0, F(log_target),
+			    "stderr, syslog or journal" },
 };
 
 static const char *const log_formats[] = {
 	[LOGF_TEXT] = "text",
 	[LOGF_JSON] = "json",
+};
+
+static const char *const log_targets[] = {
+	[LOG_TO_STDERR] = "stderr",
+	[LOG_TO_SYSLOG] = "syslog",
+	[LOG_TO_JOURNAL] = "journal",
 };
 
 enum daemon_key
@@ -162,6 +170,12 @@ daemon_key_set(struct config *cfg, enum daemon_key k, const char *v,
 		    sizeof(log_formats[0]), &i);
 		if (r == 0)
 			*(enum log_format *)field = (enum log_format)i;
+		break;
+	case DT_LOG_TARGET:
+		r = parse_word(v, log_targets, sizeof(log_targets) /
+		    sizeof(log_targets[0]), &i);
+		if (r == 0)
+			*(enum log_target *)field = (enum log_target)i;
 		break;
 	}
 	if (r < 0) {

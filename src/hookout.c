@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "hookout.h"
@@ -18,11 +19,17 @@
 #define HOOKOUT_READS	16	/* reads per call: keep the clock */
 #define HOOKOUT_DRAIN	256	/* reads once the hook process has ended */
 
+/* In the journal, with the rule, the hook and the event's pid as fields. */
 static void
 hookout_log(const struct hookout *o, const char *line, size_t len, bool cut)
 {
-	log_info("hook %s (rule %s, pid %d): %.*s%s", o->hook, o->rule,
-	    (int)o->pid, (int)len, line, cut ? " [cut]" : "");
+	struct log_fields f = LOG_FIELDS_NONE;
+
+	f.rule = o->rule;
+	f.hook = o->hook;
+	f.pid = o->pid;
+	log_event(LOG_INFO, &f, "hook %s (rule %s, pid %d): %.*s%s", o->hook,
+	    o->rule, (int)o->pid, (int)len, line, cut ? " [cut]" : "");
 }
 
 void

@@ -371,6 +371,9 @@ start(const struct options *o, bool root, struct startup *s)
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = load(o, root, &s->user);
+	/* --syslog on the command line wins over log_target. */
+	if (s->cfg != NULL && !o->syslog)
+		(void)log_set_target(s->cfg->log_target);
 	threads = s->cfg ? s->cfg->threads : o->verbose > 0;
 	if ((s->procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		fatal(EXIT_KERNEL, "/proc");

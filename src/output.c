@@ -823,3 +823,21 @@ out_env_free(char **env)
 		free(env[i]);
 	free(env);
 }
+
+void
+out_log_fields(struct log_fields *f, const struct pevent *pe,
+    const char *rule, const char *action)
+{
+	const struct proc *p = pe->p;
+
+	memset(f, 0, sizeof(*f));
+	f->rule = rule;
+	f->action = action;
+	f->event = event_name(pe->ev->type);
+	f->pid = pe->ev->pid;
+	f->uid = p != NULL && (p->flags & P_IDS) ? (long long)p->uid : -1;
+	if (p != NULL && (p->flags & P_EXE) && p->exe != NULL) {
+		f->exe = p->exe->s;
+		f->exe_len = p->exe->len;
+	}
+}

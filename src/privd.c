@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/fanotify.h>
@@ -142,6 +143,7 @@ static bool
 privd_rate(struct privd *d, const struct config *cfg, uint32_t rule)
 {
 	uint64_t now = (uint64_t)clock_ns(CLOCK_MONOTONIC);
+	struct log_fields f = LOG_FIELDS_NONE;
 	enum verdict v;
 
 	v = verify_rate(&d->rates[cfg == d->cfg ? 0 : 1], cfg, rule, now);
@@ -149,8 +151,9 @@ privd_rate(struct privd *d, const struct config *cfg, uint32_t rule)
 		return v == V_OK;
 	d->st.over_rate++;
 	if (now - d->rate_warned_ns >= RATE_WARN_NS) {
-		log_warnx("rule %s: hook runs over the rule's rate refused "
-		    "(%llu so far)", cfg->rules[rule].name,
+		f.rule = cfg->rules[rule].name;
+		log_event(LOG_WARNING, &f, "rule %s: hook runs over the rule's "
+		    "rate refused (%llu so far)", cfg->rules[rule].name,
 		    (unsigned long long)d->st.over_rate);
 		d->rate_warned_ns = now;
 	}
@@ -171,6 +174,7 @@ do_kill(struct privd *d, const struct request *q, int pidfd)
 {
 	const struct rule *r = q->r;
 	char name[PROC_PATH_MAX];
+	struct log_fields f;
 	int sig = r->signal;
 
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {
@@ -179,7 +183,8 @@ do_kill(struct privd *d, const struct request *q, int pidfd)
 		return sig;
 	}
 	d->st.signals++;
-	log_info("rule %s: sent SIG%s to pid %d (%s)", r->name,
+	out_log_fields(&f, &q->pe, r->name, rule_action_name(r->action));
+	log_event(LOG_INFO, &f, "rule %s: sent SIG%s to pid %d (%s)", r->name,
 	    signame(sig) ? signame(sig) : "?",
 	    (int)q->ev.pid, esc(q->p.exe, name, sizeof(name)));
 	return sig;
@@ -195,6 +200,7 @@ do_hold(struct privd *d, const struct request *q, int *pidfd)
 {
 	const struct rule *r = q->r;
 	char name[PROC_PATH_MAX];
+	struct log_fields f;
 	uint64_t cookie;
 
 	if ((cookie = hold_join(d->ho, q->ev.pid)) != 0)
@@ -209,8 +215,10 @@ do_hold(struct privd *d, const struct request *q, int *pidfd)
 	}
 	*pidfd = -1;
 	d->st.holds++;
-	log_info("rule %s: holding pid %d (%s) until its hooks decide",
-	    r->name, (int)q->ev.pid, esc(q->p.exe, name, sizeof(name)));
+	out_log_fields(&f, &q->pe, r->name, rule_action_name(r->action));
+	log_event(LOG_INFO, &f, "rule %s: holding pid %d (%s) until its "
+	    "hooks decide", r->name, (int)q->ev.pid,
+	    esc(q->p.exe, name, sizeof(name)));
 	return cookie;
 }
 
@@ -423,9 +431,10 @@ reload(struct privd *d)
 		return;
 	}
 	if (strcmp(cfg->user, d->cfg->user) != 0 ||
-	    cfg->rcvbuf != d->cfg->rcvbuf)
-		log_warnx("user and rcvbuf take effect when prochookd is "
-		    "restarted");
+	    cfg->rcvbuf != d->cfg->rcvbuf ||
+	    cfg->log_target != d->cfg->log_target)
+		log_warnx("user, rcvbuf and log_target take effect when "
+		    "prochookd is restarted");
 	config_free(d->prev);
 	d->prev = d->cfg;
 	d->cfg = cfg;

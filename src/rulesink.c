@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "rulesink.h"
@@ -27,6 +28,9 @@ static void
 log_match(struct rulesink *a, const struct rule *r, const struct pevent *pe,
     const char *what)
 {
+	struct log_fields f;
+
+	out_log_fields(&f, pe, r->name, rule_action_name(r->action));
 	a->line.len = 0;
 	if (a->cfg->log_format == LOGF_JSON) {
 		out_json(&a->line, pe, &a->oc, r->name, what);
@@ -41,7 +45,7 @@ log_match(struct rulesink *a, const struct rule *r, const struct pevent *pe,
 		a->line.len--;
 	}
 	ob_putc(&a->line, '\0');
-	log_info("%s", a->line.b);
+	log_event(LOG_INFO, &f, "%s", a->line.b);
 }
 
 /* What a match would do, for --dry-run. */
@@ -147,15 +151,18 @@ static void
 rulesink_stats(void *arg)
 {
 	struct rulesink *a = arg;
+	struct log_fields f = LOG_FIELDS_NONE;
 	size_t i;
 
-	for (i = 0; i < a->cfg->nrules; i++)
-		log_info("rule %s: %llu matches, %llu unknown values, "
-		    "%llu hook runs or log lines over its rate",
+	for (i = 0; i < a->cfg->nrules; i++) {
+		f.rule = a->cfg->rules[i].name;
+		log_event(LOG_INFO, &f, "rule %s: %llu matches, %llu unknown "
+		    "values, %llu hook runs or log lines over its rate",
 		    a->cfg->rules[i].name,
 		    (unsigned long long)a->rs[i].matches,
 		    (unsigned long long)a->rs[i].misses,
 		    (unsigned long long)a->rs[i].rate.dropped);
+	}
 	if (a->ipc_dropped > 0)
 		log_info("requests to the privileged part dropped: %llu",
 		    (unsigned long long)a->ipc_dropped);

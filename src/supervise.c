@@ -146,57 +146,60 @@ sup_outcome(const struct sup *s, const struct sup_run *r,
 {
 	const char *rule = s->job->rule;
 	int pid = (int)s->job->pid;
+	struct log_fields f = LOG_FIELDS_NONE;
 	char sb[16];
+
+	f.rule = rule;
+	f.hook = r->name;
+	f.event = s->job->event;
+	f.pid = pid;
 
 	rec->started = r->pid > 0;
 	if (r->pid < 0) {
 		rec->kind = SUPERVISE_NOEXEC;
 		rec->value = -r->pid;
-		errno = rec->value;
-		log_warn("hook %s: cannot run (rule %s, pid %d)", r->name,
-		    rule, pid);
+		log_event(LOG_WARNING, &f, "hook %s: cannot run (rule %s, "
+		    "pid %d): %s", r->name, rule, pid, strerror(rec->value));
 	} else if (r->fail.step >= 0) {
 		rec->kind = SUPERVISE_NOEXEC;
 		rec->value = r->fail.err;
 		if (r->fail.step == HOOKEXEC_EXEC)
-			log_warnx("hook %s: cannot execute: %s (rule %s, "
-			    "pid %d)", r->name, strerror(r->fail.err), rule,
-			    pid);
+			log_event(LOG_WARNING, &f, "hook %s: cannot execute: "
+			    "%s (rule %s, pid %d)", r->name,
+			    strerror(r->fail.err), rule, pid);
 		else
-			log_warnx("hook %s: cannot run: %s: %s (rule %s, "
-			    "pid %d)", r->name,
+			log_event(LOG_WARNING, &f, "hook %s: cannot run: %s: "
+			    "%s (rule %s, pid %d)", r->name,
 			    hookexec_step_name(r->fail.step),
 			    strerror(r->fail.err), rule, pid);
 	} else if (r->timedout) {
 		rec->kind = SUPERVISE_TIMEOUT;
 		rec->value = (int32_t)s->job->timeout;
-		log_warnx("hook %s: timed out after %u s, killed (rule %s, "
-		    "pid %d)", r->name, s->job->timeout, rule, pid);
+		log_event(LOG_WARNING, &f, "hook %s: timed out after %u s, "
+		    "killed (rule %s, pid %d)", r->name, s->job->timeout,
+		    rule, pid);
 	} else if (how == ON_GIVEUP) {
 		rec->kind = SUPERVISE_SIGNALED;
 		rec->value = SIGKILL;
-		log_warnx("hook %s: still there after SIGKILL, given up "
-		    "(rule %s, pid %d)", r->name, rule, pid);
+		log_event(LOG_WARNING, &f, "hook %s: still there after "
+		    "SIGKILL, given up (rule %s, pid %d)", r->name, rule, pid);
 	} else if (how == ON_LOST) {
 		rec->kind = SUPERVISE_SIGNALED;
 		rec->value = SIGKILL;
-		log_warnx("hook %s: its keeper process died, outcome unknown "
-		    "(rule %s, pid %d)", r->name, rule, pid);
+		log_event(LOG_WARNING, &f, "hook %s: its keeper process died, "
+		    "outcome unknown (rule %s, pid %d)", r->name, rule, pid);
 	} else if (WIFSIGNALED(r->status)) {
 		rec->kind = SUPERVISE_SIGNALED;
 		rec->value = WTERMSIG(r->status);
-		log_warnx("hook %s: killed by signal %s (rule %s, pid %d)",
-		    r->name, signame_or_number(rec->value, sb, sizeof(sb)),
-		    rule, pid);
+		log_event(LOG_WARNING, &f, "hook %s: killed by signal %s "
+		    "(rule %s, pid %d)", r->name,
+		    signame_or_number(rec->value, sb, sizeof(sb)), rule, pid);
 	} else {
 		rec->kind = SUPERVISE_EXITED;
 		rec->value = WEXITSTATUS(r->status);
-		if (rec->value != 0)
-			log_warnx("hook %s: exited %d (rule %s, pid %d)",
-			    r->name, rec->value, rule, pid);
-		else
-			log_debug("hook %s: exited 0 (rule %s, pid %d)",
-			    r->name, rule, pid);
+		log_event(rec->value != 0 ? LOG_WARNING : LOG_DEBUG, &f,
+		    "hook %s: exited %d (rule %s, pid %d)", r->name,
+		    rec->value, rule, pid);
 	}
 	rec->lines_dropped = r->out.dropped;
 }
@@ -658,11 +661,8 @@ sup_setup(struct sup *s, int resfd, pid_t parent)
 		(void)signal(sig, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 
-	/*
-	 * closelog() first: glibc's syslog(), finding its socket gone, would
-	 * close whatever descriptor took its number.
-	 */
-	closelog();
+	/* The log's sockets first: they are opened again for the next line. */
+	log_close();
 	if ((fd = fcntl(resfd, F_DUPFD_CLOEXEC, SUP_RESFD)) < 0)
 		return -errno;
 	close(resfd);

@@ -244,7 +244,8 @@ test_shipped_example(void **state)
 	size_t len = 0, i;
 	FILE *fp;
 	const char *dkeys[] = { "hooks_dir", "rules_dir", "user", "max_hooks",
-	    "queue_size", "hook_timeout", "rcvbuf", "log_format" };
+	    "queue_size", "hook_timeout", "rcvbuf", "log_format",
+	    "log_target" };
 	char needle[64];
 
 	char dir[] = "/run/prochook-conf-XXXXXX", cmd[256], path[PATH_MAX];
@@ -315,6 +316,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg->hook_timeout, 30);
 	assert_int_equal(cfg->rcvbuf, 4 << 20);
 	assert_int_equal(cfg->log_format, LOGF_TEXT);
+	assert_int_equal(cfg->log_target, LOG_TO_STDERR);
 	assert_int_equal(cfg->nrules, 1);
 	assert_int_equal(cfg->events, EV_BIT(EV_EXEC));
 	assert_false(cfg->threads);
@@ -409,6 +411,17 @@ test_daemon_key_set(void **state)
 	assert_int_equal(daemon_key_set(&cfg, DK_LOG_FORMAT, "xml", err,
 	    sizeof(err)), -EINVAL);
 	assert_string_equal(err, "bad log_format 'xml': expected text or json");
+	assert_int_equal(daemon_key_set(&cfg, DK_LOG_TARGET, "journal", err,
+	    sizeof(err)), 0);
+	assert_int_equal(cfg.log_target, LOG_TO_JOURNAL);
+	assert_int_equal(daemon_key_set(&cfg, DK_LOG_TARGET, "syslog", err,
+	    sizeof(err)), 0);
+	assert_int_equal(cfg.log_target, LOG_TO_SYSLOG);
+	assert_int_equal(daemon_key_set(&cfg, DK_LOG_TARGET, "journald", err,
+	    sizeof(err)), -EINVAL);
+	assert_string_equal(err, "bad log_target 'journald': expected stderr, "
+	    "syslog or journal");
+	assert_int_equal(cfg.log_target, LOG_TO_SYSLOG);
 	assert_int_equal(cfg.max_hooks, 4096);
 	assert_int_equal(cfg.rcvbuf, 65536);
 	assert_int_equal(cfg.log_format, LOGF_JSON);
@@ -475,6 +488,10 @@ test_daemon_ranges(void **state)
 		{ "hook_timeout = 99999999999999999999", false },
 		{ "log_format = text", true }, { "log_format = json", true },
 		{ "log_format = JSON", false },
+		{ "log_target = stderr", true }, { "log_target = syslog", true },
+		{ "log_target = journal", true },
+		{ "log_target = Journal", false }, { "log_target = ", false },
+		{ "log_target = journal syslog", false },
 		{ "user = \"\"", false }, { "user = ", false },
 		{ "user = someone-who-need-not-exist", true },
 		{ "hooks_dir = \"/usr/bin\"", true },
