@@ -176,8 +176,13 @@ s.settimeout(10)
 for _ in range(2):
     print(s.recv(100).decode(), flush=True)
 PY
-	local lp=$!
-	sleep 0.3
+	local lp=$! i
+	# The listener must be bound before the daemon says READY=1 (python
+	# starts slowly on a busy machine): wait for its abstract name.
+	for i in $(seq 100); do
+		grep -q " ${name}\$" /proc/net/unix && break
+		sleep 0.1
+	done
 	NOTIFY_SOCKET=$name start_daemon -m
 	wait_for "$T/notify" "READY=1" || fail "no READY=1"
 	stop_daemon
