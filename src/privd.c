@@ -8,6 +8,7 @@
  * trusts nothing the loop says, then acted on: do_kill(), do_hold(),
  * queue_hooks().
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/fanotify.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -52,6 +54,7 @@ struct privd_stats {
 	uint64_t	 holds;
 	uint64_t	 released;
 	uint64_t	 hold_killed;	/* refused by a hook, or could not be held */
+	uint64_t	 orphans;	/* left by a killed supervisor, killed */
 };
 
 struct privd {
@@ -70,6 +73,8 @@ struct privd {
 	uint64_t	 rate_warned_ns;
 	struct proc_clock clock;
 	bool		 loop_ready;
+	bool		 sweep;		/* orphans of hooks may be ours now */
+	uint64_t	 born_ns;	/* CLOCK_BOOTTIME when serving began */
 	struct privd_stats st;
 };
 
@@ -454,12 +459,14 @@ log_stats(struct privd *d)
 
 	log_info("privileged part: %llu requests, %llu refused, %llu hook "
 	    "runs over a rule's rate refused, %llu for processes already gone; "
-	    "%llu signals sent; %llu holds, %llu released, %llu killed",
+	    "%llu signals sent; %llu holds, %llu released, %llu killed; "
+	    "%llu processes of hooks whose supervisor was killed, killed",
 	    (unsigned long long)s->requests, (unsigned long long)s->refused,
 	    (unsigned long long)s->over_rate, (unsigned long long)s->gone,
 	    (unsigned long long)s->signals, (unsigned long long)s->holds,
 	    (unsigned long long)s->released,
-	    (unsigned long long)s->hold_killed);
+	    (unsigned long long)s->hold_killed,
+	    (unsigned long long)s->orphans);
 	if (d->sp != NULL) {
 		const struct spawn_stats *ss = spawn_stats(d->sp);
 
@@ -471,6 +478,55 @@ log_stats(struct privd *d)
 		    (unsigned long long)ss->dropped,
 		    (unsigned long long)ss->lines_dropped,
 		    spawn_running(d->sp));
+	}
+}
+
+/*
+ * The privileged part is a child subreaper: when a hook's supervisor is
+ * killed (SIGKILL cannot be caught), the kernel re-parents what its hooks
+ * were running to us instead of init, and we kill it.  Our children that
+ * we did not fork as supervisors, and that started after we began serving
+ * (so not the event loop or any other part forked at start-up), are such
+ * orphans; each one killed sends its own children up to us in turn, and
+ * its reaping calls for the next sweep.  A child of ours cannot be reaped
+ * by anyone else, so its pid is not reused before we kill it.
+ */
+static void
+sweep_orphans(struct privd *d)
+{
+	struct proc_stat st;
+	struct dirent *de;
+	unsigned n = 0;
+	pid_t self = getpid(), pid;
+	DIR *dir;
+	int fd;
+
+	d->sweep = false;
+	if ((fd = openat(d->procfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0 || (dir = fdopendir(fd)) == NULL) {
+		log_warn("cannot look for the processes of killed hooks");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if ((pid = (pid_t)strtol(de->d_name, NULL, 10)) <= 0 ||
+		    pid == d->a->loop ||
+		    (d->sp != NULL && spawn_owns(d->sp, pid)))
+			continue;
+		if ((fd = proc_open(d->procfd, pid)) < 0)
+			continue;
+		if (proc_read_stat(fd, &st) == 0 && st.ppid == self &&
+		    proc_start_ns(&d->clock, &st) > d->born_ns &&
+		    kill(pid, SIGKILL) == 0)
+			n++;
+		close(fd);
+	}
+	closedir(dir);
+	if (n > 0) {
+		d->st.orphans += n;
+		log_warnx("killed %u process%s that hooks left when their "
+		    "supervisor was killed", n, n == 1 ? "" : "es");
 	}
 }
 
@@ -499,10 +555,16 @@ reap(struct privd *d)
 		}
 		if (hold_waited(d->ho, pid, status))
 			continue;
-		if (d->sp != NULL && spawn_reaped(d->sp, pid, status))
+		if (d->sp != NULL && spawn_reaped(d->sp, pid, status)) {
+			if (WIFSIGNALED(status))
+				d->sweep = true;
 			continue;
-		/* An orphan of a hook, re-parented to us. */
+		}
+		/* An orphan of a hook, re-parented to us: its own may follow. */
+		d->sweep = true;
 	}
+	if (d->sweep)
+		sweep_orphans(d);
 	return ret;
 }
 
@@ -646,6 +708,10 @@ privd_run(struct privd_args *a)
 	d.cfg = a->cfg;
 	d.gen = 1;
 	proc_clock_init(&d.clock);
+	d.born_ns = (uint64_t)clock_ns(CLOCK_BOOTTIME);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("cannot become a child subreaper: the processes of a "
+		    "killed hook supervisor's hooks would go to init");
 	d.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	d.mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	d.ho = hold_new();

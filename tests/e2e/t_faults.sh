@@ -1,0 +1,178 @@
+# t_faults.sh - faults, each with its outcome asserted: a part of prochookd
+# killed, resources starved, the configuration pulled away, the kernel's
+# queue full, pids wrapped.
+#
+# The parts are found by their relations, never by how many there are: the
+# daemon (the privileged part) is $DPID; the event loop is its child running
+# as the user prochook; a hook's supervisor is the parent of the hook.
+# Every rule matches only this test's own programs under $T, run by its own
+# ordinary user.
+
+FAULTS_USER=prochook-e2e-faults
+# As the test's user; "$FAULTS_AS cmd &" leaves the command's pid in $!.
+FAULTS_AS="setpriv --reuid=$FAULTS_USER --regid=$FAULTS_USER --clear-groups"
+
+faults_loop() {
+	pgrep -P "$DPID" -u prochook prochookd || fail "no event loop"
+}
+
+# The state letter of a process, or nothing when it is gone.
+faults_state() {
+	sed -n 's/^State:\t\(.\).*/\1/p' /proc/"$1"/status 2>/dev/null
+}
+
+# Wait at most $2 tenths of a second for pid $1 to be gone (or a zombie
+# when it is not ours to reap).
+faults_gone() {
+	local i s
+	for i in $(seq 1 "${2:-100}"); do
+		s=$(faults_state "$1")
+		[ -z "$s" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# No zombie among the children of the given pids.
+faults_no_zombie() {
+	local p z
+	for p in "$@"; do
+		z=$(ps -o pid=,stat= --ppid "$p" 2>/dev/null | awk '$2 ~ /^Z/ {print $1}')
+		[ -z "$z" ] || fail "zombies left under $p: $z"
+	done
+}
+
+# A daemon with a held process whose hook (and what it left) is running,
+# and events flowing: sets HELD, HOOK, LEFT, SUP, LOOP, FLOW.
+faults_start() {
+	ordinary_user "$FAULTS_USER" >/dev/null
+	mkdir -p "$T/bin" "$T/run"
+	chmod 777 "$T/run"
+	cp "$HELPER" "$T/bin/held"
+	cp "$HELPER" "$T/bin/flow"
+	hook slow <<EOF
+#!/bin/sh
+sleep 100 &
+echo \$! >$T/run/left
+echo \$\$ >$T/run/hook
+sleep 100
+EOF
+	conf <<EOF
+[held]
+event = exec
+exe = $T/bin/held
+action = hold
+hook = slow
+timeout = ${FAULTS_TIMEOUT:-30}
+
+[flow]
+event = exec
+exe = $T/bin/flow
+action = log
+rate = 5
+EOF
+	start_daemon -c "$T/p.conf"
+	LOOP=$(faults_loop)
+	$FAULTS_AS bash -c "while :; do $T/bin/flow exit 0; done" &
+	FLOW=$!
+	$FAULTS_AS "$T/bin/held" sleep 100000 &
+	HELD=$!
+	wait_file "$T/run/hook" && wait_file "$T/run/left" || fail "the hook did not start"
+	HOOK=$(cat "$T/run/hook")
+	LEFT=$(cat "$T/run/left")
+	SUP=$(awk '/^PPid:/ {print $2}' /proc/"$HOOK"/status)
+	[ "$(awk '/^PPid:/ {print $2}' /proc/"$SUP"/status)" = "$DPID" ] ||
+		fail "the hook's parent $SUP is not a child of the daemon"
+	[ "$(faults_state "$HELD")" = t ] || fail "not held: $(faults_state "$HELD")"
+	wait_for "$T/err" "rule flow \(log\)" || fail "no events flow"
+}
+
+faults_stop_flow() {
+	kill "$FLOW" 2>/dev/null
+	wait "$FLOW" 2>/dev/null || true
+}
+
+# The held process was killed, not left stopped; the hook and what it left
+# are gone.
+faults_outcome() {
+	local st=0
+	faults_gone "$HELD" 150 || fail "the held process is still there: $(faults_state "$HELD")"
+	wait "$HELD" || st=$?
+	[ "$st" = 137 ] || fail "the held process ended with $st, want 137 (SIGKILL)"
+	faults_gone "$HOOK" "${1:-100}" || fail "the hook $HOOK is still there"
+	faults_gone "$LEFT" "${1:-100}" || fail "what the hook left ($LEFT) is still there"
+	faults_gone "$SUP" "${1:-100}" || fail "the supervisor $SUP is still there"
+}
+
+# The event loop killed: the privileged part says so, kills the held
+# process and the hooks, and exits 4.
+test_faults_kill_loop() {
+	faults_start
+	kill -KILL "$LOOP"
+	local st=0 i
+	for i in $(seq 1 100); do
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$DPID" || st=$?
+	faults_stop_flow
+	[ "$st" = 4 ] || fail "exit $st, want 4"
+	grep -q "the event loop was killed by signal 9" "$T/err" || fail "not logged"
+	faults_outcome
+}
+
+# The privileged part killed: nothing can report it (the exit status is
+# the signal's, which a service manager restarts on), but the loop goes,
+# the held process is killed (PTRACE_O_EXITKILL), and the supervisors stop
+# their hooks.
+test_faults_kill_privd() {
+	faults_start
+	kill -KILL "$DPID"
+	local st=0
+	wait "$DPID" || st=$?
+	faults_stop_flow
+	[ "$st" = 137 ] || fail "exit $st"
+	faults_gone "$LOOP" || fail "the event loop outlived the privileged part"
+	faults_outcome
+}
+
+# A hook's supervisor killed: the job failed, so the held process is
+# killed; the hook and what it left, no longer supervised, are killed by
+# the privileged part; the daemon goes on and a new hold works.
+test_faults_kill_supervisor() {
+	faults_start
+	kill -KILL "$SUP"
+	faults_outcome
+	wait_for "$T/err" "hook supervisor $SUP for rule held \(pid $HELD\) killed by signal KILL" ||
+		fail "the supervisor's death was not logged"
+	wait_for "$T/err" "killed [0-9]+ process(es)? that hooks left when their supervisor was killed" ||
+		fail "the orphans' killing was not logged"
+	faults_no_zombie "$DPID"
+	kill -0 "$DPID" || fail "the daemon died"
+	rm -f "$T/run/hook" "$T/run/left"
+	$FAULTS_AS "$T/bin/held" sleep 100000 &
+	HELD=$!
+	wait_file "$T/run/hook" || fail "no hook for a new hold"
+	[ "$(faults_state "$HELD")" = t ] || fail "not held again"
+	faults_stop_flow
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+	faults_gone "$HELD" 50 || fail "a held process outlived the daemon"
+	faults_gone "$(cat "$T/run/left")" 50 || fail "a hook's process outlived the daemon"
+}
+
+# A hook killed: it failed, so the held process is killed at once (not at
+# the timeout); what it left is killed at the hook's deadline.
+test_faults_kill_hook() {
+	FAULTS_TIMEOUT=6 faults_start
+	kill -KILL "$HOOK"
+	wait_for "$T/err" "hook slow: killed by signal KILL \(rule held, pid $HELD\)" ||
+		fail "the hook's death was not logged"
+	faults_gone "$HELD" 30 || fail "the held process was not killed at once"
+	faults_outcome 150
+	grep -q "hook slow: timed out" "$T/err" && fail "the hook was said to time out"
+	faults_no_zombie "$DPID"
+	faults_stop_flow
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
