@@ -176,3 +176,147 @@ test_faults_kill_hook() {
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
+
+# The kernel's queue full for seconds: the event loop stopped (SIGSTOP)
+# while processes fork and exec.  The loss is counted, and a program that
+# started during the gap and still runs is found by the rescan and killed
+# by its rule.
+test_faults_queue_full() {
+	ordinary_user "$FAULTS_USER" >/dev/null
+	mkdir -p "$T/bin"
+	cp "$HELPER" "$T/bin/victim"
+	conf <<EOF2
+[victim]
+event = exec
+exe = $T/bin/victim
+action = kill
+EOF2
+	start_daemon -c "$T/p.conf"
+	local lp v st=0 i
+	lp=$(faults_loop)
+	kill -STOP "$lp"
+	# Far more than the socket's buffer holds.
+	"$HELPER" forks 20000 || fail "forks"
+	$FAULTS_AS "$T/bin/victim" sleep 100000 &
+	v=$!
+	"$HELPER" forks 5000 || fail "forks"
+	sleep 2
+	kill -0 "$v" || fail "the victim died while the loop was stopped"
+	kill -CONT "$lp"
+	for i in $(seq 1 150); do
+		kill -0 "$v" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$v" || st=$?
+	[ "$st" = 137 ] || { kill "$v" 2>/dev/null; fail "the victim started in the gap: exit $st, want 137"; }
+	kill -USR1 "$DPID"
+	wait_for "$T/err" "lost: [1-9][0-9]* events dropped by the kernel in [1-9][0-9]* gaps, [1-9][0-9]* synthetic execs" ||
+		fail "the loss or the rescan was not counted: $(grep 'lost:' "$T/err")"
+	grep -q "rule victim: sent SIGKILL" "$T/err" || fail "the kill was not logged"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# A held process dies and its pid goes to a new process (the kernel's
+# next pid set with ns_last_pid, as a wrap-around of the pid space would
+# do): the hook's refusal then kills nobody, and nothing else acts on the
+# new owner of the pid.
+test_faults_pid_reuse() {
+	ordinary_user "$FAULTS_USER" >/dev/null
+	[ -w /proc/sys/kernel/ns_last_pid ] ||
+		{ echo "SKIPPED: ns_last_pid is not writable"; return 0; }
+	mkdir -p "$T/bin" "$T/run"
+	chmod 777 "$T/run"
+	cp "$HELPER" "$T/bin/held"
+	cp "$HELPER" "$T/bin/other"
+	hook decide <<EOF2
+#!/bin/sh
+echo \$\$ >$T/run/hook
+while [ ! -e $T/run/go ]; do sleep 0.1; done
+exit 1
+EOF2
+	conf <<EOF2
+[held]
+event = exec
+exe = $T/bin/held
+action = hold
+hook = decide
+timeout = 60
+EOF2
+	start_daemon -c "$T/p.conf"
+	local h q i st=0
+	$FAULTS_AS "$T/bin/held" sleep 100000 &
+	h=$!
+	wait_file "$T/run/hook" || fail "no hook"
+	[ "$(faults_state "$h")" = t ] || fail "not held"
+	kill -KILL "$h"
+	wait "$h" || true
+	# The next process of this user takes the held one's pid.
+	for i in $(seq 1 50); do
+		echo $((h - 1)) >/proc/sys/kernel/ns_last_pid
+		$FAULTS_AS "$T/bin/other" sleep 100000 &
+		q=$!
+		[ "$q" = "$h" ] && break
+		kill "$q"
+		wait "$q" 2>/dev/null || true
+	done
+	[ "$q" = "$h" ] || { echo "SKIPPED: pid $h could not be taken again"; return 0; }
+	echo "pid $h reused"
+	touch "$T/run/go"
+	wait_for "$T/err" "hook decide: exited 1" || fail "the hook did not decide"
+	sleep 1
+	[ "$(faults_state "$q")" = S ] || fail "the new owner of pid $q: state $(faults_state "$q")"
+	kill -USR1 "$DPID"
+	wait_for "$T/err" "privileged part: .* 0 signals sent" || fail "a signal was sent: $(grep 'privileged part:' "$T/err")"
+	kill "$q"
+	wait "$q" || st=$?
+	[ "$st" = 143 ] || fail "the new owner ended with $st, want 143 (our SIGTERM)"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# 100 SIGHUPs a second during an exec storm, alternating a valid and an
+# invalid configuration: no crash; every exec of the victim is still
+# killed (the rules in force never lost); every refused configuration is
+# logged with its file and line.
+test_faults_sighup_storm() {
+	ordinary_user "$FAULTS_USER" >/dev/null
+	mkdir -p "$T/bin"
+	cp "$HELPER" "$T/bin/victim"
+	conf <<EOF2
+[victim]
+event = exec
+exe = $T/bin/victim
+action = kill
+EOF2
+	start_daemon -c "$T/p.conf"
+	local hup i st n=0 killed=0 bad=0
+	(
+		for i in $(seq 1 1000); do
+			if [ $((i % 50)) = 0 ]; then
+				echo "[broken" >"$T/rules.d/bad.conf"
+			elif [ $((i % 50)) = 25 ]; then
+				rm -f "$T/rules.d/bad.conf"
+			fi
+			kill -HUP "$DPID" || exit 1
+			sleep 0.01
+		done
+	) &
+	hup=$!
+	while kill -0 "$hup" 2>/dev/null; do
+		st=0
+		$FAULTS_AS "$T/bin/victim" sleep 100000 || st=$?
+		n=$((n + 1))
+		[ "$st" = 137 ] && killed=$((killed + 1))
+		[ "$st" = 137 ] || fail "victim $n: exit $st, want 137"
+	done
+	wait "$hup" || fail "the daemon went away during the SIGHUPs"
+	echo "$killed of $n victims killed during the SIGHUPs"
+	[ "$n" -ge 5 ] || fail "only $n execs: the test proves nothing"
+	kill -0 "$DPID" || fail "the daemon died"
+	bad=$(grep -c "bad.conf:1:" "$T/err" || true)
+	[ "$bad" -ge 1 ] || fail "no refused configuration logged"
+	grep -q "configuration reloaded" "$T/err" || fail "no reload logged"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
