@@ -55,6 +55,8 @@ struct privd_stats {
 	uint64_t	 released;
 	uint64_t	 hold_killed;	/* refused by a hook, or could not be held */
 	uint64_t	 orphans;	/* left by a killed supervisor, killed */
+	uint64_t	 reloads;
+	uint64_t	 reloads_refused;
 };
 
 struct privd {
@@ -415,17 +417,30 @@ reload(struct privd *d)
 
 	(void)notify_send("RELOADING=1");
 	log_info("reloading %s", d->a->cfgpath);
+	d->st.reloads++;
 	if ((cfg = config_load(d->a->cfgpath, config_err, NULL)) == NULL) {
 		log_warnx("configuration refused; the rules in force stay");
-		(void)notify_send("READY=1");
-		return;
+		goto refused;
+	}
+	/*
+	 * A rules_dir that does not exist is no drop-ins, but one that
+	 * vanished since the last load is more likely being replaced (rm,
+	 * then mv) than emptied on purpose: its rules stay until it is back.
+	 */
+	if (cfg->nfiles == 1 && d->cfg->nfiles > 1 &&
+	    strcmp(cfg->rules_dir, d->cfg->rules_dir) == 0 &&
+	    access(cfg->rules_dir, F_OK) < 0 && errno == ENOENT) {
+		log_warnx("%s: gone, but %zu files of the rules in force were "
+		    "there: configuration refused; the rules in force stay",
+		    cfg->rules_dir, d->cfg->nfiles - 1);
+		config_free(cfg);
+		goto refused;
 	}
 	if ((r = send_config(d, cfg, d->gen + 1)) < 0) {
 		log_warnx("cannot hand the configuration to the event loop: "
 		    "%s; the rules in force stay", strerror(-r));
 		config_free(cfg);
-		(void)notify_send("READY=1");
-		return;
+		goto refused;
 	}
 	if (strcmp(cfg->user, d->cfg->user) != 0 ||
 	    cfg->rcvbuf != d->cfg->rcvbuf)
@@ -450,6 +465,10 @@ reload(struct privd *d)
 	}
 	log_info("configuration reloaded: %zu rules", cfg->nrules);
 	(void)notify_send("READY=1");
+	return;
+refused:
+	d->st.reloads_refused++;
+	(void)notify_send("READY=1");
 }
 
 static void
@@ -460,13 +479,16 @@ log_stats(struct privd *d)
 	log_info("privileged part: %llu requests, %llu refused, %llu hook "
 	    "runs over a rule's rate refused, %llu for processes already gone; "
 	    "%llu signals sent; %llu holds, %llu released, %llu killed; "
-	    "%llu processes of hooks whose supervisor was killed, killed",
+	    "%llu processes of hooks whose supervisor was killed, killed; "
+	    "%llu reloads, %llu refused",
 	    (unsigned long long)s->requests, (unsigned long long)s->refused,
 	    (unsigned long long)s->over_rate, (unsigned long long)s->gone,
 	    (unsigned long long)s->signals, (unsigned long long)s->holds,
 	    (unsigned long long)s->released,
 	    (unsigned long long)s->hold_killed,
-	    (unsigned long long)s->orphans);
+	    (unsigned long long)s->orphans,
+	    (unsigned long long)s->reloads,
+	    (unsigned long long)s->reloads_refused);
 	if (d->sp != NULL) {
 		const struct spawn_stats *ss = spawn_stats(d->sp);
 

@@ -320,3 +320,71 @@ EOF2
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
+
+# The configuration pulled away during reloads: the rules directory
+# removed (as in "rm -r; mv new rules.d"), the hooks directory removed,
+# the main file removed.  Each reload is refused with its reason, and the
+# rules in force stay: the victim is still killed and the hook still runs.
+# Then a replaced rules directory is taken.  Every reload is counted.
+test_faults_reload_dirs_gone() {
+	ordinary_user "$FAULTS_USER" >/dev/null
+	mkdir -p "$T/bin"
+	cp "$HELPER" "$T/bin/victim"
+	cp "$HELPER" "$T/bin/hooked"
+	cp "$HELPER" "$T/bin/later"
+	record_hook
+	conf <<EOF2
+[hooked]
+event = exec
+exe = $T/bin/hooked
+hook = rec
+EOF2
+	cat >"$T/rules.d/victim.conf" <<EOF2
+[victim]
+event = exec
+exe = $T/bin/victim
+action = kill
+EOF2
+	start_daemon -c "$T/p.conf"
+	local st n=0 p
+	faults_check_rules() {
+		st=0
+		$FAULTS_AS "$T/bin/victim" sleep 100000 || st=$?
+		[ "$st" = 137 ] || fail "$1: the victim ended with $st, want 137"
+		$FAULTS_AS "$T/bin/hooked" sleep 300 &
+		p=$!
+		wait "$p"
+		wait_file "$T/rec/hooked.$p" || fail "$1: the hook did not run"
+	}
+	faults_check_rules "at start"
+	mv "$T/rules.d" "$T/rules.old"
+	kill -HUP "$DPID"
+	wait_for "$T/err" "$T/rules.d: gone, but 1 files of the rules in force were there: configuration refused" ||
+		fail "the rules directory's removal was not refused"
+	faults_check_rules "rules.d gone"
+	mv "$T/hooks" "$T/hooks.old"
+	kill -HUP "$DPID"
+	wait_for "$T/err" "hook 'rec' of rule \[hooked\] refused: $T/hooks/rec: No such file" ||
+		fail "the hooks directory's removal was not refused"
+	mv "$T/hooks.old" "$T/hooks"
+	faults_check_rules "hooks gone"
+	mv "$T/p.conf" "$T/p.old"
+	kill -HUP "$DPID"
+	wait_for "$T/err" "$T/p.conf: No such file or directory" || fail "the main file's removal was not logged"
+	mv "$T/p.old" "$T/p.conf"
+	faults_check_rules "main file gone"
+	# Replaced: the new directory's rules are taken.
+	mkdir "$T/rules.d"
+	sed "s|\[victim\]|[later]|; s|bin/victim|bin/later|" "$T/rules.old/victim.conf" >"$T/rules.d/later.conf"
+	kill -HUP "$DPID"
+	wait_for "$T/err" "configuration reloaded: 2 rules" || fail "the replaced directory was not taken"
+	st=0
+	$FAULTS_AS "$T/bin/later" sleep 100000 || st=$?
+	[ "$st" = 137 ] || fail "the replaced directory's rule: exit $st, want 137"
+	[ "$(grep -c "configuration refused; the rules in force stay" "$T/err")" = 3 ] ||
+		fail "each refusal not logged once: $(grep -c "configuration refused" "$T/err")"
+	kill -USR1 "$DPID"
+	wait_for "$T/err" "4 reloads, 3 refused" || fail "the reloads were not counted: $(grep 'reloads' "$T/err")"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
