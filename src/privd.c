@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <sys/fanotify.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -408,6 +409,32 @@ send_config(struct privd *d, const struct config *cfg, uint32_t gen)
 	return 0;
 }
 
+/*
+ * Each running hook job holds a descriptor here (its result pipe, two
+ * while it is forked); the rest of the work (requests, holds, /proc) needs
+ * some too.  Under a low RLIMIT_NOFILE, hooks beyond what fits wait in the
+ * queue instead of failing, and exec names keep being read.
+ */
+#define PRIVD_FD_RESERVE	32
+
+static unsigned
+hooks_cap(unsigned max_hooks)
+{
+	struct rlimit rl;
+	rlim_t cap;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return max_hooks;
+	cap = rl.rlim_cur >= PRIVD_FD_RESERVE + 2 ?
+	    (rl.rlim_cur - PRIVD_FD_RESERVE) / 2 : 1;
+	if (max_hooks <= cap)
+		return max_hooks;
+	log_warnx("max_hooks %u: RLIMIT_NOFILE %llu leaves descriptors for %u "
+	    "hook jobs at once; the others wait in the queue", max_hooks,
+	    (unsigned long long)rl.rlim_cur, (unsigned)cap);
+	return (unsigned)cap;
+}
+
 /* SIGHUP: a bad file leaves everything as it was. */
 static void
 reload(struct privd *d)
@@ -454,7 +481,7 @@ reload(struct privd *d)
 	free(d->rates[1]);
 	d->rates[1] = d->rates[0];
 	d->rates[0] = NULL;
-	spawn_limits(d->sp, cfg->max_hooks, cfg->queue_size);
+	spawn_limits(d->sp, hooks_cap(cfg->max_hooks), cfg->queue_size);
 	for (i = 0; i < NL_NPARTS; i++) {
 		if ((r = nl_narrow(d->a->nl[i], nl_config_events(cfg) &
 		    nl_part_events(i))) < 0)
@@ -742,8 +769,8 @@ privd_run(struct privd_args *a)
 	d.oc.user = users_lookup;
 	d.oc.user_arg = d.users;
 	if (d.cfg != NULL)
-		d.sp = spawn_new(d.cfg->max_hooks, d.cfg->queue_size, job_done,
-		    &d);
+		d.sp = spawn_new(hooks_cap(d.cfg->max_hooks),
+		    d.cfg->queue_size, job_done, &d);
 	if (d.procfd < 0 || d.ho == NULL || d.users == NULL || d.t == NULL ||
 	    (d.cfg != NULL && d.sp == NULL))
 		fatalx(EXIT_PART, "cannot start the privileged part: %s",

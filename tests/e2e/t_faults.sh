@@ -388,3 +388,60 @@ EOF2
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
+
+# RLIMIT_NOFILE of 64 and a burst of 100 hook jobs, more than 64
+# descriptors can run at once: the privileged part says how many fit, the
+# others wait in the queue; every exec is still named and matched (reading
+# /proc needs descriptors too); every job runs, none fails.
+test_faults_nofile_64() {
+	ordinary_user "$FAULTS_USER" >/dev/null
+	mkdir -p "$T/bin"
+	cp "$HELPER" "$T/bin/burst"
+	hook slow <<EOF2
+#!/bin/sh
+for i in \$(seq 1 300); do [ -e $T/go ] && exit 0; sleep 0.1; done
+EOF2
+	conf "max_hooks = 200" <<EOF2
+[burst]
+event = exec
+exe = $T/bin/burst
+hook = slow
+rate = 1000
+EOF2
+	# The daemon itself under the limit, from its start (the pid stays).
+	printf '#!/bin/sh\nexec prlimit --nofile=64:64 -- %s "$@"\n' "$PROCHOOKD" >"$T/bin/limited"
+	chmod 755 "$T/bin/limited"
+	PROCHOOKD=$T/bin/limited start_daemon -c "$T/p.conf"
+	grep -q "Max open files *64 *64" /proc/"$DPID"/limits || fail "no limit"
+	grep -q "max_hooks 200: RLIMIT_NOFILE 64 leaves descriptors for 16 hook jobs at once" "$T/err" ||
+		fail "the cap was not logged"
+	local i bp=() started
+	# At once, and each alive long enough to be read.
+	for i in $(seq 1 100); do
+		E2E_LINGER=30000 $FAULTS_AS "$T/bin/burst" &
+		bp+=($!)
+	done
+	for i in $(seq 1 100); do
+		kill -USR1 "$DPID"
+		sleep 0.2
+		grep -q "hooks: .* 16 running" "$T/err" && break
+	done
+	grep -q "hooks: .* 16 running" "$T/err" || fail "not 16 hooks at once: $(grep 'hooks:' "$T/err" | tail -1)"
+	touch "$T/go"
+	for i in $(seq 1 100); do
+		kill -USR1 "$DPID"
+		sleep 0.2
+		started=$(grep -oE "hooks: [0-9]+ started" "$T/err" | tail -1 | awk '{print $2}')
+		[ "${started:-0}" -ge 100 ] && break
+	done
+	kill "${bp[@]}"
+	wait "${bp[@]}" 2>/dev/null
+	grep -E "rule burst:|hooks:" "$T/err" | tail -2
+	[ "$(grep -oE "rule burst: [0-9]+ matches" "$T/err" | tail -1 | awk '{print $3}')" -ge 100 ] ||
+		fail "not every exec matched"
+	[ "${started:-0}" -ge 100 ] || fail "$started of 100 hook jobs started"
+	grep -q "hooks: [0-9]* started, 0 failed" "$T/err" || fail "hook jobs failed"
+	grep -q "Too many open files" "$T/err" && fail "descriptors ran out"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
