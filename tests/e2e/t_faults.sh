@@ -445,3 +445,114 @@ EOF2
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
+
+# /proc mounted with hidepid=2 (a new proc instance in a mount namespace
+# of the test, so the host's /proc is untouched): the event loop, an
+# unprivileged user, can no longer read other users' processes.  The
+# daemon still starts, and a kill rule on a program of an ordinary user
+# still kills it: the privileged part names what the loop cannot read.
+test_faults_hidepid() {
+	ordinary_user "$FAULTS_USER" >/dev/null
+	mkdir -p "$T/bin"
+	cp "$HELPER" "$T/bin/victim"
+	record_hook
+	conf <<EOF2
+[victim]
+event = exec
+exe = $T/bin/victim
+action = kill
+hook = rec
+EOF2
+	unshare -m --propagation private sh -c \
+	    'mount -t proc -o hidepid=2 proc /proc && exec "$0" -c "$1"' \
+	    "$PROCHOOKD" "$T/p.conf" >"$T/out" 2>"$T/err" &
+	DPID=$!
+	echo "$DPID" >>"$T/daemons"
+	wait_for "$T/err" "ready: privileges" || { cat "$T/err"; fail "not ready"; }
+	grep -q hidepid=invisible /proc/"$DPID"/mounts || grep -q hidepid=2 /proc/"$DPID"/mounts ||
+		fail "no hidepid in the daemon's namespace"
+	local st=0 p
+	$FAULTS_AS "$T/bin/victim" sleep 100000 &
+	p=$!
+	wait "$p" || st=$?
+	[ "$st" = 137 ] || fail "the victim ended with $st, want 137"
+	wait_file "$T/rec/victim.$p" || fail "the hook did not run"
+	grep -q "^PROCHOOK_EXE=$T/bin/victim$" "$T/rec/victim.$p" || fail "the hook was not told the executable"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# The memory cgroup of this test (v2 memory.max, or v1's limit where the
+# memory controller is on v1): a limit 4 MiB above the daemon's idle use
+# (its two parts; swap off), then an exec storm with hooks and a hold.
+# No part is killed by the OOM killer or crashes: the victims are killed,
+# the hooks run, the daemon stops with 0.
+test_faults_memory_limit() {
+	ordinary_user "$FAULTS_USER" >/dev/null
+	local cg max cur swap v
+	if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		cg=/sys/fs/cgroup/$(sed -n 's/^0:://p' /proc/self/cgroup)
+		v=2 max=memory.max cur=memory.current swap=memory.swap.max
+	elif [ -d /sys/fs/cgroup/memory ]; then
+		cg=/sys/fs/cgroup/memory/$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)
+		v=1 max=memory.limit_in_bytes cur=memory.usage_in_bytes swap=
+	else
+		echo "SKIPPED: no memory cgroup"
+		return 0
+	fi
+	cg=${cg%/}/prochook-e2e-faults-$$
+	mkdir "$cg" || { echo "SKIPPED: cannot create a memory cgroup"; return 0; }
+	echo "$cg" >"$T/cgroup"
+	mkdir -p "$T/bin"
+	cp "$HELPER" "$T/bin/victim"
+	cp "$HELPER" "$T/bin/held"
+	record_hook
+	hook yes <<'EOF2'
+#!/bin/sh
+exit 0
+EOF2
+	conf <<EOF2
+[victim]
+event = exec
+exe = $T/bin/victim
+action = kill
+hook = rec
+rate = 1000
+
+[held]
+event = exec
+exe = $T/bin/held
+action = hold
+hook = yes
+EOF2
+	# The daemon starts in the cgroup.
+	printf '#!/bin/sh\necho $$ >%s/cgroup.procs && exec %s "$@"\n' "$cg" "$PROCHOOKD" >"$T/bin/incg"
+	chmod 755 "$T/bin/incg"
+	PROCHOOKD=$T/bin/incg start_daemon -c "$T/p.conf"
+	sleep 1
+	local idle lim i st p n=0
+	[ -n "$swap" ] && echo 0 >"$cg/$swap"
+	idle=$(cat "$cg/$cur")
+	lim=$((idle + 4 * 1024 * 1024))
+	echo "$lim" >"$cg/$max" || fail "cannot set the limit"
+	echo "cgroup v$v: idle use $((idle / 1024)) KiB, limit $((lim / 1024)) KiB"
+	for i in $(seq 1 100); do
+		st=0
+		$FAULTS_AS "$T/bin/victim" sleep 100000 || st=$?
+		[ "$st" = 137 ] || fail "victim $i: exit $st, want 137"
+		n=$((n + 1))
+	done
+	"$HELPER" forks 3000 >/dev/null || true
+	st=0
+	$FAULTS_AS "$T/bin/held" exit 0 || st=$?
+	[ "$st" = 0 ] || fail "the held process: exit $st, want 0 (released)"
+	sleep 1
+	echo "$n victims killed; hooks recorded: $(ls "$T/rec" | wc -l); peak $(( $(cat "$cg/${cur%current}peak" 2>/dev/null || cat "$cg/memory.max_usage_in_bytes") / 1024 )) KiB"
+	kill -0 "$DPID" || fail "the daemon died"
+	[ "$(ls "$T/rec" | wc -l)" -ge 90 ] || fail "hooks lost: $(ls "$T/rec" | wc -l) of 100"
+	grep -q "oom_kill [1-9]" "$cg/memory.events" 2>/dev/null && fail "the OOM killer ran: $(cat "$cg/memory.events")"
+	grep -q "oom_kill [1-9]" "$cg/memory.oom_control" 2>/dev/null && fail "the OOM killer ran"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+	rmdir "$cg" 2>/dev/null || true
+}
