@@ -182,7 +182,8 @@ sample() {
 		    "$(last_num 'lost: [0-9]+ events dropped by the kernel in [0-9]+' 9)"
 		printf '%s,%s,' "$(last_num '[0-9]+ synthetic execs' 1)" \
 		    "$(last_num '[0-9]+ synthetic uid/gid' 1)"
-		printf '%s,' "$(last_num 'exec [0-9]+, exit' 2)"
+		printf '%s,%s,' "$(last_num 'exec [0-9]+, exit' 2)" \
+		    "$(last_num '[0-9]+ executables and' 1)"
 		printf '%s,%s,%s,' "$(last_num 'hooks: [0-9]+ started' 2)" \
 		    "$(last_num '[0-9]+ failed, [0-9]+ timed out' 1)" \
 		    "$(last_num '[0-9]+ dropped \(queue full\)' 1)"
@@ -191,7 +192,7 @@ sample() {
 	} >>"$OUT/soak.csv"
 }
 
-echo "t,privd_rss_kb,privd_fds,loop_rss_kb,loop_fds,other_parts,other_rss_kb,other_fds,table,proc_before,proc_after,lost_events,lost_gaps,synthetic_execs,synthetic_ids,exec_events,hooks_started,hooks_failed,hooks_dropped,soak_execs,soak_execs_logged,soak_forks,threaded_procs,uid_changes,hooked_execs,hooks_ran,reloads" >"$OUT/soak.csv"
+echo "t,privd_rss_kb,privd_fds,loop_rss_kb,loop_fds,other_parts,other_rss_kb,other_fds,table,proc_before,proc_after,lost_events,lost_gaps,synthetic_execs,synthetic_ids,exec_events,exe_unknown,hooks_started,hooks_failed,hooks_dropped,soak_execs,soak_execs_logged,soak_forks,threaded_procs,uid_changes,hooked_execs,hooks_ran,reloads" >"$OUT/soak.csv"
 {
 	echo "soak: $DURATION s, tick $TICK s, per tick: exec storm $NEXEC, fork storm $NFORK,"
 	echo "      5 processes of 16 threads, 20 uid changes, 20 hook-triggering execs; reload every 6 ticks"

@@ -34,9 +34,14 @@ def main():
     if len(after) < 6:
         after = rows[len(rows) // 2:]
 
+    def med(v):
+        v = sorted(v)
+        return v[len(v) // 2]
+
     def growth(key):
-        a = sum(r[key] for r in after[:3]) / 3
-        b = sum(r[key] for r in after[-3:]) / 3
+        k = min(5, len(after) // 2)
+        a = med([r[key] for r in after[:k]])
+        b = med([r[key] for r in after[-k:]])
         return a, b, (b - a) / a * 100 if a else float("nan")
 
     lines = [f"soak: {len(rows)} samples over {dur:.0f} s; warm-up {warm:.0f} s"]
@@ -45,24 +50,32 @@ def main():
                       ("loop_rss_kb", "event loop RSS kB"),
                       ("loop_fds", "event loop descriptors")):
         a, b, g = growth(key)
-        lines.append(f"  {what:32s} {a:9.0f} -> {b:9.0f}  ({g:+.1f} %)")
+        top = max(r[key] for r in after)
+        lines.append(f"  {what:32s} {a:9.0f} -> {b:9.0f}  ({g:+.1f} %), "
+                     f"max {top:.0f}")
     lines.append("  other children of the daemon (supervisors, ...): at most "
                  f"{max(r['other_parts'] for r in rows):.0f} at a sample, "
                  f"{max(r['other_fds'] for r in rows):.0f} descriptors")
-    devs = []
+    devs, inside = [], 0
     for r in rows:
         live = (r["proc_before"] + r["proc_after"]) / 2
         devs.append(abs(r["table"] - live) / live * 100)
+        lo = min(r["proc_before"], r["proc_after"]) * 0.99
+        hi = max(r["proc_before"], r["proc_after"]) * 1.01
+        inside += lo <= r["table"] <= hi
     devs_s = sorted(devs)
     lines.append(f"  table vs /proc: median {devs_s[len(devs_s) // 2]:.2f} %, "
                  f"max {devs_s[-1]:.2f} %, within 1 % in "
-                 f"{sum(d <= 1 for d in devs)} of {len(devs)} samples")
+                 f"{sum(d <= 1 for d in devs)} of {len(devs)} samples; within "
+                 f"1 % of the /proc counts around it in {inside}")
     last = rows[-1]
     lines.append(f"  exec storm: {last['soak_execs']:.0f} execs, "
                  f"{last['soak_execs_logged']:.0f} logged by the rule, "
                  f"{last['lost_events']:.0f} events lost in "
                  f"{last['lost_gaps']:.0f} gaps; "
-                 f"{last['synthetic_execs']:.0f} synthetic execs")
+                 f"{last['synthetic_execs']:.0f} synthetic execs"
+                 + (f"; executables unknown (all the host's execs): "
+                    f"{last['exe_unknown']:.0f}" if "exe_unknown" in last else ""))
     lines.append(f"  exec events in all: {last['exec_events']:.0f}; forks of the "
                  f"fork storm {last['soak_forks']:.0f}; threaded processes "
                  f"{last['threaded_procs']:.0f}; uid changes "
