@@ -305,10 +305,13 @@ EOF2
 	hup=$!
 	while kill -0 "$hup" 2>/dev/null; do
 		st=0
-		$FAULTS_AS "$T/bin/victim" sleep 100000 || st=$?
+		$FAULTS_AS "$T/bin/victim" sleep 20000 || st=$?
 		n=$((n + 1))
 		[ "$st" = 137 ] && killed=$((killed + 1))
-		[ "$st" = 137 ] || fail "victim $n: exit $st, want 137"
+		[ "$st" = 137 ] || {
+			kill "$hup"; kill -USR1 "$DPID"; sleep 0.5
+			grep -E "rule victim:|enrichment|fanotify|lost:" "$T/err" | tail -4
+			fail "victim $n: exit $st, want 137"; }
 	done
 	wait "$hup" || fail "the daemon went away during the SIGHUPs"
 	echo "$killed of $n victims killed during the SIGHUPs"
