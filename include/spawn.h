@@ -57,6 +57,8 @@ bool		 spawn_reaped(struct spawn *, pid_t, int status);
 /* Stop everything: hooks and what they left get SIGTERM, then SIGKILL. */
 void		 spawn_shutdown(struct spawn *);
 const struct spawn_stats *spawn_stats(const struct spawn *);
+/* Is pid the supervisor of a job not yet reaped? */
+bool		 spawn_owns(const struct spawn *, pid_t);
 /* Jobs whose supervisor has not exited, done() called or not. */
 size_t		 spawn_running(const struct spawn *);
 void		 spawn_free(struct spawn *);

@@ -8,6 +8,7 @@
  * trusts nothing the loop says, then acted on: do_kill(), do_hold(),
  * queue_hooks().
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/fanotify.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -53,6 +56,9 @@ struct privd_stats {
 	uint64_t	 holds;
 	uint64_t	 released;
 	uint64_t	 hold_killed;	/* refused by a hook, or could not be held */
+	uint64_t	 orphans;	/* left by a killed supervisor, killed */
+	uint64_t	 reloads;
+	uint64_t	 reloads_refused;
 };
 
 struct privd {
@@ -71,6 +77,8 @@ struct privd {
 	uint64_t	 rate_warned_ns;
 	struct proc_clock clock;
 	bool		 loop_ready;
+	bool		 sweep;		/* orphans of hooks may be ours now */
+	uint64_t	 born_ns;	/* CLOCK_BOOTTIME when serving began */
 	struct privd_stats st;
 };
 
@@ -409,6 +417,32 @@ send_config(struct privd *d, const struct config *cfg, uint32_t gen)
 	return 0;
 }
 
+/*
+ * Each running hook job holds a descriptor here (its result pipe, two
+ * while it is forked); the rest of the work (requests, holds, /proc) needs
+ * some too.  Under a low RLIMIT_NOFILE, hooks beyond what fits wait in the
+ * queue instead of failing, and exec names keep being read.
+ */
+#define PRIVD_FD_RESERVE	32
+
+static unsigned
+hooks_cap(unsigned max_hooks)
+{
+	struct rlimit rl;
+	rlim_t cap;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return max_hooks;
+	cap = rl.rlim_cur >= PRIVD_FD_RESERVE + 2 ?
+	    (rl.rlim_cur - PRIVD_FD_RESERVE) / 2 : 1;
+	if (max_hooks <= cap)
+		return max_hooks;
+	log_warnx("max_hooks %u: RLIMIT_NOFILE %llu leaves descriptors for %u "
+	    "hook jobs at once; the others wait in the queue", max_hooks,
+	    (unsigned long long)rl.rlim_cur, (unsigned)cap);
+	return (unsigned)cap;
+}
+
 /* SIGHUP: a bad file leaves everything as it was. */
 static void
 reload(struct privd *d)
@@ -418,17 +452,30 @@ reload(struct privd *d)
 
 	(void)notify_send("RELOADING=1");
 	log_info("reloading %s", d->a->cfgpath);
+	d->st.reloads++;
 	if ((cfg = config_load(d->a->cfgpath, config_err, NULL)) == NULL) {
 		log_warnx("configuration refused; the rules in force stay");
-		(void)notify_send("READY=1");
-		return;
+		goto refused;
+	}
+	/*
+	 * A rules_dir that does not exist is no drop-ins, but one that
+	 * vanished since the last load is more likely being replaced (rm,
+	 * then mv) than emptied on purpose: its rules stay until it is back.
+	 */
+	if (cfg->nfiles == 1 && d->cfg->nfiles > 1 &&
+	    strcmp(cfg->rules_dir, d->cfg->rules_dir) == 0 &&
+	    access(cfg->rules_dir, F_OK) < 0 && errno == ENOENT) {
+		log_warnx("%s: gone, but %zu files of the rules in force were "
+		    "there: configuration refused; the rules in force stay",
+		    cfg->rules_dir, d->cfg->nfiles - 1);
+		config_free(cfg);
+		goto refused;
 	}
 	if ((r = send_config(d, cfg, d->gen + 1)) < 0) {
 		log_warnx("cannot hand the configuration to the event loop: "
 		    "%s; the rules in force stay", strerror(-r));
 		config_free(cfg);
-		(void)notify_send("READY=1");
-		return;
+		goto refused;
 	}
 	if (strcmp(cfg->user, d->cfg->user) != 0 ||
 	    cfg->rcvbuf != d->cfg->rcvbuf ||
@@ -443,7 +490,7 @@ reload(struct privd *d)
 	free(d->rates[1]);
 	d->rates[1] = d->rates[0];
 	d->rates[0] = NULL;
-	spawn_limits(d->sp, cfg->max_hooks, cfg->queue_size);
+	spawn_limits(d->sp, hooks_cap(cfg->max_hooks), cfg->queue_size);
 	for (i = 0; i < NL_NPARTS; i++) {
 		if ((r = nl_narrow(d->a->nl[i], nl_config_events(cfg) &
 		    nl_part_events(i))) < 0)
@@ -454,6 +501,10 @@ reload(struct privd *d)
 	}
 	log_info("configuration reloaded: %zu rules", cfg->nrules);
 	(void)notify_send("READY=1");
+	return;
+refused:
+	d->st.reloads_refused++;
+	(void)notify_send("READY=1");
 }
 
 static void
@@ -463,12 +514,17 @@ log_stats(struct privd *d)
 
 	log_info("privileged part: %llu requests, %llu refused, %llu hook "
 	    "runs over a rule's rate refused, %llu for processes already gone; "
-	    "%llu signals sent; %llu holds, %llu released, %llu killed",
+	    "%llu signals sent; %llu holds, %llu released, %llu killed; "
+	    "%llu processes of hooks whose supervisor was killed, killed; "
+	    "%llu reloads, %llu refused",
 	    (unsigned long long)s->requests, (unsigned long long)s->refused,
 	    (unsigned long long)s->over_rate, (unsigned long long)s->gone,
 	    (unsigned long long)s->signals, (unsigned long long)s->holds,
 	    (unsigned long long)s->released,
-	    (unsigned long long)s->hold_killed);
+	    (unsigned long long)s->hold_killed,
+	    (unsigned long long)s->orphans,
+	    (unsigned long long)s->reloads,
+	    (unsigned long long)s->reloads_refused);
 	if (d->sp != NULL) {
 		const struct spawn_stats *ss = spawn_stats(d->sp);
 
@@ -480,6 +536,55 @@ log_stats(struct privd *d)
 		    (unsigned long long)ss->dropped,
 		    (unsigned long long)ss->lines_dropped,
 		    spawn_running(d->sp));
+	}
+}
+
+/*
+ * The privileged part is a child subreaper: when a hook's supervisor is
+ * killed (SIGKILL cannot be caught), the kernel re-parents what its hooks
+ * were running to us instead of init, and we kill it.  Our children that
+ * we did not fork as supervisors, and that started after we began serving
+ * (so not the event loop or any other part forked at start-up), are such
+ * orphans; each one killed sends its own children up to us in turn, and
+ * its reaping calls for the next sweep.  A child of ours cannot be reaped
+ * by anyone else, so its pid is not reused before we kill it.
+ */
+static void
+sweep_orphans(struct privd *d)
+{
+	struct proc_stat st;
+	struct dirent *de;
+	unsigned n = 0;
+	pid_t self = getpid(), pid;
+	DIR *dir;
+	int fd;
+
+	d->sweep = false;
+	if ((fd = openat(d->procfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0 || (dir = fdopendir(fd)) == NULL) {
+		log_warn("cannot look for the processes of killed hooks");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if ((pid = (pid_t)strtol(de->d_name, NULL, 10)) <= 0 ||
+		    pid == d->a->loop ||
+		    (d->sp != NULL && spawn_owns(d->sp, pid)))
+			continue;
+		if ((fd = proc_open(d->procfd, pid)) < 0)
+			continue;
+		if (proc_read_stat(fd, &st) == 0 && st.ppid == self &&
+		    proc_start_ns(&d->clock, &st) > d->born_ns &&
+		    kill(pid, SIGKILL) == 0)
+			n++;
+		close(fd);
+	}
+	closedir(dir);
+	if (n > 0) {
+		d->st.orphans += n;
+		log_warnx("killed %u process%s that hooks left when their "
+		    "supervisor was killed", n, n == 1 ? "" : "es");
 	}
 }
 
@@ -508,10 +613,16 @@ reap(struct privd *d)
 		}
 		if (hold_waited(d->ho, pid, status))
 			continue;
-		if (d->sp != NULL && spawn_reaped(d->sp, pid, status))
+		if (d->sp != NULL && spawn_reaped(d->sp, pid, status)) {
+			if (WIFSIGNALED(status))
+				d->sweep = true;
 			continue;
-		/* An orphan of a hook, re-parented to us. */
+		}
+		/* An orphan of a hook, re-parented to us: its own may follow. */
+		d->sweep = true;
 	}
+	if (d->sweep)
+		sweep_orphans(d);
 	return ret;
 }
 
@@ -655,6 +766,10 @@ privd_run(struct privd_args *a)
 	d.cfg = a->cfg;
 	d.gen = 1;
 	proc_clock_init(&d.clock);
+	d.born_ns = (uint64_t)clock_ns(CLOCK_BOOTTIME);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("cannot become a child subreaper: the processes of a "
+		    "killed hook supervisor's hooks would go to init");
 	d.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	d.mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	d.ho = hold_new();
@@ -663,8 +778,8 @@ privd_run(struct privd_args *a)
 	d.oc.user = users_lookup;
 	d.oc.user_arg = d.users;
 	if (d.cfg != NULL)
-		d.sp = spawn_new(d.cfg->max_hooks, d.cfg->queue_size, job_done,
-		    &d);
+		d.sp = spawn_new(hooks_cap(d.cfg->max_hooks),
+		    d.cfg->queue_size, job_done, &d);
 	if (d.procfd < 0 || d.ho == NULL || d.users == NULL || d.t == NULL ||
 	    (d.cfg != NULL && d.sp == NULL))
 		fatalx(EXIT_PART, "cannot start the privileged part: %s",

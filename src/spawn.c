@@ -514,8 +514,8 @@ spawn_reaped(struct spawn *sp, pid_t pid, int status)
 	if (e->ended) {
 		if (WIFSIGNALED(status))
 			log_warnx("hook supervisor %d for rule %s (pid %d) "
-			    "killed by signal %s: what the hooks left is no "
-			    "longer supervised", (int)pid, e->job->rule,
+			    "killed by signal %s: what the hooks left is "
+			    "killed", (int)pid, e->job->rule,
 			    (int)e->job->pid, signame_or_number(
 			    WTERMSIG(status), sb, sizeof(sb)));
 	} else {
@@ -582,6 +582,17 @@ const struct spawn_stats *
 spawn_stats(const struct spawn *sp)
 {
 	return &sp->stats;
+}
+
+bool
+spawn_owns(const struct spawn *sp, pid_t pid)
+{
+	const struct spawn_ent *e;
+
+	TAILQ_FOREACH(e, &sp->running, entry)
+		if (e->pid == pid)
+			return true;
+	return false;
 }
 
 size_t
