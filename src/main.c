@@ -392,7 +392,12 @@ fork_gate(const struct options *o, struct config *cfg, int fanfd,
 	if ((pid = fork()) < 0)
 		fatal(EXIT_PART, "fork");
 	if (pid == 0) {
-		if (dup2(fanfd, 3) < 0 || dup2(sv[1], 4) < 0)
+		/*
+		 * The socket first: as the gate dies, the kernel closes it
+		 * before the group that holds the execs (see privd.c).
+		 */
+		if ((fanfd = fcntl(fanfd, F_DUPFD_CLOEXEC, 16)) < 0 ||
+		    dup2(sv[1], 3) < 0 || dup2(fanfd, 4) < 0)
 			_exit(EXIT_PART);
 		(void)close_range(5, ~0U, 0);
 		memset(&ga, 0, sizeof(ga));
@@ -402,8 +407,8 @@ fork_gate(const struct options *o, struct config *cfg, int fanfd,
 		if (ga.cfg == NULL)
 			_exit(EXIT_PART);
 		ga.plan = *plan;
-		ga.fanfd = 3;
-		ga.ipc = 4;
+		ga.ipc = 3;
+		ga.fanfd = 4;
 		ga.dry_run = o->dry_run;
 		_exit(gate_main(&ga));
 	}

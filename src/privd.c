@@ -257,6 +257,22 @@ queue_hooks(struct privd *d, const struct request *q, uint32_t rule,
 		job_done(d, cookie, false);
 }
 
+/*
+ * Is the gate still there?  Its end of the socket is its lowest
+ * descriptor, closed as it dies before its fanotify group is (the kernel
+ * closes a dying process's files in order): once an exec it held goes on,
+ * the hang-up is already here.
+ */
+static bool
+gate_alive(struct privd *d)
+{
+	struct pollfd pfd = { d->a->gate_ipc, POLLIN, 0 };
+
+	if (d->a->gate <= 0 || d->a->gate_ipc < 0)
+		return false;
+	return poll(&pfd, 1, 0) >= 0 && !(pfd.revents & (POLLHUP | POLLERR));
+}
+
 /* Did the gate let this exec through on its hooks' word, just now? */
 static bool
 approved(struct privd *d, const struct request *q)
@@ -318,8 +334,13 @@ handle_request(struct privd *d, const struct ipc_event *e)
 	v = verify_request(&c, e, pidfd, &q);
 	if (v == V_GONE)
 		d->st.gone++;
-	/* An exec its ask's hooks approved: the gate let it through. */
-	if (v == V_OK && q.r->action == ACT_ASK && approved(d, &q)) {
+	/*
+	 * An exec its ask's hooks approved: the gate let it through.  And
+	 * once the gate is dead the kernel lets every exec through, and
+	 * prochookd is about to stop: the loop's word acts on none.
+	 */
+	if (v == V_OK && ACT_GATED(q.r->action) && (!gate_alive(d) ||
+	    (q.r->action == ACT_ASK && approved(d, &q)))) {
 		if (pidfd >= 0)
 			close(pidfd);
 		verify_release(d->t, &q);
