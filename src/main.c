@@ -425,11 +425,13 @@ fork_gate(const struct options *o, struct config *cfg, int fanfd,
 		fatal(EXIT_PART, "fork");
 	if (pid == 0) {
 		/*
-		 * The socket first: as the gate dies, the kernel closes it
-		 * before the group that holds the execs (see privd.c).
+		 * The socket above the group: a dying process's files are
+		 * released last closed first (task work runs as a stack),
+		 * so the socket's hang-up comes before the execs the group
+		 * held go on (see privd.c, gate_alive()).
 		 */
 		if ((fanfd = fcntl(fanfd, F_DUPFD_CLOEXEC, 16)) < 0 ||
-		    dup2(sv[1], 3) < 0 || dup2(fanfd, 4) < 0)
+		    dup2(fanfd, 3) < 0 || dup2(sv[1], 4) < 0)
 			_exit(EXIT_PART);
 		(void)close_range(5, ~0U, 0);
 		memset(&ga, 0, sizeof(ga));
@@ -439,8 +441,8 @@ fork_gate(const struct options *o, struct config *cfg, int fanfd,
 		if (ga.cfg == NULL)
 			_exit(EXIT_PART);
 		ga.plan = *plan;
-		ga.ipc = 3;
-		ga.fanfd = 4;
+		ga.fanfd = 3;
+		ga.ipc = 4;
 		ga.dry_run = o->dry_run;
 		_exit(gate_main(&ga));
 	}

@@ -258,19 +258,23 @@ queue_hooks(struct privd *d, const struct request *q, uint32_t rule,
 }
 
 /*
- * Is the gate still there?  Its end of the socket is its lowest
- * descriptor, closed as it dies before its fanotify group is (the kernel
- * closes a dying process's files in order): once an exec it held goes on,
- * the hang-up is already here.
+ * Is the gate still there?  As it dies, its end of the socket is released
+ * before its fanotify group (see main.c, fork_gate()): once an exec it
+ * held goes on, the hang-up is already here.
  */
 static bool
 gate_alive(struct privd *d)
 {
 	struct pollfd pfd = { d->a->gate_ipc, POLLIN, 0 };
+	siginfo_t si;
 
 	if (d->a->gate <= 0 || d->a->gate_ipc < 0)
 		return false;
-	return poll(&pfd, 1, 0) >= 0 && !(pfd.revents & (POLLHUP | POLLERR));
+	if (poll(&pfd, 1, 0) < 0 || (pfd.revents & (POLLHUP | POLLERR)))
+		return false;
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)d->a->gate, &si,
+	    WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0;
 }
 
 /* Did the gate let this exec through on its hooks' word, just now? */
