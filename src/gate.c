@@ -36,6 +36,7 @@
 #include "ipc.h"
 #include "lineage.h"
 #include "log.h"
+#include "loop.h"
 #include "proc.h"
 #include "rule.h"
 #include "sandbox.h"
@@ -48,6 +49,14 @@
 #define RECHECK_NS	1000000000ll	/* marked files replaced, mounts */
 #define OURS_MAX	1024	/* ppid steps looked up */
 #define ALIAS_MAX	256
+/*
+ * Every marked exec waits for the gate: it must run as soon as one
+ * arrives, even with every CPU busy, yet no exec storm may make it take
+ * more than this share of one CPU (beyond it, execs wait for the next
+ * period: at most 7 ms).
+ */
+#define SCHED_DL_RUNTIME_NS	3000000
+#define SCHED_DL_PERIOD_NS	10000000
 
 /* An exec held while the privileged part runs its rule's hooks. */
 struct gate_ask {
@@ -864,6 +873,9 @@ gate_main(struct gate_args *a)
 	if (set_config(&g, a->cfg, 1, &a->plan, true) < 0)
 		fatalx(EXIT_PART, "gate: out of memory");
 	(void)exename_is_loader(0, 0);	/* learn the loader before the filter */
+	if ((r = loop_sched_deadline(SCHED_DL_RUNTIME_NS,
+	    SCHED_DL_PERIOD_NS)) < 0)
+		log_debug("gate: no SCHED_DEADLINE budget (%s)", strerror(-r));
 	if ((r = sandbox_keep_caps(gate_caps, sizeof(gate_caps) /
 	    sizeof(gate_caps[0]))) < 0)
 		fatalx(EXIT_PART, "gate: cannot drop capabilities: %s",
