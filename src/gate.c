@@ -104,6 +104,7 @@ struct gate {
 	uint32_t	 gen;
 	uint32_t	*rules;		/* indices of the deny and ask rules */
 	uint32_t	*keys;		/* the keys each one tests */
+	uint32_t	*cand;		/* room for every rule: those that may match */
 	size_t		 nrules;
 	bool		 need_host;	/* a ! exe or script value: name by host */
 	struct gate_plan plan;
@@ -368,7 +369,7 @@ decide(struct gate *g, int fd, pid_t pid)
 	struct stat sb;
 	struct statvfs vfs;
 	char *interp = NULL;
-	uint32_t cand[64], keys = 0;
+	uint32_t *cand = g->cand, keys = 0;
 	size_t i, nc = 0, hit = SIZE_MAX;
 	ssize_t n;
 	bool miss = false, lineage = false, nosuid = false;
@@ -418,7 +419,7 @@ decide(struct gate *g, int fd, pid_t pid)
 	pe.p = &p;
 
 	/* By name first: no /proc read for an exec no rule names. */
-	for (i = 0; i < g->nrules && nc < sizeof(cand) / sizeof(cand[0]); i++)
+	for (i = 0; i < g->nrules; i++)
 		if (rule_match(&g->cfg->rules[g->rules[i]], &pe, g->t, &miss,
 		    ~names)) {
 			cand[nc++] = g->rules[i];
@@ -624,14 +625,16 @@ set_config(struct gate *g, struct config *cfg, uint32_t gen,
     struct gate_plan *plan, bool marked)
 {
 	struct gate_plan old = g->plan;
-	uint32_t *rules, *keys;
+	uint32_t *rules, *keys, *cand;
 	size_t i, j, n = 0;
 
 	rules = calloc(cfg->nrules + 1, sizeof(*rules));
 	keys = calloc(cfg->nrules + 1, sizeof(*keys));
-	if (rules == NULL || keys == NULL) {
+	cand = calloc(cfg->nrules + 1, sizeof(*cand));
+	if (rules == NULL || keys == NULL || cand == NULL) {
 		free(rules);
 		free(keys);
+		free(cand);
 		return -ENOMEM;
 	}
 	g->need_host = false;
@@ -651,9 +654,11 @@ set_config(struct gate *g, struct config *cfg, uint32_t gen,
 		config_free(g->cfg);
 	free(g->rules);
 	free(g->keys);
+	free(g->cand);
 	g->cfg = cfg;
 	g->rules = rules;
 	g->keys = keys;
+	g->cand = cand;
 	g->nrules = n;
 	g->gen = gen;
 	g->plan = *plan;
