@@ -401,12 +401,14 @@ decide(struct gate *g, int fd, pid_t pid)
 	p.exe_id.dev = sb.st_dev;
 	p.exe_id.ino = sb.st_ino;
 	if (interp != NULL) {
+		char real[PATH_MAX];
 		struct stat isb;
 
 		p.script = host_name(g, raw, sb.st_dev, sb.st_ino,
 		    g->need_host);
-		if (stat(interp, &isb) == 0)
-			p.exe = host_name(g, interp, isb.st_dev, isb.st_ino,
+		/* Symlinks resolved, as the kernel will name the program. */
+		if (realpath(interp, real) != NULL && stat(real, &isb) == 0)
+			p.exe = host_name(g, real, isb.st_dev, isb.st_ino,
 			    g->need_host);
 		else
 			p.exe = str_intern(g->t, interp, strlen(interp));
