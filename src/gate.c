@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/fanotify.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -871,6 +872,8 @@ gate_main(struct gate_args *a)
 	memset(&g, 0, sizeof(g));
 	g.a = a;
 	g.privd = getppid();
+	/* Told apart from the other parts in ps and pgrep. */
+	(void)prctl(PR_SET_NAME, "prochook-gate", 0, 0, 0);
 	g.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	g.mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	g.t = table_new();
