@@ -486,7 +486,10 @@ decide(struct gate *g, int fd, pid_t pid)
 	return fd >= 0;
 }
 
-/* Read and answer every queued event. */
+/*
+ * Read and answer the queued events, a bounded number of reads per
+ * wake-up: under an exec storm, verdicts and deadlines get their turn.
+ */
 static int
 read_events(struct gate *g)
 {
@@ -494,8 +497,9 @@ read_events(struct gate *g)
 	const struct fanotify_event_metadata *m;
 	int64_t t0;
 	ssize_t len;
+	int reads;
 
-	for (;;) {
+	for (reads = 0; reads < 16; reads++) {
 		if ((len = read(g->a->fanfd, buf, sizeof(buf))) < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 		if (len == 0)
@@ -519,6 +523,7 @@ read_events(struct gate *g)
 			latency(g, t0);
 		}
 	}
+	return 0;
 }
 
 /* The files of the plan's paths, and those of every plain rule path. */
