@@ -18,6 +18,8 @@ struct privd_args {
 	pid_t		 loop;		/* the event loop's pid */
 	struct nl	*nl[NL_NPARTS];	/* the connector sockets, shared */
 	int		 fanfd;		/* fanotify group, shared; -1: none */
+	pid_t		 gate;		/* the exec gate's pid; 0: none */
+	int		 gate_ipc;	/* to the gate; -1: none */
 	int		 sigfd;
 	bool		 dry_run;
 };

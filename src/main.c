@@ -22,6 +22,7 @@
 #include "enrich.h"
 #include "exe.h"
 #include "exitcode.h"
+#include "gate.h"
 #include "ipc.h"
 #include "log.h"
 #include "loop.h"
@@ -341,12 +342,47 @@ start(const struct options *o, bool root, struct startup *s)
 	enrich_mark(&s->en, getpid(), P_SELF);
 }
 
-/* Fork the event loop as the unprivileged user; root stays here. */
+/*
+ * The fanotify group of the exec gate, its marks placed (as root, before
+ * any part starts), or -1 when no rule needs it and it cannot be had.
+ */
 static int
-split(const struct options *o, struct startup *s, struct loop_args *la)
+open_gate(const struct config *cfg, struct gate_plan *plan)
 {
-	struct privd_args pa;
-	int sv[2], status;
+	unsigned n;
+	int fd;
+
+	if (gate_plan(cfg, plan) < 0)
+		fatalx(EXIT_PART, "out of memory");
+	if ((fd = gate_open(plan, &n)) < 0) {
+		if (plan->mode != GATE_NONE)
+			fatalx(EXIT_KERNEL, "cannot open fanotify permission "
+			    "events for the deny and ask rules: %s (Linux 5.0 "
+			    "or later with CONFIG_FANOTIFY_ACCESS_PERMISSIONS, "
+			    "as root)", strerror(-fd));
+		log_warnx("no exec gate (%s): deny and ask rules added by a "
+		    "reload will act only after the exec", strerror(-fd));
+		return -1;
+	}
+	if (plan->mode == GATE_INODES)
+		log_info("exec gate: %u of %zu files marked: only their execs "
+		    "wait", n, plan->npaths);
+	else if (plan->mode == GATE_FILESYSTEMS)
+		log_info("exec gate: %u file systems marked: every exec there "
+		    "waits for the gate", n);
+	return fd;
+}
+
+/*
+ * Fork the gate, a child of the privileged part, with nothing but its
+ * group, its end of the socket and the standard descriptors.
+ */
+static pid_t
+fork_gate(const struct options *o, struct config *cfg, int fanfd,
+    struct gate_plan *plan, int *ipc)
+{
+	struct gate_args ga;
+	int sv[2];
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -356,13 +392,65 @@ split(const struct options *o, struct startup *s, struct loop_args *la)
 	if ((pid = fork()) < 0)
 		fatal(EXIT_PART, "fork");
 	if (pid == 0) {
+		/*
+		 * The socket first: as the gate dies, the kernel closes it
+		 * before the group that holds the execs (see privd.c).
+		 */
+		if ((fanfd = fcntl(fanfd, F_DUPFD_CLOEXEC, 16)) < 0 ||
+		    dup2(sv[1], 3) < 0 || dup2(fanfd, 4) < 0)
+			_exit(EXIT_PART);
+		(void)close_range(5, ~0U, 0);
+		memset(&ga, 0, sizeof(ga));
+		/* Its own copy: the privileged part frees its own. */
+		ga.cfg = config_load_files(cfg->files, cfg->nfiles, config_err,
+		    NULL);
+		if (ga.cfg == NULL)
+			_exit(EXIT_PART);
+		ga.plan = *plan;
+		ga.ipc = 3;
+		ga.fanfd = 4;
+		ga.dry_run = o->dry_run;
+		_exit(gate_main(&ga));
+	}
+	close(sv[1]);
+	close(fanfd);
+	*ipc = sv[0];
+	return pid;
+}
+
+/* Fork the event loop as the unprivileged user; root stays here. */
+static int
+split(const struct options *o, struct startup *s, struct loop_args *la)
+{
+	struct privd_args pa;
+	struct gate_plan plan;
+	int sv[2], status, fanfd = -1, gate_ipc = -1;
+	pid_t pid, gate = 0;
+
+	memset(&plan, 0, sizeof(plan));
+	if (s->cfg != NULL)
+		fanfd = open_gate(s->cfg, &plan);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		fatal(EXIT_PART, "socketpair");
+	ipc_buffers(sv[0]);
+	ipc_buffers(sv[1]);
+	if ((pid = fork()) < 0)
+		fatal(EXIT_PART, "fork");
+	if (pid == 0) {
 		close(sv[0]);
+		if (fanfd >= 0)
+			close(fanfd);
 		la->ipc = sv[1];
 		la->user = &s->user;
 		_exit(loop_main(la));
 	}
 	close(sv[1]);
+	if (fanfd >= 0)
+		gate = fork_gate(o, s->cfg, fanfd, &plan, &gate_ipc);
+	gate_plan_free(&plan);
 	memset(&pa, 0, sizeof(pa));
+	pa.gate = gate;
+	pa.gate_ipc = gate_ipc;
 	pa.cfg = s->cfg;
 	pa.cfgpath = o->config;
 	pa.ipc = sv[0];

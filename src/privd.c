@@ -41,6 +41,9 @@
 #include "verify.h"
 
 #define FROM_LOOP_MAX	256	/* messages handled per wake-up */
+#define ASKS_MAX	256	/* the gate's asks whose hooks run */
+#define APPROVED_MAX	64	/* asks approved lately, for the loop's word */
+#define APPROVED_NS	10000000000ll
 #define RATE_WARN_NS	1000000000ull
 
 struct privd_stats {
@@ -52,6 +55,25 @@ struct privd_stats {
 	uint64_t	 holds;
 	uint64_t	 released;
 	uint64_t	 hold_killed;	/* refused by a hook, or could not be held */
+	uint64_t	 gate_denied;	/* execs the gate refused */
+	uint64_t	 gate_asked;
+	uint64_t	 fallback_kills;	/* deny rules: execs the gate did not see */
+	uint64_t	 fallback_holds;	/* ask rules: the same */
+};
+
+/* An exec the gate holds while its rule's hooks run. */
+struct privd_ask {
+	uint64_t	 cookie;	/* ours, the hook job's */
+	uint64_t	 gate_cookie;	/* the gate's */
+	pid_t		 pid;
+	char		*exe;
+};
+
+/* An ask approved lately: the exec the event loop will see next. */
+struct privd_approved {
+	pid_t		 pid;
+	int64_t		 at;
+	char		*exe;
 };
 
 struct privd {
@@ -70,6 +92,10 @@ struct privd {
 	uint64_t	 rate_warned_ns;
 	struct proc_clock clock;
 	bool		 loop_ready;
+	struct privd_ask asks[ASKS_MAX];
+	size_t		 nasks;
+	struct privd_approved approved[APPROVED_MAX];
+	unsigned	 approved_next;
 	struct privd_stats st;
 };
 
@@ -83,6 +109,7 @@ pidfd_of(pid_t pid)
 }
 
 static void	job_done(void *, uint64_t, bool);
+static bool	gate_job_done(struct privd *, uint64_t, bool);
 
 /* Queue the rule's hooks for the event; cookie names a held process. */
 static void
@@ -107,7 +134,7 @@ job_done(void *arg, uint64_t cookie, bool ok)
 {
 	struct privd *d = arg;
 
-	if (cookie == 0)
+	if (cookie == 0 || gate_job_done(d, cookie, ok))
 		return;
 	switch (hold_decide(d->ho, cookie, ok)) {
 	case HOLD_RELEASED:
@@ -171,7 +198,7 @@ do_kill(struct privd *d, const struct request *q, int pidfd)
 {
 	const struct rule *r = q->r;
 	char name[PROC_PATH_MAX];
-	int sig = r->signal;
+	int sig = r->action == ACT_KILL ? r->signal : SIGKILL;
 
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {
 		log_warn("rule %s: cannot signal pid %d", r->name,
@@ -230,6 +257,58 @@ queue_hooks(struct privd *d, const struct request *q, uint32_t rule,
 		job_done(d, cookie, false);
 }
 
+/*
+ * Is the gate still there?  Its end of the socket is its lowest
+ * descriptor, closed as it dies before its fanotify group is (the kernel
+ * closes a dying process's files in order): once an exec it held goes on,
+ * the hang-up is already here.
+ */
+static bool
+gate_alive(struct privd *d)
+{
+	struct pollfd pfd = { d->a->gate_ipc, POLLIN, 0 };
+
+	if (d->a->gate <= 0 || d->a->gate_ipc < 0)
+		return false;
+	return poll(&pfd, 1, 0) >= 0 && !(pfd.revents & (POLLHUP | POLLERR));
+}
+
+/* Did the gate let this exec through on its hooks' word, just now? */
+static bool
+approved(struct privd *d, const struct request *q)
+{
+	int64_t now = clock_ns(CLOCK_MONOTONIC);
+	struct privd_approved *a;
+	size_t i;
+
+	for (i = 0; i < APPROVED_MAX; i++) {
+		a = &d->approved[i];
+		if (a->pid == q->ev.pid && now - a->at < APPROVED_NS &&
+		    a->exe != NULL && q->p.exe != NULL &&
+		    strcmp(a->exe, q->p.exe->s) == 0) {
+			a->pid = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A deny or ask rule matched an exec the gate did not see. */
+static void
+fallback(struct privd *d, const struct request *q, const char *what)
+{
+	char name[PROC_PATH_MAX];
+
+	if (q->r->action == ACT_DENY)
+		d->st.fallback_kills++;
+	else
+		d->st.fallback_holds++;
+	log_warnx("rule %s: pid %d ran %s, which the gate did not see (a "
+	    "memfd, an unmarked file system, a loader run as a command): "
+	    "%s instead", q->r->name, (int)q->ev.pid,
+	    esc(q->p.exe, name, sizeof(name)), what);
+}
+
 /* IPC_REQUEST: check, then signal or hold at once, then queue the hooks. */
 static void
 handle_request(struct privd *d, const struct ipc_event *e)
@@ -255,11 +334,27 @@ handle_request(struct privd *d, const struct ipc_event *e)
 	v = verify_request(&c, e, pidfd, &q);
 	if (v == V_GONE)
 		d->st.gone++;
+	/*
+	 * An exec its ask's hooks approved: the gate let it through.  And
+	 * once the gate is dead the kernel lets every exec through, and
+	 * prochookd is about to stop: the loop's word acts on none.
+	 */
+	if (v == V_OK && ACT_GATED(q.r->action) && (!gate_alive(d) ||
+	    (q.r->action == ACT_ASK && approved(d, &q)))) {
+		if (pidfd >= 0)
+			close(pidfd);
+		verify_release(d->t, &q);
+		return;
+	}
 	/* Gone: nothing to signal or hold; hooks have the loop's word. */
 	if (v == V_OK || (v == V_GONE && !q.signals)) {
-		if (q.r->action == ACT_KILL)
+		if (q.r->action == ACT_DENY)
+			fallback(d, &q, "killed");
+		else if (q.r->action == ACT_ASK)
+			fallback(d, &q, "held");
+		if (q.r->action == ACT_KILL || q.r->action == ACT_DENY)
 			sig = do_kill(d, &q, pidfd);
-		else if (q.r->action == ACT_HOLD)
+		else if (q.r->action == ACT_HOLD || q.r->action == ACT_ASK)
 			cookie = do_hold(d, &q, &pidfd);
 		queue_hooks(d, &q, e->rule, e->run_hooks, cookie, sig);
 	} else if (v != V_GONE)
@@ -267,6 +362,172 @@ handle_request(struct privd *d, const struct ipc_event *e)
 	if (pidfd >= 0)
 		close(pidfd);
 	verify_release(d->t, &q);
+}
+
+/*
+ * The gate's messages.  The gate judged the exec itself; what it says is
+ * logged and its rule's hooks run (within the rule's rate here too), but
+ * nothing is signalled on its word.
+ */
+
+/* The rule an event of the gate names, or NULL. */
+static const struct rule *
+gate_rule(struct privd *d, const struct ipc_event *e,
+    const struct config **cfg)
+{
+	*cfg = e->gen == d->gen ? d->cfg : e->gen + 1 == d->gen ? d->prev :
+	    NULL;
+	if (*cfg == NULL || e->rule >= (*cfg)->nrules ||
+	    !ACT_GATED((*cfg)->rules[e->rule].action))
+		return NULL;
+	return &(*cfg)->rules[e->rule];
+}
+
+/* "rule NAME (deny): TIME exec PID ..." or its JSON, as the loop logs. */
+static void
+gate_log(struct privd *d, const struct rule *r, const struct pevent *pe,
+    const char *what)
+{
+	struct obuf ob;
+
+	if (ob_init(&ob, -1, 1024) < 0)
+		return;
+	if (d->cfg->log_format == LOGF_JSON)
+		out_json(&ob, pe, &d->oc, r->name, what);
+	else {
+		ob_puts(&ob, "rule ");
+		ob_puts(&ob, r->name);
+		ob_puts(&ob, " (");
+		ob_puts(&ob, what);
+		ob_puts(&ob, "): ");
+		out_text(&ob, pe, &d->oc);
+	}
+	if (ob.len > 0 && ob.b[ob.len - 1] == '\n')
+		ob.len--;
+	ob_putc(&ob, '\0');
+	if (ob.b != NULL)
+		log_info("%s", ob.b);
+	ob_free(&ob);
+}
+
+static void
+gate_verdict(struct privd *d, uint64_t gate_cookie, bool allow)
+{
+	static struct ipc_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_GATE_VERDICT;
+	m.u.verdict.cookie = gate_cookie;
+	m.u.verdict.allow = allow;
+	/* Unsent, the gate denies at the ask's deadline. */
+	if (ipc_send(d->a->gate_ipc, &m) < 0)
+		log_warnx("cannot hand a verdict to the gate: it denies the "
+		    "exec at its deadline");
+}
+
+/* An ask's hooks are done: tell the gate. */
+static bool
+gate_job_done(struct privd *d, uint64_t cookie, bool ok)
+{
+	struct privd_approved *a;
+	size_t i;
+
+	for (i = 0; i < d->nasks; i++) {
+		if (d->asks[i].cookie != cookie)
+			continue;
+		gate_verdict(d, d->asks[i].gate_cookie, ok);
+		log_info("exec of pid %d %s by its hooks", (int)d->asks[i].pid,
+		    ok ? "approved" : "refused");
+		if (ok) {
+			a = &d->approved[d->approved_next++ % APPROVED_MAX];
+			free(a->exe);
+			a->pid = d->asks[i].pid;
+			a->at = clock_ns(CLOCK_MONOTONIC);
+			a->exe = d->asks[i].exe;
+		} else
+			free(d->asks[i].exe);
+		d->asks[i] = d->asks[--d->nasks];
+		return true;
+	}
+	return false;
+}
+
+/* IPC_GATE_DENY and IPC_GATE_ASK. */
+static void
+gate_event(struct privd *d, const struct ipc_msg *m)
+{
+	const struct ipc_event *e = &m->u.ev;
+	const struct config *cfg;
+	const struct rule *r = gate_rule(d, e, &cfg);
+	struct event ev;
+	struct proc p;
+	struct pevent pe;
+	bool ask = m->type == IPC_GATE_ASK, dry = d->a->dry_run;
+
+	if (r == NULL || (r->action == ACT_ASK) != ask) {
+		d->st.refused++;
+		log_warnx("message from the gate refused: no such rule");
+		if (ask && e->cookie != 0)
+			gate_verdict(d, e->cookie, false);
+		return;
+	}
+	ipc_to_pevent(e, &ev, &p, &pe);
+	if (ask)
+		d->st.gate_asked++;
+	else
+		d->st.gate_denied++;
+	gate_log(d, r, &pe, dry ? (ask ? "dry-run: would ask" :
+	    "dry-run: would deny") : ask ? "ask" : "deny");
+	if (dry || !e->run_hooks)
+		goto out;
+	if (!ask) {
+		if (r->nhooks > 0 && privd_rate(d, cfg, e->rule))
+			run_hooks(d, r, &pe, 0, 0);
+		goto out;
+	}
+	if (d->nasks == ASKS_MAX || !privd_rate(d, cfg, e->rule)) {
+		gate_verdict(d, e->cookie, false);
+		goto out;
+	}
+	d->asks[d->nasks].cookie = ++d->cookie;
+	d->asks[d->nasks].gate_cookie = e->cookie;
+	d->asks[d->nasks].pid = e->pid;
+	d->asks[d->nasks].exe = p.exe != NULL ? strdup(p.exe->s) : NULL;
+	d->nasks++;
+	run_hooks(d, r, &pe, d->cookie, 0);
+out:
+	str_unref(NULL, p.exe);
+	str_unref(NULL, p.pexe);
+	str_unref(NULL, p.cmdline);
+	str_unref(NULL, p.cgroup);
+	str_unref(NULL, p.script);
+	str_unref(NULL, p.loader);
+}
+
+/* Messages from the gate; -EPIPE when it is gone. */
+static int
+from_gate(struct privd *d)
+{
+	static struct ipc_msg m;
+	int r = 0, n = 0;
+
+	while (n++ < FROM_LOOP_MAX && (r = ipc_recv(d->a->gate_ipc, &m)) == 1) {
+		switch (m.type) {
+		case IPC_GATE_DENY:
+		case IPC_GATE_ASK:
+			gate_event(d, &m);
+			break;
+		default:
+			d->st.refused++;
+			break;
+		}
+	}
+	if (r == -EBADMSG) {
+		d->st.refused++;
+		log_warnx("malformed message from the gate refused");
+		return 0;
+	}
+	return r == -EPIPE ? -EPIPE : 0;
 }
 
 /* The device and inode of the file /proc/PID/exe names, as numbers. */
@@ -362,9 +623,12 @@ name_ids(struct privd *d, const struct ipc_msg *req)
 	(void)ipc_send(d->a->ipc, &m);
 }
 
-/* Send a configuration's texts to the loop, which parses the same. */
+/*
+ * Send a configuration's texts to the loop or the gate, which parse the
+ * same.
+ */
 static int
-send_config(struct privd *d, const struct config *cfg, uint32_t gen)
+send_config(int fd, const struct config *cfg, uint32_t gen)
 {
 	static struct ipc_msg m;
 	size_t i, off, n;
@@ -388,9 +652,9 @@ send_config(struct privd *d, const struct config *cfg, uint32_t gen)
 			m.u.cfg.last = i + 1 == cfg->nfiles &&
 			    off == cfg->files[i].len;
 			/* The loop reads between events: a second is plenty. */
-			for (tries = 0; (r = ipc_send(d->a->ipc, &m)) == -EAGAIN &&
+			for (tries = 0; (r = ipc_send(fd, &m)) == -EAGAIN &&
 			    tries < 10; tries++) {
-				struct pollfd pfd = { d->a->ipc, POLLOUT, 0 };
+				struct pollfd pfd = { fd, POLLOUT, 0 };
 
 				(void)poll(&pfd, 1, 100);
 			}
@@ -415,13 +679,18 @@ reload(struct privd *d)
 		(void)notify_send("READY=1");
 		return;
 	}
-	if ((r = send_config(d, cfg, d->gen + 1)) < 0) {
+	if ((r = send_config(d->a->ipc, cfg, d->gen + 1)) < 0) {
 		log_warnx("cannot hand the configuration to the event loop: "
 		    "%s; the rules in force stay", strerror(-r));
 		config_free(cfg);
 		(void)notify_send("READY=1");
 		return;
 	}
+	/* The loop has it: the gate must follow, or the two disagree. */
+	if (d->a->gate_ipc >= 0 &&
+	    (r = send_config(d->a->gate_ipc, cfg, d->gen + 1)) < 0)
+		log_warnx("cannot hand the configuration to the gate: %s; it "
+		    "keeps the deny and ask rules it has", strerror(-r));
 	if (strcmp(cfg->user, d->cfg->user) != 0 ||
 	    cfg->rcvbuf != d->cfg->rcvbuf)
 		log_warnx("user and rcvbuf take effect when prochookd is "
@@ -460,6 +729,12 @@ log_stats(struct privd *d)
 	    (unsigned long long)s->signals, (unsigned long long)s->holds,
 	    (unsigned long long)s->released,
 	    (unsigned long long)s->hold_killed);
+	log_info("exec gate: %llu execs denied, %llu asked; execs it did not "
+	    "see: %llu killed (deny rules), %llu held (ask rules)",
+	    (unsigned long long)s->gate_denied,
+	    (unsigned long long)s->gate_asked,
+	    (unsigned long long)s->fallback_kills,
+	    (unsigned long long)s->fallback_holds);
 	if (d->sp != NULL) {
 		const struct spawn_stats *ss = spawn_stats(d->sp);
 
@@ -497,6 +772,14 @@ reap(struct privd *d)
 			    1 : 16 + EXIT_PART;
 			continue;
 		}
+		if (pid == d->a->gate) {
+			log_warnx("the exec gate %s: execs are no longer "
+			    "checked; stopping", WIFSIGNALED(status) ?
+			    "was killed" : "exited");
+			d->a->gate = 0;
+			ret = 16 + EXIT_PART;
+			continue;
+		}
 		if (hold_waited(d->ho, pid, status))
 			continue;
 		if (d->sp != NULL && spawn_reaped(d->sp, pid, status))
@@ -527,6 +810,13 @@ signals(struct privd *d)
 			log_stats(d);
 			if (d->a->loop > 0)
 				kill(d->a->loop, SIGUSR1);
+			if (d->a->gate_ipc >= 0) {
+				static struct ipc_msg m;
+
+				memset(&m, 0, sizeof(m));
+				m.type = IPC_STATS;
+				(void)ipc_send(d->a->gate_ipc, &m);
+			}
 			break;
 		default:
 			break;
@@ -601,6 +891,8 @@ mounts_changed(struct privd *d)
 static void
 shut_down(struct privd *d)
 {
+	size_t i;
+
 	hold_kill_all(d->ho);
 	if (d->sp != NULL)
 		spawn_shutdown(d->sp);
@@ -609,6 +901,17 @@ shut_down(struct privd *d)
 		kill(d->a->loop, SIGTERM);
 		(void)waitpid(d->a->loop, NULL, 0);
 	}
+	if (d->a->gate_ipc >= 0) {
+		/* Its end closed, the gate answers what waits and exits. */
+		close(d->a->gate_ipc);
+		d->a->gate_ipc = -1;
+		if (d->a->gate > 0)
+			(void)waitpid(d->a->gate, NULL, 0);
+	}
+	while (d->nasks > 0)
+		free(d->asks[--d->nasks].exe);
+	for (i = 0; i < APPROVED_MAX; i++)
+		free(d->approved[i].exe);
 	(void)nl_unsubscribe(d->a->nl[NL_FAST]);
 	(void)nl_unsubscribe(d->a->nl[NL_BULK]);
 	if (d->sp != NULL)
@@ -626,7 +929,7 @@ shut_down(struct privd *d)
 		close(d->mountinfo);
 }
 
-enum { PFD_IPC, PFD_SIG, PFD_MOUNTS, PFD_SPAWN };
+enum { PFD_IPC, PFD_SIG, PFD_MOUNTS, PFD_GATE, PFD_SPAWN };
 #define PFD_MAX	(PFD_SPAWN + 4096)
 
 /*
@@ -665,6 +968,7 @@ privd_run(struct privd_args *a)
 		pfd[PFD_IPC] = (struct pollfd){ a->ipc, POLLIN, 0 };
 		pfd[PFD_SIG] = (struct pollfd){ a->sigfd, POLLIN, 0 };
 		pfd[PFD_MOUNTS] = (struct pollfd){ d.mountinfo, POLLPRI, 0 };
+		pfd[PFD_GATE] = (struct pollfd){ a->gate_ipc, POLLIN, 0 };
 		n = d.sp != NULL ? spawn_pollfds(d.sp, pfd + PFD_SPAWN,
 		    PFD_MAX - PFD_SPAWN) : 0;
 		out_ctx_clocks(&d.oc);
@@ -684,6 +988,15 @@ privd_run(struct privd_args *a)
 			log_warnx("the event loop is gone");
 			status = EXIT_PART;
 			break;
+		}
+		if (pfd[PFD_GATE].revents & (POLLIN | POLLHUP | POLLERR) &&
+		    from_gate(&d) == -EPIPE) {
+			close(a->gate_ipc);
+			a->gate_ipc = -1;
+			if ((r = reap(&d)) != 0) {
+				status = r == 1 ? 0 : r - 16;
+				break;
+			}
 		}
 		if (pfd[PFD_MOUNTS].revents & POLLPRI)
 			mounts_changed(&d);
