@@ -747,6 +747,35 @@ EOF
 		fail "-t printed no line per rule: $(cat "$T/out")"
 }
 
+# SIGUSR1 counts verdicts, execs the gate did not see (killed instead)
+# and the gate's answer latency.
+test_gate_usr1_counters() {
+	gate_setup
+	gate_allowlist_conf
+	start_daemon -c "$T/p.conf"
+	cp "$HELPER" "$T/u/prog"
+	chown "$GATE_USER:" "$T/u/prog"
+	local st=0 out
+	out=$(gate_exec_as "$GATE_USER" "$T/u/prog" create-after 0 "$T/u/ran") || st=$?
+	gate_refused "the user's exec" "$st" "$out"
+	st=0
+	as_user "$GATE_USER" /usr/bin/python3 - "$HELPER" <<'PY' || st=$?
+import os, sys
+fd = os.memfd_create("gate-payload", 0)
+os.write(fd, open(sys.argv[1], "rb").read())
+os.execve(fd, ["payload", "sleep", "1000"], {})
+PY
+	[ "$st" = 137 ] || fail "the memfd program: status $st, want 137"
+	kill -USR1 "$DPID"
+	wait_for "$T/err" "latency" || fail "no answer latency on SIGUSR1: $(cat "$T/err")"
+	wait_for "$T/err" "(^|[^0-9])1 (execs )?denied" ||
+		fail "SIGUSR1 does not count the one denied exec: $(grep -i gate "$T/err")"
+	wait_for "$T/err" "did not see: 1 killed" ||
+		fail "SIGUSR1 does not count the memfd exec killed instead: $(grep -i gate "$T/err")"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
 # ---------------------------------------------------------------------
 # What an ordinary user tries against an exact-path deny rule on a
 # program in the user's own directory (the user may link, rename and
