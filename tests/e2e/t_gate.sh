@@ -179,6 +179,61 @@ EOF
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
 
+# The denied file replaced after the rule was loaded (as a package upgrade
+# does: a new file renamed over the old path): the new file is denied too.
+test_gate_deny_exe_replaced() {
+	gate_setup
+	cp "$HELPER" "$T/bin/forbidden"
+	conf <<EOF
+[no-forbidden]
+event = exec
+exe = $T/bin/forbidden
+action = deny
+EOF
+	start_daemon -c "$T/p.conf"
+	cp "$HELPER" "$T/bin/forbidden.new"
+	mv "$T/bin/forbidden.new" "$T/bin/forbidden"
+	local st=0 out i
+	# The gate may learn of the new file a moment after the rename.
+	for i in $(seq 1 20); do
+		st=0
+		out=$(gate_exec "$T/bin/forbidden" create-after 0 "$T/ran") || st=$?
+		[ "$st" = 100 ] && break
+		rm -f "$T/ran"
+		sleep 0.1
+	done
+	gate_refused "the file put in place of the denied one" "$st" "$out"
+	gate_not_run "the file put in place of the denied one" "$T/ran"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# prochookd's own processes are never denied: a deny rule's hook runs the
+# very program the rule denies, and it runs.
+test_gate_hook_not_denied() {
+	gate_setup
+	cp "$HELPER" "$T/bin/forbidden"
+	hook same <<EOF
+#!/bin/sh
+exec $T/bin/forbidden create-after 0 $T/ran-by-hook
+EOF
+	conf <<EOF
+[no-forbidden]
+event = exec
+exe = $T/bin/forbidden
+action = deny
+hook = same
+EOF
+	start_daemon -c "$T/p.conf"
+	local st=0 out
+	out=$(gate_exec "$T/bin/forbidden" create-after 0 "$T/ran") || st=$?
+	gate_refused "the exec outside prochookd" "$st" "$out"
+	gate_not_run "the exec outside prochookd" "$T/ran"
+	wait_file "$T/ran-by-hook" || { cat "$T/err"; fail "the hook's run of the denied program was refused"; }
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
 # By uid, with a glob (file-system marks): the user's exec is refused,
 # root's exec of the same file runs.
 test_gate_deny_uid() {
