@@ -34,7 +34,7 @@ ASAN_OBJS	= $(SRCS:src/%.c=build/asan/%.o)
 # Each unit test links its module and what that module needs, nothing else.
 TESTS		= event proc table output notify enrich exe ipc config rule spawn \
 		  lineage sandbox hold binfmt exename verify hookout hookrun proctree \
-		  hookfile netlink
+		  hookfile netlink gateplan
 test_event_SRCS	= src/event.c
 test_proc_SRCS	= src/proc.c
 test_table_SRCS	= src/table.c src/event.c
@@ -73,6 +73,8 @@ test_spawn_SRCS	= src/spawn.c src/supervise.c src/hookrun.c src/hookout.c \
 		  src/hookexec.c src/proctree.c src/proc.c src/hookfile.c \
 		  src/users.c src/log.c
 test_netlink_SRCS = src/netlink.c src/event.c
+test_gateplan_SRCS = src/gateplan.c src/rule.c src/rulebuild.c src/signame.c \
+		  src/strnum.c src/table.c src/event.c
 
 ifeq ($(V),)
 Q		= @

@@ -20,6 +20,7 @@ struct privd_args {
 	int		 fanfd;		/* fanotify group, shared; -1: none */
 	pid_t		 gate;		/* the exec gate's pid; 0: none */
 	int		 gate_ipc;	/* to the gate; -1: none */
+	struct config	*gate_cfg;	/* -m -c: the gate's rules; owned */
 	int		 sigfd;
 	bool		 dry_run;
 };

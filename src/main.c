@@ -37,6 +37,7 @@
 
 struct options {
 	const char	*config;
+	bool		 config_given;	/* -c: with -m, its deny rules act */
 	bool		 check;
 	bool		 dry_run;
 	bool		 monitor;
@@ -48,6 +49,7 @@ struct options {
 /* What the privileged start-up opened, for both parts. */
 struct startup {
 	struct config	*cfg;
+	struct config	*gate_cfg;	/* -m -c: the deny rules only */
 	struct sandbox_user user;
 	struct nl	*nl[NL_NPARTS];
 	struct exe_src	*exe;
@@ -97,6 +99,7 @@ parse_options(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 'c':
 			o->config = optarg;
+			o->config_given = true;
 			break;
 		case 't':
 			o->check = true;
@@ -312,6 +315,33 @@ load(const struct options *o, bool root, struct sandbox_user *u)
 }
 
 /*
+ * -m -c FILE: the monitor prints every event, and the deny rules of FILE
+ * refuse execs, shown as "deny" lines.  Nothing else of FILE acts: no
+ * hooks run under the monitor.
+ */
+static struct config *
+load_monitor_gate(const struct options *o)
+{
+	struct config *cfg;
+	size_t i, ignored = 0;
+
+	if ((cfg = config_load(o->config, print_err, NULL)) == NULL)
+		fatalx(EXIT_CONFIG, "%s: configuration refused", o->config);
+	for (i = 0; i < cfg->nrules; i++) {
+		if (cfg->rules[i].action == ACT_ASK)
+			fatalx(EXIT_USAGE, "%s: rule [%s]: --monitor runs no "
+			    "hooks, so it cannot ask; run it without -m",
+			    o->config, cfg->rules[i].name);
+		if (cfg->rules[i].action != ACT_DENY)
+			ignored++;
+	}
+	if (ignored > 0)
+		log_warnx("%s: --monitor: %zu rules other than deny ignored",
+		    o->config, ignored);
+	return cfg;
+}
+
+/*
  * Everything that needs privilege, in the SPEC's order: the kernel's
  * acknowledgement of both subscriptions, fanotify, then the /proc scan.
  */
@@ -323,6 +353,8 @@ start(const struct options *o, bool root, struct startup *s)
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = load(o, root, &s->user);
+	if (o->monitor && o->config_given && root)
+		s->gate_cfg = load_monitor_gate(o);
 	threads = s->cfg ? s->cfg->threads : o->verbose > 0;
 	if ((s->procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		fatal(EXIT_KERNEL, "/proc");
@@ -393,11 +425,13 @@ fork_gate(const struct options *o, struct config *cfg, int fanfd,
 		fatal(EXIT_PART, "fork");
 	if (pid == 0) {
 		/*
-		 * The socket first: as the gate dies, the kernel closes it
-		 * before the group that holds the execs (see privd.c).
+		 * The socket above the group: a dying process's files are
+		 * released last closed first (task work runs as a stack),
+		 * so the socket's hang-up comes before the execs the group
+		 * held go on (see privd.c, gate_alive()).
 		 */
 		if ((fanfd = fcntl(fanfd, F_DUPFD_CLOEXEC, 16)) < 0 ||
-		    dup2(sv[1], 3) < 0 || dup2(fanfd, 4) < 0)
+		    dup2(fanfd, 3) < 0 || dup2(sv[1], 4) < 0)
 			_exit(EXIT_PART);
 		(void)close_range(5, ~0U, 0);
 		memset(&ga, 0, sizeof(ga));
@@ -407,8 +441,8 @@ fork_gate(const struct options *o, struct config *cfg, int fanfd,
 		if (ga.cfg == NULL)
 			_exit(EXIT_PART);
 		ga.plan = *plan;
-		ga.ipc = 3;
-		ga.fanfd = 4;
+		ga.fanfd = 3;
+		ga.ipc = 4;
 		ga.dry_run = o->dry_run;
 		_exit(gate_main(&ga));
 	}
@@ -428,8 +462,8 @@ split(const struct options *o, struct startup *s, struct loop_args *la)
 	pid_t pid, gate = 0;
 
 	memset(&plan, 0, sizeof(plan));
-	if (s->cfg != NULL)
-		fanfd = open_gate(s->cfg, &plan);
+	if (s->cfg != NULL || s->gate_cfg != NULL)
+		fanfd = open_gate(s->cfg ? s->cfg : s->gate_cfg, &plan);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		fatal(EXIT_PART, "socketpair");
 	ipc_buffers(sv[0]);
@@ -446,11 +480,13 @@ split(const struct options *o, struct startup *s, struct loop_args *la)
 	}
 	close(sv[1]);
 	if (fanfd >= 0)
-		gate = fork_gate(o, s->cfg, fanfd, &plan, &gate_ipc);
+		gate = fork_gate(o, s->cfg ? s->cfg : s->gate_cfg, fanfd, &plan,
+		    &gate_ipc);
 	gate_plan_free(&plan);
 	memset(&pa, 0, sizeof(pa));
 	pa.gate = gate;
 	pa.gate_ipc = gate_ipc;
+	pa.gate_cfg = s->gate_cfg;
 	pa.cfg = s->cfg;
 	pa.cfgpath = o->config;
 	pa.ipc = sv[0];

@@ -258,19 +258,23 @@ queue_hooks(struct privd *d, const struct request *q, uint32_t rule,
 }
 
 /*
- * Is the gate still there?  Its end of the socket is its lowest
- * descriptor, closed as it dies before its fanotify group is (the kernel
- * closes a dying process's files in order): once an exec it held goes on,
- * the hang-up is already here.
+ * Is the gate still there?  As it dies, its end of the socket is released
+ * before its fanotify group (see main.c, fork_gate()): once an exec it
+ * held goes on, the hang-up is already here.
  */
 static bool
 gate_alive(struct privd *d)
 {
 	struct pollfd pfd = { d->a->gate_ipc, POLLIN, 0 };
+	siginfo_t si;
 
 	if (d->a->gate <= 0 || d->a->gate_ipc < 0)
 		return false;
-	return poll(&pfd, 1, 0) >= 0 && !(pfd.revents & (POLLHUP | POLLERR));
+	if (poll(&pfd, 1, 0) < 0 || (pfd.revents & (POLLHUP | POLLERR)))
+		return false;
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)d->a->gate, &si,
+	    WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0;
 }
 
 /* Did the gate let this exec through on its hooks' word, just now? */
@@ -375,8 +379,11 @@ static const struct rule *
 gate_rule(struct privd *d, const struct ipc_event *e,
     const struct config **cfg)
 {
-	*cfg = e->gen == d->gen ? d->cfg : e->gen + 1 == d->gen ? d->prev :
-	    NULL;
+	if (d->cfg == NULL)		/* -m -c */
+		*cfg = e->gen == 1 ? d->a->gate_cfg : NULL;
+	else
+		*cfg = e->gen == d->gen ? d->cfg : e->gen + 1 == d->gen ?
+		    d->prev : NULL;
 	if (*cfg == NULL || e->rule >= (*cfg)->nrules ||
 	    !ACT_GATED((*cfg)->rules[e->rule].action))
 		return NULL;
@@ -392,7 +399,7 @@ gate_log(struct privd *d, const struct rule *r, const struct pevent *pe,
 
 	if (ob_init(&ob, -1, 1024) < 0)
 		return;
-	if (d->cfg->log_format == LOGF_JSON)
+	if (d->cfg != NULL && d->cfg->log_format == LOGF_JSON)
 		out_json(&ob, pe, &d->oc, r->name, what);
 	else {
 		ob_puts(&ob, "rule ");
@@ -478,6 +485,14 @@ gate_event(struct privd *d, const struct ipc_msg *m)
 		d->st.gate_denied++;
 	gate_log(d, r, &pe, dry ? (ask ? "dry-run: would ask" :
 	    "dry-run: would deny") : ask ? "ask" : "deny");
+	/* The monitor shows what was refused; it runs no hooks. */
+	if (d->cfg == NULL) {
+		if (!ask)
+			(void)ipc_send(d->a->ipc, m);
+		else
+			gate_verdict(d, e->cookie, false);
+		goto out;
+	}
 	if (dry || !e->run_hooks)
 		goto out;
 	if (!ask) {
@@ -924,6 +939,7 @@ shut_down(struct privd *d)
 	free(d->rates[1]);
 	config_free(d->cfg);
 	config_free(d->prev);
+	config_free(d->a->gate_cfg);
 	close(d->procfd);
 	if (d->mountinfo >= 0)
 		close(d->mountinfo);
