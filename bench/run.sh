@@ -291,11 +291,20 @@ gate_row_cmd() {
 	esac
 }
 
+# gate_row_ready DIR TOOL: ready; for a deny row, a warning if the gate
+# did not say it marked what the row is meant to measure (prochookd logs
+# its marks before "ready").
 gate_row_ready() {
-	case $2 in
-	fapolicyd) grep -q "Starting to listen for events" "$1/$2.err" ;;
-	*) grep -q ready "$1/$2.err" ;;
+	local d=$1 t=$2 want=
+	case $t in
+	fapolicyd) grep -q "Starting to listen for events" "$d/$t.err"; return ;;
+	deny-path) want="files marked" ;;
+	deny-glob) want="file systems marked" ;;
 	esac
+	grep -q ready "$d/$t.err" || return 1
+	grep -q "$want" "$d/$t.err" ||
+		echo "$t: prochookd did not log \"$want\" before ready: the row may not measure the gate (see $t.err)" >>"$d/warnings"
+	return 0
 }
 
 # Undo the bind mount of fapolicyd's configuration (once it has stopped).
