@@ -258,6 +258,33 @@ EOF
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
 
+# By the euid a setuid file would give: the user's exec of a setuid-root
+# copy is refused, the same program without the setuid bit runs.
+test_gate_deny_setuid_euid() {
+	gate_setup
+	cp "$HELPER" "$T/bin/suid-tool"
+	cp "$HELPER" "$T/bin/plain-tool"
+	chmod 4755 "$T/bin/suid-tool"
+	conf <<EOF
+[no-root-tools-for-phgate]
+event = exec
+exe = $T/bin/*
+uid = $GATE_USER
+euid = 0
+action = deny
+EOF
+	start_daemon -c "$T/p.conf"
+	local st=0 out
+	out=$(gate_exec_as "$GATE_USER" "$T/bin/suid-tool" create-after 0 "$T/u/ran-suid") || st=$?
+	gate_refused "the user's exec of a setuid-root file" "$st" "$out"
+	gate_not_run "the user's exec of a setuid-root file" "$T/u/ran-suid"
+	st=0
+	gate_exec_as "$GATE_USER" "$T/bin/plain-tool" create-after 0 "$T/u/ran-plain" || st=$?
+	gate_ran "the same program without the setuid bit" "$st" "$T/u/ran-plain"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
 # By parent and by ancestor: refused when run under the named program,
 # allowed otherwise.
 test_gate_deny_parent_ancestor() {
@@ -985,5 +1012,24 @@ test_gate_attack_copies() {
 		[ "$ran" = no ] || fail "a copy in ${d%/*}: the program ran"
 		gate_refused "a copy in ${d%/*}" "$st" "$out"
 	done
+	stop_daemon
+}
+
+# The user mounts an overlay file system (in a user and mount namespace of
+# its own) whose lower layer holds the program, and runs the overlay's copy:
+# the same file's data, through another file system.
+test_gate_attack_overlay() {
+	gate_setup
+	gate_attack_conf
+	mkdir "$T/u/lower" "$T/u/upper" "$T/u/work" "$T/u/merged"
+	mv "$T/u/forbidden" "$T/u/lower/forbidden"
+	chown -R "$GATE_USER:" "$T/u"
+	sed -i "s|^exe = .*|exe = $T/u/lower/forbidden|" "$T/p.conf"
+	start_daemon -c "$T/p.conf"
+	local st=0 out
+	out=$(as_user "$GATE_USER" unshare -Urm sh -c \
+	    "mount -t overlay overlay -o lowerdir=$T/u/lower,upperdir=$T/u/upper,workdir=$T/u/work $T/u/merged &&
+	     exec /usr/bin/python3 $T/exec.py $T/u/merged/forbidden create-after 1000 $T/u/ran") || st=$?
+	gate_refused_or_killed "the program run through an overlay" "$st" "$out" "$T/u/ran"
 	stop_daemon
 }
