@@ -67,9 +67,9 @@ gate_ran() {
 
 # gate_refused_or_killed WHAT STATUS OUTPUT FILE: an exec the gate may not
 # see (it falls back to kill): refused, or killed by SIGKILL before its
-# body (create-after 1000) ran.
+# body (create-after 3000) ran.
 gate_refused_or_killed() {
-	sleep 1.5
+	sleep 3.5
 	gate_not_run "$1" "$4"
 	[ "$2" = 137 ] && return 0
 	[ "$2" = 100 ] || fail "$1: status $2, want SIGKILL (137) or a refused" \
@@ -397,7 +397,7 @@ EOF
 }
 
 # A program run from a memfd (no file system the gate can mark): killed at
-# once, before its body runs a second later.
+# once, before its body runs three seconds later.
 test_gate_memfd_falls_back_to_kill() {
 	gate_setup
 	gate_allowlist_conf
@@ -407,9 +407,9 @@ test_gate_memfd_falls_back_to_kill() {
 import os, sys
 fd = os.memfd_create("gate-payload", 0)
 os.write(fd, open(sys.argv[1], "rb").read())
-os.execve(fd, ["payload", "create-after", "1000", sys.argv[2]], {})
+os.execve(fd, ["payload", "create-after", "3000", sys.argv[2]], {})
 PY
-	sleep 1.5
+	sleep 3.5
 	gate_not_run "the program run from a memfd" "$T/u/ran"
 	[ "$st" = 137 ] || fail "the program run from a memfd: status $st, want 137 (killed)"
 	stop_daemon
@@ -431,7 +431,7 @@ test_gate_unmarked_fs_falls_back_to_kill() {
 	local st=0 out
 	out=$(as_user "$GATE_USER" unshare -Urm sh -c \
 	    "mount -t tmpfs none $T/u/mnt && cp $T/u/prog-src $T/u/mnt/prog &&
-	     exec /usr/bin/python3 $T/exec.py $T/u/mnt/prog create-after 1000 $T/u/ran") || st=$?
+	     exec /usr/bin/python3 $T/exec.py $T/u/mnt/prog create-after 3000 $T/u/ran") || st=$?
 	gate_refused_or_killed "a program on an unmarked tmpfs" "$st" "$out" "$T/u/ran"
 	stop_daemon
 }
@@ -946,7 +946,7 @@ test_gate_attack_loader() {
 	[ -x "$ld" ] || fail "no loader found"
 	start_daemon -c "$T/p.conf"
 	local st=0 out
-	out=$(gate_exec_as "$GATE_USER" "$ld" "$T/u/forbidden" create-after 1000 "$T/u/ran") || st=$?
+	out=$(gate_exec_as "$GATE_USER" "$ld" "$T/u/forbidden" create-after 3000 "$T/u/ran") || st=$?
 	gate_refused_or_killed "the program run by the loader" "$st" "$out" "$T/u/ran"
 	stop_daemon
 }
@@ -1029,7 +1029,7 @@ test_gate_attack_overlay() {
 	local st=0 out
 	out=$(as_user "$GATE_USER" unshare -Urm sh -c \
 	    "mount -t overlay overlay -o lowerdir=$T/u/lower,upperdir=$T/u/upper,workdir=$T/u/work $T/u/merged &&
-	     exec /usr/bin/python3 $T/exec.py $T/u/merged/forbidden create-after 1000 $T/u/ran") || st=$?
+	     exec /usr/bin/python3 $T/exec.py $T/u/merged/forbidden create-after 3000 $T/u/ran") || st=$?
 	gate_refused_or_killed "the program run through an overlay" "$st" "$out" "$T/u/ran"
 	stop_daemon
 }
