@@ -126,6 +126,13 @@ exit \$(cat $T/release 2>/dev/null || echo 1)
 HOOK
 }
 
+# Let gate_wait_hook's hooks end with STATUS (written whole, then renamed,
+# so that a hook never reads it half-written).
+gate_release() {
+	echo "$1" >"$T/release.tmp"
+	mv "$T/release.tmp" "$T/release"
+}
+
 # Wait (at most $2 s) for the background job $1 to end; 1 if it did not.
 gate_wait_pid() {
 	local i
@@ -155,7 +162,7 @@ action = deny
 hook = rec
 EOF
 	start_daemon -c "$T/p.conf"
-	local st=0 out pid
+	local st=0 out
 	out=$(gate_exec "$T/bin/forbidden" create-after 0 "$T/ran") || st=$?
 	gate_refused "root's exec of the denied file" "$st" "$out"
 	gate_not_run "root's exec of the denied file" "$T/ran"
@@ -164,7 +171,7 @@ EOF
 	gate_ran "another file" "$st" "$T/ran-allowed"
 	# The hook: the process that tried the exec, told it was refused.
 	local i f=
-	for i in $(seq 1 100); do
+	for i in $(seq 1 200); do
 		f=$(ls "$T"/rec/no-forbidden.* 2>/dev/null | head -1)
 		[ -n "$f" ] && break
 		sleep 0.05
@@ -513,7 +520,7 @@ EOF
 	start_daemon -c "$T/p.conf"
 	local st=0 out
 	out=$(gate_exec "$T/bin/asked" create-after 0 "$T/ran") || st=$?
-	echo 0 >"$T/release"
+	gate_release 0
 	gate_refused "exec whose hook timed out" "$st" "$out"
 	gate_not_run "exec whose hook timed out" "$T/ran"
 	stop_daemon
@@ -556,7 +563,7 @@ EOF
 	gate_exec "$T/bin/asked-fast" create-after 0 "$T/ran-fast" || st=$?
 	[ ! -e "$T/slow.st" ] || fail "the slow ask ended before its hook answered: $(cat "$T/slow.st")"
 	gate_ran "the second ask, approved while the first waits" "$st" "$T/ran-fast"
-	echo 1 >"$T/release"
+	gate_release 1
 	gate_wait_pid "$slow" 20 || fail "the slow ask was not answered after its hook refused"
 	gate_refused "the first ask, refused after the second" "$(cat "$T/slow.st")" "$(cat "$T/slow.out")"
 	gate_not_run "the first ask" "$T/ran-slow"
@@ -620,12 +627,12 @@ EOF
 	done
 	for i in "${pids[@]}"; do
 		gate_wait_pid "$i" 60 || {
-			echo 0 >"$T/release"
+			gate_release 0
 			fail "1000 other execs not done after 60 s while an ask waits"
 		}
 	done
 	[ ! -e "$T/ask.st" ] || fail "the ask ended before its hook answered"
-	echo 0 >"$T/release"
+	gate_release 0
 	gate_wait_pid "$ask" 20 || fail "the ask was not answered once its hook approved"
 	gate_ran "the ask, approved" "$(cat "$T/ask.st")" "$T/ran"
 	stop_daemon
@@ -663,16 +670,18 @@ EOF
 	( st=0; gate_exec "$T/bin/asked" create-after 0 "$T/ran" >"$T/ask.out" || st=$?
 	  echo "$st" >"$T/ask.st" ) &
 	local ask=$!
-	wait_file "$T/rec/started.ask-held" || { echo 0 >"$T/release"; cat "$T/err"; fail "the ask's hook did not start"; }
+	wait_file "$T/rec/started.ask-held" || { gate_release 0; cat "$T/err"; fail "the ask's hook did not start"; }
 	kill -KILL "$gp"
 	local st=0
 	timeout 10 "$T/bin/free" || st=$?
-	[ "$st" = 0 ] || { echo 0 >"$T/release"; fail "an exec after the gate died: status $st"; }
-	gate_wait_pid "$ask" 10 || { echo 0 >"$T/release"; fail "the exec the gate held was not released when it died"; }
-	[ "$(cat "$T/ask.st")" = 0 ] && [ -e "$T/ran" ] ||
+	[ "$st" = 0 ] || { gate_release 0; fail "an exec after the gate died: status $st"; }
+	gate_wait_pid "$ask" 10 || { gate_release 0; fail "the exec the gate held was not released when it died"; }
+	[ "$(cat "$T/ask.st")" = 0 ] && [ -e "$T/ran" ] || {
+		gate_release 0
 		fail "the held exec, released: status $(cat "$T/ask.st") $(cat "$T/ask.out"), want it to run"
-	gate_wait_pid "$DPID" 10 || { echo 0 >"$T/release"; fail "prochookd still runs 10 s after its gate died"; }
-	echo 0 >"$T/release"
+	}
+	gate_wait_pid "$DPID" 10 || { gate_release 0; fail "prochookd still runs 10 s after its gate died"; }
+	gate_release 0
 	st=0
 	wait "$DPID" || st=$?
 	[ "$st" = 4 ] || fail "exit $st after the gate was killed, want 4"
