@@ -36,6 +36,7 @@
 #include "ipc.h"
 #include "lineage.h"
 #include "log.h"
+#include "loop.h"
 #include "proc.h"
 #include "rule.h"
 #include "sandbox.h"
@@ -48,6 +49,14 @@
 #define RECHECK_NS	1000000000ll	/* marked files replaced, mounts */
 #define OURS_MAX	1024	/* ppid steps looked up */
 #define ALIAS_MAX	256
+/*
+ * Every marked exec waits for the gate: it must run as soon as one
+ * arrives, even with every CPU busy, yet no exec storm may make it take
+ * more than this share of one CPU (beyond it, execs wait for the next
+ * period: at most 7 ms).
+ */
+#define SCHED_DL_RUNTIME_NS	3000000
+#define SCHED_DL_PERIOD_NS	10000000
 
 /* An exec held while the privileged part runs its rule's hooks. */
 struct gate_ask {
@@ -95,6 +104,7 @@ struct gate {
 	uint32_t	 gen;
 	uint32_t	*rules;		/* indices of the deny and ask rules */
 	uint32_t	*keys;		/* the keys each one tests */
+	uint32_t	*cand;		/* room for every rule: those that may match */
 	size_t		 nrules;
 	bool		 need_host;	/* a ! exe or script value: name by host */
 	struct gate_plan plan;
@@ -359,7 +369,7 @@ decide(struct gate *g, int fd, pid_t pid)
 	struct stat sb;
 	struct statvfs vfs;
 	char *interp = NULL;
-	uint32_t cand[64], keys = 0;
+	uint32_t *cand = g->cand, keys = 0;
 	size_t i, nc = 0, hit = SIZE_MAX;
 	ssize_t n;
 	bool miss = false, lineage = false, nosuid = false;
@@ -409,7 +419,7 @@ decide(struct gate *g, int fd, pid_t pid)
 	pe.p = &p;
 
 	/* By name first: no /proc read for an exec no rule names. */
-	for (i = 0; i < g->nrules && nc < sizeof(cand) / sizeof(cand[0]); i++)
+	for (i = 0; i < g->nrules; i++)
 		if (rule_match(&g->cfg->rules[g->rules[i]], &pe, g->t, &miss,
 		    ~names)) {
 			cand[nc++] = g->rules[i];
@@ -615,14 +625,16 @@ set_config(struct gate *g, struct config *cfg, uint32_t gen,
     struct gate_plan *plan, bool marked)
 {
 	struct gate_plan old = g->plan;
-	uint32_t *rules, *keys;
+	uint32_t *rules, *keys, *cand;
 	size_t i, j, n = 0;
 
 	rules = calloc(cfg->nrules + 1, sizeof(*rules));
 	keys = calloc(cfg->nrules + 1, sizeof(*keys));
-	if (rules == NULL || keys == NULL) {
+	cand = calloc(cfg->nrules + 1, sizeof(*cand));
+	if (rules == NULL || keys == NULL || cand == NULL) {
 		free(rules);
 		free(keys);
+		free(cand);
 		return -ENOMEM;
 	}
 	g->need_host = false;
@@ -642,9 +654,11 @@ set_config(struct gate *g, struct config *cfg, uint32_t gen,
 		config_free(g->cfg);
 	free(g->rules);
 	free(g->keys);
+	free(g->cand);
 	g->cfg = cfg;
 	g->rules = rules;
 	g->keys = keys;
+	g->cand = cand;
 	g->nrules = n;
 	g->gen = gen;
 	g->plan = *plan;
@@ -864,6 +878,9 @@ gate_main(struct gate_args *a)
 	if (set_config(&g, a->cfg, 1, &a->plan, true) < 0)
 		fatalx(EXIT_PART, "gate: out of memory");
 	(void)exename_is_loader(0, 0);	/* learn the loader before the filter */
+	if ((r = loop_sched_deadline(SCHED_DL_RUNTIME_NS,
+	    SCHED_DL_PERIOD_NS)) < 0)
+		log_debug("gate: no SCHED_DEADLINE budget (%s)", strerror(-r));
 	if ((r = sandbox_keep_caps(gate_caps, sizeof(gate_caps) /
 	    sizeof(gate_caps[0]))) < 0)
 		fatalx(EXIT_PART, "gate: cannot drop capabilities: %s",
