@@ -67,9 +67,9 @@ gate_ran() {
 
 # gate_refused_or_killed WHAT STATUS OUTPUT FILE: an exec the gate may not
 # see (it falls back to kill): refused, or killed by SIGKILL before its
-# body (create-after 1000) ran.
+# body (create-after 3000) ran.
 gate_refused_or_killed() {
-	sleep 1.5
+	sleep 3.5
 	gate_not_run "$1" "$4"
 	[ "$2" = 137 ] && return 0
 	[ "$2" = 100 ] || fail "$1: status $2, want SIGKILL (137) or a refused" \
@@ -126,6 +126,13 @@ exit \$(cat $T/release 2>/dev/null || echo 1)
 HOOK
 }
 
+# Let gate_wait_hook's hooks end with STATUS (written whole, then renamed,
+# so that a hook never reads it half-written).
+gate_release() {
+	echo "$1" >"$T/release.tmp"
+	mv "$T/release.tmp" "$T/release"
+}
+
 # Wait (at most $2 s) for the background job $1 to end; 1 if it did not.
 gate_wait_pid() {
 	local i
@@ -155,7 +162,7 @@ action = deny
 hook = rec
 EOF
 	start_daemon -c "$T/p.conf"
-	local st=0 out pid
+	local st=0 out
 	out=$(gate_exec "$T/bin/forbidden" create-after 0 "$T/ran") || st=$?
 	gate_refused "root's exec of the denied file" "$st" "$out"
 	gate_not_run "root's exec of the denied file" "$T/ran"
@@ -164,7 +171,7 @@ EOF
 	gate_ran "another file" "$st" "$T/ran-allowed"
 	# The hook: the process that tried the exec, told it was refused.
 	local i f=
-	for i in $(seq 1 100); do
+	for i in $(seq 1 200); do
 		f=$(ls "$T"/rec/no-forbidden.* 2>/dev/null | head -1)
 		[ -n "$f" ] && break
 		sleep 0.05
@@ -176,6 +183,61 @@ EOF
 	stop_daemon
 	[ "$(ls "$T"/rec/no-forbidden.* | wc -l)" = 1 ] || fail "the hook ran more than once"
 	grep -q "no-forbidden" "$T/err" || fail "the refusal was not logged"
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# The denied file replaced after the rule was loaded (as a package upgrade
+# does: a new file renamed over the old path): the new file is denied too.
+test_gate_deny_exe_replaced() {
+	gate_setup
+	cp "$HELPER" "$T/bin/forbidden"
+	conf <<EOF
+[no-forbidden]
+event = exec
+exe = $T/bin/forbidden
+action = deny
+EOF
+	start_daemon -c "$T/p.conf"
+	cp "$HELPER" "$T/bin/forbidden.new"
+	mv "$T/bin/forbidden.new" "$T/bin/forbidden"
+	local st=0 out i
+	# The gate may learn of the new file a moment after the rename.
+	for i in $(seq 1 20); do
+		st=0
+		out=$(gate_exec "$T/bin/forbidden" create-after 0 "$T/ran") || st=$?
+		[ "$st" = 100 ] && break
+		rm -f "$T/ran"
+		sleep 0.1
+	done
+	gate_refused "the file put in place of the denied one" "$st" "$out"
+	gate_not_run "the file put in place of the denied one" "$T/ran"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# prochookd's own processes are never denied: a deny rule's hook runs the
+# very program the rule denies, and it runs.
+test_gate_hook_not_denied() {
+	gate_setup
+	cp "$HELPER" "$T/bin/forbidden"
+	hook same <<EOF
+#!/bin/sh
+exec $T/bin/forbidden create-after 0 $T/ran-by-hook
+EOF
+	conf <<EOF
+[no-forbidden]
+event = exec
+exe = $T/bin/forbidden
+action = deny
+hook = same
+EOF
+	start_daemon -c "$T/p.conf"
+	local st=0 out
+	out=$(gate_exec "$T/bin/forbidden" create-after 0 "$T/ran") || st=$?
+	gate_refused "the exec outside prochookd" "$st" "$out"
+	gate_not_run "the exec outside prochookd" "$T/ran"
+	wait_file "$T/ran-by-hook" || { cat "$T/err"; fail "the hook's run of the denied program was refused"; }
+	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
 
@@ -199,6 +261,33 @@ EOF
 	st=0
 	gate_exec "$T/bin/tool" create-after 0 "$T/ran-root" || st=$?
 	gate_ran "root's exec (uid does not match)" "$st" "$T/ran-root"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# By the euid a setuid file would give: the user's exec of a setuid-root
+# copy is refused, the same program without the setuid bit runs.
+test_gate_deny_setuid_euid() {
+	gate_setup
+	cp "$HELPER" "$T/bin/suid-tool"
+	cp "$HELPER" "$T/bin/plain-tool"
+	chmod 4755 "$T/bin/suid-tool"
+	conf <<EOF
+[no-root-tools-for-phgate]
+event = exec
+exe = $T/bin/*
+uid = $GATE_USER
+euid = 0
+action = deny
+EOF
+	start_daemon -c "$T/p.conf"
+	local st=0 out
+	out=$(gate_exec_as "$GATE_USER" "$T/bin/suid-tool" create-after 0 "$T/u/ran-suid") || st=$?
+	gate_refused "the user's exec of a setuid-root file" "$st" "$out"
+	gate_not_run "the user's exec of a setuid-root file" "$T/u/ran-suid"
+	st=0
+	gate_exec_as "$GATE_USER" "$T/bin/plain-tool" create-after 0 "$T/u/ran-plain" || st=$?
+	gate_ran "the same program without the setuid bit" "$st" "$T/u/ran-plain"
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
@@ -315,7 +404,7 @@ EOF
 }
 
 # A program run from a memfd (no file system the gate can mark): killed at
-# once, before its body runs a second later.
+# once, before its body runs three seconds later.
 test_gate_memfd_falls_back_to_kill() {
 	gate_setup
 	gate_allowlist_conf
@@ -325,9 +414,9 @@ test_gate_memfd_falls_back_to_kill() {
 import os, sys
 fd = os.memfd_create("gate-payload", 0)
 os.write(fd, open(sys.argv[1], "rb").read())
-os.execve(fd, ["payload", "create-after", "1000", sys.argv[2]], {})
+os.execve(fd, ["payload", "create-after", "3000", sys.argv[2]], {})
 PY
-	sleep 1.5
+	sleep 3.5
 	gate_not_run "the program run from a memfd" "$T/u/ran"
 	[ "$st" = 137 ] || fail "the program run from a memfd: status $st, want 137 (killed)"
 	stop_daemon
@@ -349,7 +438,7 @@ test_gate_unmarked_fs_falls_back_to_kill() {
 	local st=0 out
 	out=$(as_user "$GATE_USER" unshare -Urm sh -c \
 	    "mount -t tmpfs none $T/u/mnt && cp $T/u/prog-src $T/u/mnt/prog &&
-	     exec /usr/bin/python3 $T/exec.py $T/u/mnt/prog create-after 1000 $T/u/ran") || st=$?
+	     exec /usr/bin/python3 $T/exec.py $T/u/mnt/prog create-after 3000 $T/u/ran") || st=$?
 	gate_refused_or_killed "a program on an unmarked tmpfs" "$st" "$out" "$T/u/ran"
 	stop_daemon
 }
@@ -431,7 +520,7 @@ EOF
 	start_daemon -c "$T/p.conf"
 	local st=0 out
 	out=$(gate_exec "$T/bin/asked" create-after 0 "$T/ran") || st=$?
-	echo 0 >"$T/release"
+	gate_release 0
 	gate_refused "exec whose hook timed out" "$st" "$out"
 	gate_not_run "exec whose hook timed out" "$T/ran"
 	stop_daemon
@@ -474,7 +563,7 @@ EOF
 	gate_exec "$T/bin/asked-fast" create-after 0 "$T/ran-fast" || st=$?
 	[ ! -e "$T/slow.st" ] || fail "the slow ask ended before its hook answered: $(cat "$T/slow.st")"
 	gate_ran "the second ask, approved while the first waits" "$st" "$T/ran-fast"
-	echo 1 >"$T/release"
+	gate_release 1
 	gate_wait_pid "$slow" 20 || fail "the slow ask was not answered after its hook refused"
 	gate_refused "the first ask, refused after the second" "$(cat "$T/slow.st")" "$(cat "$T/slow.out")"
 	gate_not_run "the first ask" "$T/ran-slow"
@@ -538,12 +627,12 @@ EOF
 	done
 	for i in "${pids[@]}"; do
 		gate_wait_pid "$i" 60 || {
-			echo 0 >"$T/release"
+			gate_release 0
 			fail "1000 other execs not done after 60 s while an ask waits"
 		}
 	done
 	[ ! -e "$T/ask.st" ] || fail "the ask ended before its hook answered"
-	echo 0 >"$T/release"
+	gate_release 0
 	gate_wait_pid "$ask" 20 || fail "the ask was not answered once its hook approved"
 	gate_ran "the ask, approved" "$(cat "$T/ask.st")" "$T/ran"
 	stop_daemon
@@ -581,20 +670,23 @@ EOF
 	( st=0; gate_exec "$T/bin/asked" create-after 0 "$T/ran" >"$T/ask.out" || st=$?
 	  echo "$st" >"$T/ask.st" ) &
 	local ask=$!
-	wait_file "$T/rec/started.ask-held" || { echo 0 >"$T/release"; cat "$T/err"; fail "the ask's hook did not start"; }
+	wait_file "$T/rec/started.ask-held" || { gate_release 0; cat "$T/err"; fail "the ask's hook did not start"; }
 	kill -KILL "$gp"
 	local st=0
 	timeout 10 "$T/bin/free" || st=$?
-	[ "$st" = 0 ] || { echo 0 >"$T/release"; fail "an exec after the gate died: status $st"; }
-	gate_wait_pid "$ask" 10 || { echo 0 >"$T/release"; fail "the exec the gate held was not released when it died"; }
-	[ "$(cat "$T/ask.st")" = 0 ] && [ -e "$T/ran" ] ||
+	[ "$st" = 0 ] || { gate_release 0; fail "an exec after the gate died: status $st"; }
+	gate_wait_pid "$ask" 10 || { gate_release 0; fail "the exec the gate held was not released when it died"; }
+	[ "$(cat "$T/ask.st")" = 0 ] && [ -e "$T/ran" ] || {
+		gate_release 0
 		fail "the held exec, released: status $(cat "$T/ask.st") $(cat "$T/ask.out"), want it to run"
-	gate_wait_pid "$DPID" 10 || { echo 0 >"$T/release"; fail "prochookd still runs 10 s after its gate died"; }
-	echo 0 >"$T/release"
+	}
+	gate_wait_pid "$DPID" 10 || { gate_release 0; fail "prochookd still runs 10 s after its gate died"; }
+	gate_release 0
 	st=0
 	wait "$DPID" || st=$?
 	[ "$st" = 4 ] || fail "exit $st after the gate was killed, want 4"
-	grep -qi "gate" "$T/err" || fail "the gate's death was not logged: $(cat "$T/err")"
+	grep -Eqi "gate.*(killed|died|dead|gone|exited)" "$T/err" ||
+		fail "the gate's death was not logged: $(cat "$T/err")"
 }
 
 # Reload between two deny sets (an exact path, then a glob) under an exec
@@ -661,20 +753,30 @@ exe = $T/bin/forbidden
 action = deny
 EOF
 	start_daemon -m -c "$T/p.conf"
-	local st=0
+	local st=0 i
 	gate_exec "$T/bin/forbidden" create-after 0 "$T/ran" >/dev/null || st=$?
-	stop_daemon
 	gate_not_run "exec under the monitor" "$T/ran"
+	# The line may come a moment after the refusal (a busy machine).
+	for i in $(seq 1 100); do
+		awk -v exe="$T/bin/forbidden" '$2 == "deny" && index($0, " " exe " ")' "$T/out" |
+			grep -q . && break
+		sleep 0.1
+	done
+	stop_daemon
 	awk -v exe="$T/bin/forbidden" '$2 == "deny" && index($0, " " exe " ")' "$T/out" | grep -q . ||
-		fail "no 'deny' line for $T/bin/forbidden in -m: $(grep forbidden "$T/out" | head -3)"
+		fail "no 'deny' line for $T/bin/forbidden in -m: $(grep "$T/bin/forbidden" "$T/out" | head -3)"
 	start_daemon -m --json -c "$T/p.conf"
 	st=0
 	gate_exec "$T/bin/forbidden" create-after 0 "$T/ran" >/dev/null || st=$?
-	stop_daemon
 	gate_not_run "exec under the JSON monitor" "$T/ran"
+	for i in $(seq 1 100); do
+		grep -q '"deny"' "$T/out" && break
+		sleep 0.1
+	done
+	stop_daemon
 	all_json >/dev/null || fail "-m --json printed a line that is not JSON"
 	[ "$(count_events "e.get('action') == 'deny' and e.get('exe') == '$T/bin/forbidden'")" -ge 1 ] ||
-		fail "no JSON object with \"action\":\"deny\": $(grep forbidden "$T/out" | head -3)"
+		fail "no JSON object with \"action\":\"deny\": $(grep "$T/bin/forbidden" "$T/out" | head -3)"
 }
 
 # --dry-run: the denied exec is allowed and runs; what would have been
@@ -745,6 +847,35 @@ EOF
 	[ "$st" = 0 ] || fail "-t refused deny/ask rules without cmdline: $(cat "$T/err")"
 	grep -q "^no-nc: " "$T/out" && grep -q "^ask-nc: " "$T/out" ||
 		fail "-t printed no line per rule: $(cat "$T/out")"
+}
+
+# SIGUSR1 counts verdicts, execs the gate did not see (killed instead)
+# and the gate's answer latency.
+test_gate_usr1_counters() {
+	gate_setup
+	gate_allowlist_conf
+	start_daemon -c "$T/p.conf"
+	cp "$HELPER" "$T/u/prog"
+	chown "$GATE_USER:" "$T/u/prog"
+	local st=0 out
+	out=$(gate_exec_as "$GATE_USER" "$T/u/prog" create-after 0 "$T/u/ran") || st=$?
+	gate_refused "the user's exec" "$st" "$out"
+	st=0
+	as_user "$GATE_USER" /usr/bin/python3 - "$HELPER" <<'PY' || st=$?
+import os, sys
+fd = os.memfd_create("gate-payload", 0)
+os.write(fd, open(sys.argv[1], "rb").read())
+os.execve(fd, ["payload", "sleep", "1000"], {})
+PY
+	[ "$st" = 137 ] || fail "the memfd program: status $st, want 137"
+	kill -USR1 "$DPID"
+	wait_for "$T/err" "latency" || fail "no answer latency on SIGUSR1: $(cat "$T/err")"
+	wait_for "$T/err" "(^|[^0-9])1 (execs )?denied" ||
+		fail "SIGUSR1 does not count the one denied exec: $(grep -i gate "$T/err")"
+	wait_for "$T/err" "did not see: 1 killed" ||
+		fail "SIGUSR1 does not count the memfd exec killed instead: $(grep -i gate "$T/err")"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
 
 # ---------------------------------------------------------------------
@@ -824,7 +955,7 @@ test_gate_attack_loader() {
 	[ -x "$ld" ] || fail "no loader found"
 	start_daemon -c "$T/p.conf"
 	local st=0 out
-	out=$(gate_exec_as "$GATE_USER" "$ld" "$T/u/forbidden" create-after 1000 "$T/u/ran") || st=$?
+	out=$(gate_exec_as "$GATE_USER" "$ld" "$T/u/forbidden" create-after 3000 "$T/u/ran") || st=$?
 	gate_refused_or_killed "the program run by the loader" "$st" "$out" "$T/u/ran"
 	stop_daemon
 }
@@ -890,5 +1021,24 @@ test_gate_attack_copies() {
 		[ "$ran" = no ] || fail "a copy in ${d%/*}: the program ran"
 		gate_refused "a copy in ${d%/*}" "$st" "$out"
 	done
+	stop_daemon
+}
+
+# The user mounts an overlay file system (in a user and mount namespace of
+# its own) whose lower layer holds the program, and runs the overlay's copy:
+# the same file's data, through another file system.
+test_gate_attack_overlay() {
+	gate_setup
+	gate_attack_conf
+	mkdir "$T/u/lower" "$T/u/upper" "$T/u/work" "$T/u/merged"
+	mv "$T/u/forbidden" "$T/u/lower/forbidden"
+	chown -R "$GATE_USER:" "$T/u"
+	sed -i "s|^exe = .*|exe = $T/u/lower/forbidden|" "$T/p.conf"
+	start_daemon -c "$T/p.conf"
+	local st=0 out
+	out=$(as_user "$GATE_USER" unshare -Urm sh -c \
+	    "mount -t overlay overlay -o lowerdir=$T/u/lower,upperdir=$T/u/upper,workdir=$T/u/work $T/u/merged &&
+	     exec /usr/bin/python3 $T/exec.py $T/u/merged/forbidden create-after 3000 $T/u/ran") || st=$?
+	gate_refused_or_killed "the program run through an overlay" "$st" "$out" "$T/u/ran"
 	stop_daemon
 }
