@@ -811,7 +811,10 @@ expire(struct gate *g)
 	return next <= now ? 0 : (int)((next - now) / 1000000 + 1);
 }
 
-/* Every second: a marked file replaced gets its new inode marked. */
+/*
+ * Every second: a marked file replaced gets its new inode marked, and a
+ * file the rules name that did not exist yet is marked once it does.
+ */
 static void
 recheck(struct gate *g)
 {
@@ -825,11 +828,16 @@ recheck(struct gate *g)
 		    (sb.st_dev != g->alias[i].dev ||
 		    sb.st_ino != g->alias[i].ino))
 			moved = true;
+	for (i = 0; !moved && i < g->plan.npaths; i++)
+		if (stat(g->plan.paths[i], &sb) == 0 &&
+		    alias_of(g, sb.st_dev, sb.st_ino) == NULL)
+			moved = true;
 	if (!moved)
 		return;
 	aliases(g);
 	if (g->plan.mode == GATE_INODES) {
-		log_info("gate: a marked file was replaced: marking it again");
+		log_info("gate: a marked file was replaced or created: "
+		    "marking it again");
 		(void)mark_inodes(g);
 	}
 }

@@ -171,3 +171,26 @@ EOF
 		fail "the refusal's line: $(grep no-sh "$T/err")"
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
+
+# A file an exact-path rule names that does not exist when the rules are
+# loaded is marked once it is created (at the next check, within a
+# second), and its exec refused.
+test_gatecore_file_created_later() {
+	gate_setup
+	conf <<EOF
+[no-later]
+event = exec
+exe = $T/bin/later
+action = deny
+EOF
+	start_daemon -c "$T/p.conf"
+	cp "$HELPER" "$T/bin/later"
+	wait_for "$T/err" "marked file was replaced or created" ||
+		fail "the new file was not marked: $(cat "$T/err")"
+	local st=0 out
+	out=$(gate_exec "$T/bin/later" create-after 0 "$T/ran") || st=$?
+	gate_refused "the file created after the rules" "$st" "$out"
+	gate_not_run "the file created after the rules" "$T/ran"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
