@@ -33,6 +33,7 @@
 #include "notify.h"
 #include "output.h"
 #include "privd.h"
+#include "privgate.h"
 #include "proc.h"
 #include "rule.h"
 #include "signame.h"
@@ -41,63 +42,7 @@
 #include "verify.h"
 
 #define FROM_LOOP_MAX	256	/* messages handled per wake-up */
-#define ASKS_MAX	256	/* the gate's asks whose hooks run */
-#define APPROVED_MAX	64	/* asks approved lately, for the loop's word */
-#define APPROVED_NS	10000000000ll
 #define RATE_WARN_NS	1000000000ull
-
-struct privd_stats {
-	uint64_t	 requests;
-	uint64_t	 refused;	/* malformed, stale, or not allowed */
-	uint64_t	 over_rate;	/* hook runs refused: over the rule's rate */
-	uint64_t	 gone;		/* the process was gone already */
-	uint64_t	 signals;
-	uint64_t	 holds;
-	uint64_t	 released;
-	uint64_t	 hold_killed;	/* refused by a hook, or could not be held */
-	uint64_t	 gate_denied;	/* execs the gate refused */
-	uint64_t	 gate_asked;
-	uint64_t	 fallback_kills;	/* deny rules: execs the gate did not see */
-	uint64_t	 fallback_holds;	/* ask rules: the same */
-};
-
-/* An exec the gate holds while its rule's hooks run. */
-struct privd_ask {
-	uint64_t	 cookie;	/* ours, the hook job's */
-	uint64_t	 gate_cookie;	/* the gate's */
-	pid_t		 pid;
-	char		*exe;
-};
-
-/* An ask approved lately: the exec the event loop will see next. */
-struct privd_approved {
-	pid_t		 pid;
-	int64_t		 at;
-	char		*exe;
-};
-
-struct privd {
-	struct privd_args *a;
-	struct config	*cfg, *prev;	/* in force, and the one before */
-	uint32_t	 gen;
-	struct spawn	*sp;
-	struct hold	*ho;
-	struct users	*users;
-	struct table	*t;		/* strings read from /proc */
-	struct out_ctx	 oc;
-	int		 procfd;
-	int		 mountinfo;
-	uint64_t	 cookie;
-	struct rule_rate *rates[2];	/* by rule of cfg, of prev */
-	uint64_t	 rate_warned_ns;
-	struct proc_clock clock;
-	bool		 loop_ready;
-	struct privd_ask asks[ASKS_MAX];
-	size_t		 nasks;
-	struct privd_approved approved[APPROVED_MAX];
-	unsigned	 approved_next;
-	struct privd_stats st;
-};
 
 /* A pidfd for pid, or -errno. */
 static int
@@ -109,11 +54,9 @@ pidfd_of(pid_t pid)
 }
 
 static void	job_done(void *, uint64_t, bool);
-static bool	gate_job_done(struct privd *, uint64_t, bool);
 
-/* Queue the rule's hooks for the event; cookie names a held process. */
-static void
-run_hooks(struct privd *d, const struct rule *r, const struct pevent *pe,
+void
+privd_run_hooks(struct privd *d, const struct rule *r, const struct pevent *pe,
     uint64_t cookie, int sig)
 {
 	struct spawn_job *job;
@@ -134,7 +77,7 @@ job_done(void *arg, uint64_t cookie, bool ok)
 {
 	struct privd *d = arg;
 
-	if (cookie == 0 || gate_job_done(d, cookie, ok))
+	if (cookie == 0 || privgate_job_done(d, cookie, ok))
 		return;
 	switch (hold_decide(d->ho, cookie, ok)) {
 	case HOLD_RELEASED:
@@ -151,9 +94,8 @@ job_done(void *arg, uint64_t cookie, bool ok)
 	}
 }
 
-/* A path fit for a log line: a process chose it. */
-static const char *
-esc(const struct str *s, char *buf, size_t size)
+const char *
+privd_esc(const struct str *s, char *buf, size_t size)
 {
 	if (s == NULL)
 		return "?";
@@ -161,11 +103,7 @@ esc(const struct str *s, char *buf, size_t size)
 	return buf;
 }
 
-/*
- * The rule's rate, counted here too: a ceiling on hook runs whatever the
- * loop asks, lest a subverted loop run hooks at will.
- */
-static bool
+bool
 privd_rate(struct privd *d, const struct config *cfg, uint32_t rule)
 {
 	uint64_t now = (uint64_t)clock_ns(CLOCK_MONOTONIC);
@@ -208,7 +146,7 @@ do_kill(struct privd *d, const struct request *q, int pidfd)
 	d->st.signals++;
 	log_info("rule %s: sent SIG%s to pid %d (%s)", r->name,
 	    signame(sig) ? signame(sig) : "?",
-	    (int)q->ev.pid, esc(q->p.exe, name, sizeof(name)));
+	    (int)q->ev.pid, privd_esc(q->p.exe, name, sizeof(name)));
 	return sig;
 }
 
@@ -237,7 +175,7 @@ do_hold(struct privd *d, const struct request *q, int *pidfd)
 	*pidfd = -1;
 	d->st.holds++;
 	log_info("rule %s: holding pid %d (%s) until its hooks decide",
-	    r->name, (int)q->ev.pid, esc(q->p.exe, name, sizeof(name)));
+	    r->name, (int)q->ev.pid, privd_esc(q->p.exe, name, sizeof(name)));
 	return cookie;
 }
 
@@ -252,65 +190,9 @@ queue_hooks(struct privd *d, const struct request *q, uint32_t rule,
 	if (run && q->r->nhooks == 0)
 		return;
 	if (run && privd_rate(d, q->cfg, rule))
-		run_hooks(d, q->r, &q->pe, cookie, sig);
+		privd_run_hooks(d, q->r, &q->pe, cookie, sig);
 	else if (cookie != 0)
 		job_done(d, cookie, false);
-}
-
-/*
- * Is the gate still there?  As it dies, its end of the socket is released
- * before its fanotify group (see main.c, fork_gate()): once an exec it
- * held goes on, the hang-up is already here.
- */
-static bool
-gate_alive(struct privd *d)
-{
-	struct pollfd pfd = { d->a->gate_ipc, POLLIN, 0 };
-	siginfo_t si;
-
-	if (d->a->gate <= 0 || d->a->gate_ipc < 0)
-		return false;
-	if (poll(&pfd, 1, 0) < 0 || (pfd.revents & (POLLHUP | POLLERR)))
-		return false;
-	memset(&si, 0, sizeof(si));
-	return waitid(P_PID, (id_t)d->a->gate, &si,
-	    WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0;
-}
-
-/* Did the gate let this exec through on its hooks' word, just now? */
-static bool
-approved(struct privd *d, const struct request *q)
-{
-	int64_t now = clock_ns(CLOCK_MONOTONIC);
-	struct privd_approved *a;
-	size_t i;
-
-	for (i = 0; i < APPROVED_MAX; i++) {
-		a = &d->approved[i];
-		if (a->pid == q->ev.pid && now - a->at < APPROVED_NS &&
-		    a->exe != NULL && q->p.exe != NULL &&
-		    strcmp(a->exe, q->p.exe->s) == 0) {
-			a->pid = 0;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* A deny or ask rule matched an exec the gate did not see. */
-static void
-fallback(struct privd *d, const struct request *q, const char *what)
-{
-	char name[PROC_PATH_MAX];
-
-	if (q->r->action == ACT_DENY)
-		d->st.fallback_kills++;
-	else
-		d->st.fallback_holds++;
-	log_warnx("rule %s: pid %d ran %s, which the gate did not see (a "
-	    "memfd, an unmarked file system, a loader run as a command): "
-	    "%s instead", q->r->name, (int)q->ev.pid,
-	    esc(q->p.exe, name, sizeof(name)), what);
 }
 
 /* IPC_REQUEST: check, then signal or hold at once, then queue the hooks. */
@@ -343,8 +225,8 @@ handle_request(struct privd *d, const struct ipc_event *e)
 	 * once the gate is dead the kernel lets every exec through, and
 	 * prochookd is about to stop: the loop's word acts on none.
 	 */
-	if (v == V_OK && ACT_GATED(q.r->action) && (!gate_alive(d) ||
-	    (q.r->action == ACT_ASK && approved(d, &q)))) {
+	if (v == V_OK && ACT_GATED(q.r->action) && (!privgate_alive(d) ||
+	    (q.r->action == ACT_ASK && privgate_approved(d, &q)))) {
 		if (pidfd >= 0)
 			close(pidfd);
 		verify_release(d->t, &q);
@@ -353,9 +235,9 @@ handle_request(struct privd *d, const struct ipc_event *e)
 	/* Gone: nothing to signal or hold; hooks have the loop's word. */
 	if (v == V_OK || (v == V_GONE && !q.signals)) {
 		if (q.r->action == ACT_DENY)
-			fallback(d, &q, "killed");
+			privgate_fallback(d, &q, "killed");
 		else if (q.r->action == ACT_ASK)
-			fallback(d, &q, "held");
+			privgate_fallback(d, &q, "held");
 		if (q.r->action == ACT_KILL || q.r->action == ACT_DENY)
 			sig = do_kill(d, &q, pidfd);
 		else if (q.r->action == ACT_HOLD || q.r->action == ACT_ASK)
@@ -366,183 +248,6 @@ handle_request(struct privd *d, const struct ipc_event *e)
 	if (pidfd >= 0)
 		close(pidfd);
 	verify_release(d->t, &q);
-}
-
-/*
- * The gate's messages.  The gate judged the exec itself; what it says is
- * logged and its rule's hooks run (within the rule's rate here too), but
- * nothing is signalled on its word.
- */
-
-/* The rule an event of the gate names, or NULL. */
-static const struct rule *
-gate_rule(struct privd *d, const struct ipc_event *e,
-    const struct config **cfg)
-{
-	if (d->cfg == NULL)		/* -m -c */
-		*cfg = e->gen == 1 ? d->a->gate_cfg : NULL;
-	else
-		*cfg = e->gen == d->gen ? d->cfg : e->gen + 1 == d->gen ?
-		    d->prev : NULL;
-	if (*cfg == NULL || e->rule >= (*cfg)->nrules ||
-	    !ACT_GATED((*cfg)->rules[e->rule].action))
-		return NULL;
-	return &(*cfg)->rules[e->rule];
-}
-
-/* "rule NAME (deny): TIME exec PID ..." or its JSON, as the loop logs. */
-static void
-gate_log(struct privd *d, const struct rule *r, const struct pevent *pe,
-    const char *what)
-{
-	struct obuf ob;
-
-	if (ob_init(&ob, -1, 1024) < 0)
-		return;
-	if (d->cfg != NULL && d->cfg->log_format == LOGF_JSON)
-		out_json(&ob, pe, &d->oc, r->name, what);
-	else {
-		ob_puts(&ob, "rule ");
-		ob_puts(&ob, r->name);
-		ob_puts(&ob, " (");
-		ob_puts(&ob, what);
-		ob_puts(&ob, "): ");
-		out_text(&ob, pe, &d->oc);
-	}
-	if (ob.len > 0 && ob.b[ob.len - 1] == '\n')
-		ob.len--;
-	ob_putc(&ob, '\0');
-	if (ob.b != NULL)
-		log_info("%s", ob.b);
-	ob_free(&ob);
-}
-
-static void
-gate_verdict(struct privd *d, uint64_t gate_cookie, bool allow)
-{
-	static struct ipc_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = IPC_GATE_VERDICT;
-	m.u.verdict.cookie = gate_cookie;
-	m.u.verdict.allow = allow;
-	/* Unsent, the gate denies at the ask's deadline. */
-	if (ipc_send(d->a->gate_ipc, &m) < 0)
-		log_warnx("cannot hand a verdict to the gate: it denies the "
-		    "exec at its deadline");
-}
-
-/* An ask's hooks are done: tell the gate. */
-static bool
-gate_job_done(struct privd *d, uint64_t cookie, bool ok)
-{
-	struct privd_approved *a;
-	size_t i;
-
-	for (i = 0; i < d->nasks; i++) {
-		if (d->asks[i].cookie != cookie)
-			continue;
-		gate_verdict(d, d->asks[i].gate_cookie, ok);
-		log_info("exec of pid %d %s by its hooks", (int)d->asks[i].pid,
-		    ok ? "approved" : "refused");
-		if (ok) {
-			a = &d->approved[d->approved_next++ % APPROVED_MAX];
-			free(a->exe);
-			a->pid = d->asks[i].pid;
-			a->at = clock_ns(CLOCK_MONOTONIC);
-			a->exe = d->asks[i].exe;
-		} else
-			free(d->asks[i].exe);
-		d->asks[i] = d->asks[--d->nasks];
-		return true;
-	}
-	return false;
-}
-
-/* IPC_GATE_DENY and IPC_GATE_ASK. */
-static void
-gate_event(struct privd *d, const struct ipc_msg *m)
-{
-	const struct ipc_event *e = &m->u.ev;
-	const struct config *cfg;
-	const struct rule *r = gate_rule(d, e, &cfg);
-	struct event ev;
-	struct proc p;
-	struct pevent pe;
-	bool ask = m->type == IPC_GATE_ASK, dry = d->a->dry_run;
-
-	if (r == NULL || (r->action == ACT_ASK) != ask) {
-		d->st.refused++;
-		log_warnx("message from the gate refused: no such rule");
-		if (ask && e->cookie != 0)
-			gate_verdict(d, e->cookie, false);
-		return;
-	}
-	ipc_to_pevent(e, &ev, &p, &pe);
-	if (ask)
-		d->st.gate_asked++;
-	else
-		d->st.gate_denied++;
-	gate_log(d, r, &pe, dry ? (ask ? "dry-run: would ask" :
-	    "dry-run: would deny") : ask ? "ask" : "deny");
-	/* The monitor shows what was refused; it runs no hooks. */
-	if (d->cfg == NULL) {
-		if (!ask)
-			(void)ipc_send(d->a->ipc, m);
-		else
-			gate_verdict(d, e->cookie, false);
-		goto out;
-	}
-	if (dry || !e->run_hooks)
-		goto out;
-	if (!ask) {
-		if (r->nhooks > 0 && privd_rate(d, cfg, e->rule))
-			run_hooks(d, r, &pe, 0, 0);
-		goto out;
-	}
-	if (d->nasks == ASKS_MAX || !privd_rate(d, cfg, e->rule)) {
-		gate_verdict(d, e->cookie, false);
-		goto out;
-	}
-	d->asks[d->nasks].cookie = ++d->cookie;
-	d->asks[d->nasks].gate_cookie = e->cookie;
-	d->asks[d->nasks].pid = e->pid;
-	d->asks[d->nasks].exe = p.exe != NULL ? strdup(p.exe->s) : NULL;
-	d->nasks++;
-	run_hooks(d, r, &pe, d->cookie, 0);
-out:
-	str_unref(NULL, p.exe);
-	str_unref(NULL, p.pexe);
-	str_unref(NULL, p.cmdline);
-	str_unref(NULL, p.cgroup);
-	str_unref(NULL, p.script);
-	str_unref(NULL, p.loader);
-}
-
-/* Messages from the gate; -EPIPE when it is gone. */
-static int
-from_gate(struct privd *d)
-{
-	static struct ipc_msg m;
-	int r = 0, n = 0;
-
-	while (n++ < FROM_LOOP_MAX && (r = ipc_recv(d->a->gate_ipc, &m)) == 1) {
-		switch (m.type) {
-		case IPC_GATE_DENY:
-		case IPC_GATE_ASK:
-			gate_event(d, &m);
-			break;
-		default:
-			d->st.refused++;
-			break;
-		}
-	}
-	if (r == -EBADMSG) {
-		d->st.refused++;
-		log_warnx("malformed message from the gate refused");
-		return 0;
-	}
-	return r == -EPIPE ? -EPIPE : 0;
 }
 
 /* The device and inode of the file /proc/PID/exe names, as numbers. */
@@ -1006,7 +711,7 @@ privd_run(struct privd_args *a)
 			break;
 		}
 		if (pfd[PFD_GATE].revents & (POLLIN | POLLHUP | POLLERR) &&
-		    from_gate(&d) == -EPIPE) {
+		    privgate_read(&d) == -EPIPE) {
 			close(a->gate_ipc);
 			a->gate_ipc = -1;
 			if ((r = reap(&d)) != 0) {
