@@ -34,7 +34,7 @@ ASAN_OBJS	= $(SRCS:src/%.c=build/asan/%.o)
 # Each unit test links its module and what that module needs, nothing else.
 TESTS		= event proc table output notify enrich exe ipc config rule spawn \
 		  lineage sandbox hold binfmt exename verify hookout hookrun proctree \
-		  hookfile netlink explain journal
+		  hookfile netlink explain journal gateplan
 test_event_SRCS	= src/event.c
 test_proc_SRCS	= src/proc.c
 test_table_SRCS	= src/table.c src/event.c
@@ -79,6 +79,8 @@ test_explain_SRCS = src/explain.c src/rule.c src/rulebuild.c src/ruledesc.c \
 		  src/proc.c src/table.c src/event.c src/output.c src/users.c \
 		  src/log.c src/journal.c src/signame.c src/strnum.c
 test_journal_SRCS = src/journal.c src/log.c
+test_gateplan_SRCS = src/gateplan.c src/rule.c src/rulebuild.c src/signame.c \
+		  src/strnum.c src/table.c src/event.c
 
 ifeq ($(V),)
 Q		= @

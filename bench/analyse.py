@@ -23,6 +23,9 @@ TOOLS = [  # id, label (order of the table)
     ("forkstat", "forkstat -l"),
     ("forkstat-r", "forkstat -l -r"),
     ("extrace", "extrace -f"),
+    ("deny-path", "prochookd, deny rule (exact path)"),
+    ("deny-glob", "prochookd, deny rule (glob)"),
+    ("fapolicyd", "fapolicyd, 1 deny_audit rule"),
     ("bare-end", "bare storm (again)"),
 ]
 LABEL = dict(TOOLS)
@@ -323,8 +326,19 @@ def parse_extrace(out, err, prog):
     return s
 
 
+def parse_gate(out, err, prog):
+    """Rows of an exec gate (a deny rule that matches nothing): no events."""
+    s = Seen()
+    s.note = "prints no events: exe %, cmdline % and lost do not apply"
+    return s
+
+
+# Rows whose cost is per exec (an exec gate), not per printed event.
+GATES = ("deny-path", "deny-glob", "fapolicyd")
+
 PARSERS = {"prochookd": parse_prochookd, "forkstat": parse_forkstat,
-           "forkstat-r": parse_forkstat, "extrace": parse_extrace}
+           "forkstat-r": parse_forkstat, "extrace": parse_extrace,
+           "deny-path": parse_gate, "deny-glob": parse_gate, "fapolicyd": parse_gate}
 
 
 def _pct(a, b):
@@ -378,6 +392,15 @@ def cmd_tool(d, tool, mode, prog):
         res["lines_window"] = lines
         res["cpu_us_line"] = cpu / 1e3 / lines if lines else None
         res["hwm_kb"] = after.get("hwm_kb")
+    if tool in GATES:
+        res["exe_pct"] = res["cmdline_pct"] = None
+        for k in ("exec_seen_pct", "fork_seen_pct", "exit_seen_pct", "other_execs"):
+            res.pop(k, None)
+        if tool == "fapolicyd":
+            res["lost"] = None   # no connector socket
+        if res.get("cpu_ms") is not None and mode == "exec" and n:
+            res["cpu_us_exec"] = res["cpu_ms"] * 1e3 / n
+            s.note = "%.1f µs of CPU per exec of the storm; %s" % (res["cpu_us_exec"], s.note)
     res["events_printed"] = s.events
     res["tool_lost"] = s.tool_lost
     res["note"] = s.note

@@ -12,8 +12,8 @@
 #                 in its scheduler autogroup; own: in a session of its own, as a
 #                 service would (autogroup then gives it half the CPU against
 #                 the storm: much better figures for every monitor)
-#     --tools L   comma-separated subset of: bare,prochookd,forkstat,forkstat-r,extrace
-#                 (default: all; the bare storm always runs first and last)
+#     --tools L   comma-separated subset of: bare,prochookd,forkstat,forkstat-r,extrace,
+#                 deny-path,deny-glob,fapolicyd (default: all; the bare storm always runs first and last)
 #   Environment: PROCHOOKD (default ./prochookd), PROCHOOKD_ARGS (extra
 #   arguments before "-m --json", e.g. "-c conf/prochook.conf"),
 #   STORM_TIMEOUT (s, default 300), READY_TIMEOUT (s, default 15).
@@ -24,6 +24,17 @@
 #   forkstat    forkstat -l           (line-buffered stdout)
 #   forkstat-r  forkstat -l -r        (SCHED_FIFO at top priority)
 #   extrace     extrace -f            (flat output)
+#   deny-path   $PROCHOOKD -c CONF, CONF one deny rule on an exact path that the
+#               storm never runs (the exec gate marks that file's inode only)
+#   deny-glob   the same with a glob (the gate marks the file systems: every
+#               exec of the storm waits for its answer)
+#   fapolicyd   fapolicyd --debug-deny with one deny_audit rule that the storm
+#               never matches plus "allow perm=any all : all", integrity none,
+#               its configuration bind-mounted on /etc/fapolicyd for the row
+#               only (skipped with the reason when not installed); see
+#               bench/README.md before installing it
+#   For these three rows exe % and cmdline % are "-" (they print no events)
+#   and the notes give the CPU per exec of the storm.
 # For a monitor: start it (stdout/stderr to bench/out/runK/TOOL.out/.err), wait
 # until it is ready (prochookd: a stderr line containing "ready"; the others:
 # a proc-connector socket open, then 1 s), sample it, run the storm, wait at
@@ -79,7 +90,7 @@
 set -u
 export LC_ALL=C
 
-N=6000 W=2 R=1 MODE=exec SESSION=shared TOOLS_SEL="prochookd,forkstat,forkstat-r,extrace"
+N=6000 W=2 R=1 MODE=exec SESSION=shared TOOLS_SEL="prochookd,forkstat,forkstat-r,extrace,deny-path,deny-glob,fapolicyd"
 PROCHOOKD=${PROCHOOKD:-./prochookd}
 PROCHOOKD_ARGS=${PROCHOOKD_ARGS:-}
 STORM_TIMEOUT=${STORM_TIMEOUT:-300}
@@ -103,7 +114,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 for t in ${TOOLS_SEL//,/ }; do
-	case $t in bare|prochookd|forkstat|forkstat-r|extrace) ;;
+	case $t in bare|prochookd|forkstat|forkstat-r|extrace|deny-path|deny-glob|fapolicyd) ;;
 	*) echo "run.sh: unknown tool: $t" >&2; exit 2 ;; esac
 done
 [ "$(id -u)" = 0 ] || { echo "run.sh: must run as root (the proc connector needs it)" >&2; exit 2; }
@@ -141,6 +152,7 @@ cleanup() {
 		kill -KILL -- -"$MON_PID" 2>/dev/null
 	fi
 	MON_PID='' STORM_PID=''
+	gate_row_stop
 }
 trap cleanup EXIT
 trap 'echo "run.sh: interrupted" >&2; exit 130' INT TERM HUP
@@ -193,6 +205,115 @@ wait_drained() {
 	sleep 0.3
 }
 
+# ---- rows for the exec gate (issue 11): prochookd with a deny rule that
+# matches nothing in the storm, and fapolicyd for comparison
+GATE_MOUNTED=
+
+gate_row() {
+	case $1 in deny-path|deny-glob|fapolicyd) return 0 ;; esac
+	return 1
+}
+
+# gate_row_cmd DIR TOOL: write the row's configuration and set cmd (the
+# caller's); 1, with DIR/TOOL.skipped, when the row cannot run.
+gate_row_cmd() {
+	local d=$1 t=$2 exe etc uid pids
+	# The denied file exists (an exact path is marked by its inode), never runs.
+	install -m 0755 /bin/true "$OUT/deny-target" || return 1
+	case $t in
+	deny-path|deny-glob)
+		if [ ! -x "$PROCHOOKD" ]; then
+			echo "$PROCHOOKD not found or not executable (build it with make, or set PROCHOOKD)" >"$d/$t.skipped"
+			return 1
+		fi
+		exe=$(realpath "$OUT/deny-target")
+		[ "$t" = deny-glob ] && exe="${exe%-target}-targ*"
+		printf '[daemon]\nrules_dir = %s/none.d\n\n[never-in-storm]\nevent = exec\nexe = %s\naction = deny\n' \
+		    "$d" "$exe" >"$d/$t.conf"
+		cmd=("$PROCHOOKD" -c "$d/$t.conf") ;;
+	fapolicyd)
+		if ! command -v fapolicyd >/dev/null; then
+			echo "fapolicyd is not installed (apt-get install -y fapolicyd; read bench/README.md first)" >"$d/$t.skipped"
+			return 1
+		fi
+		if pids=$(pgrep -x fapolicyd); then
+			echo "a fapolicyd already runs (pid $(echo $pids)): not started a second time" >"$d/$t.skipped"
+			return 1
+		fi
+		if mountpoint -q /etc/fapolicyd; then
+			echo "something is already mounted on /etc/fapolicyd" >"$d/$t.skipped"
+			return 1
+		fi
+		# Its own configuration: one rule that denies a file the storm
+		# never runs, to a user that is not the storm's, then allow all.
+		# It runs as root (uid/gid): where the capability bounding set
+		# lacks what it keeps, it cannot change to its own user.  Only
+		# ext4 is watched: the storm's file system, and no tmpfs of other
+		# programs.  trust = file with an empty list: no package database
+		# is read (integrity = none, and no rule asks for trust).
+		etc=$d/fapolicyd-etc
+		uid=$(id -u nobody)
+		mkdir -p "$etc/rules.d" "$etc/trust.d"
+		cat >"$etc/fapolicyd.conf" <<-EOF
+		permissive = 0
+		nice_val = 14
+		q_size = 640
+		uid = root
+		gid = root
+		do_stat_report = 0
+		detailed_report = 0
+		db_max_size = 50
+		subj_cache_size = 1549
+		obj_cache_size = 8191
+		watch_fs = ext4
+		trust = file
+		integrity = none
+		syslog_format = rule,dec,perm,auid,pid,exe,:,path,ftype,trust
+		rpm_sha256_only = 0
+		allow_filesystem_mark = 0
+		EOF
+		printf 'deny_audit perm=execute uid=%s : path=%s\nallow perm=any all : all\n' \
+		    "$uid" "$(realpath "$OUT/deny-target")" >"$etc/compiled.rules"
+		: >"$etc/fapolicyd.trust"
+		chmod 644 "$etc"/*.conf "$etc"/*.rules "$etc"/*.trust
+		if ! mount --bind "$etc" /etc/fapolicyd; then
+			echo "cannot bind-mount its configuration on /etc/fapolicyd" >"$d/$t.skipped"
+			return 1
+		fi
+		GATE_MOUNTED=1
+		if ! cmp -s "$etc/compiled.rules" /etc/fapolicyd/compiled.rules; then
+			echo "its configuration is not in place on /etc/fapolicyd" >"$d/$t.skipped"
+			gate_row_stop
+			return 1
+		fi
+		# In the foreground; timeout ends it even if this script is killed.
+		cmd=(timeout -s TERM $((STORM_TIMEOUT + READY_TIMEOUT + 60)) fapolicyd --debug-deny) ;;
+	esac
+}
+
+# gate_row_ready DIR TOOL: ready; for a deny row, a warning if the gate
+# did not say it marked what the row is meant to measure (prochookd logs
+# its marks before "ready").
+gate_row_ready() {
+	local d=$1 t=$2 want=
+	case $t in
+	fapolicyd) grep -q "Starting to listen for events" "$d/$t.err"; return ;;
+	deny-path) want="files marked" ;;
+	deny-glob) want="file systems marked" ;;
+	esac
+	grep -q ready "$d/$t.err" || return 1
+	grep -q "$want" "$d/$t.err" ||
+		echo "$t: prochookd did not log \"$want\" before ready: the row may not measure the gate (see $t.err)" >>"$d/warnings"
+	return 0
+}
+
+# Undo the bind mount of fapolicyd's configuration (once it has stopped).
+gate_row_stop() {
+	[ -n "$GATE_MOUNTED" ] || return 0
+	umount /etc/fapolicyd 2>/dev/null || umount -l /etc/fapolicyd
+	GATE_MOUNTED=
+}
+
 # run_monitor DIR TOOL: one monitored storm
 run_monitor() {
 	local d=$1 t=$2 sig=INT ready=
@@ -209,6 +330,9 @@ run_monitor() {
 	forkstat)   cmd=(forkstat -l) ;;
 	forkstat-r) cmd=(forkstat -l -r) ;;
 	extrace)    cmd=(extrace -f) ;;
+	deny-path|deny-glob|fapolicyd)
+		gate_row_cmd "$d" "$t" || { echo "  $t: skipped: $(cat "$d/$t.skipped")" >&2; return; }
+		sig=TERM ;;
 	esac
 	if ! command -v "${cmd[0]}" >/dev/null; then
 		echo "${cmd[0]} is not installed (apt-get install -y forkstat extrace)" >"$d/$t.skipped"
@@ -222,6 +346,8 @@ run_monitor() {
 		if ! kill -0 "$MON_PID" 2>/dev/null; then break; fi
 		if [ "$t" = prochookd ]; then
 			grep -q ready "$d/$t.err" && { ready=1; break; }
+		elif gate_row "$t"; then
+			gate_row_ready "$d" "$t" && { ready=1; break; }
 		elif has_connector_socket "$MON_PID"; then
 			sleep 1; ready=1; break
 		fi
@@ -256,6 +382,7 @@ run_monitor() {
 	wait "$MON_PID" 2>/dev/null
 	kill -KILL -- -"$MON_PID" 2>/dev/null	# anything it left behind
 	MON_PID=
+	gate_row_stop
 	$PY tool "$d" "$t" "$MODE" "$PROG"
 }
 

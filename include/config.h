@@ -68,6 +68,27 @@ struct config	*config_load(const char *path, config_err_fn err, void *arg);
 struct config	*config_load_files(const struct config_file *, size_t n,
 		    config_err_fn err, void *arg);
 void		 config_free(struct config *);
+
+/*
+ * A configuration arriving from the privileged part as chunks of its files'
+ * texts (IPC_CONFIG), for the event loop and the gate.
+ */
+struct config_rx {
+	struct config_file *f;
+	size_t		 n;
+	uint32_t	 gen;
+};
+
+/*
+ * Add one chunk of file index file (named name) of configuration gen.
+ * Returns 0 while more is to come, 1 after the last chunk with *out the
+ * configuration parsed (NULL if refused, errors through config_err), or
+ * -EINVAL / -ENOMEM, the chunks received so far dropped.
+ */
+int		 config_rx_add(struct config_rx *, uint32_t gen, uint32_t file,
+		    const char *name, const char *data, size_t len, bool last,
+		    struct config **out);
+void		 config_rx_free(struct config_rx *);
 /* One line per rule, saying what it matches and does (for -t). */
 void		 config_print(const struct config *, FILE *);
 /* Warnings that do not make a configuration unusable (for -t). */

@@ -49,6 +49,12 @@ int	exe_open(struct exe_src **);
 int	exe_mark_mounts(struct exe_src *, int mountinfo_fd, unsigned *n);
 /* The same on a fanotify group fd shared with the privileged part. */
 int	exe_mark_mounts_fd(int fanfd, int mountinfo_fd, unsigned *n);
+/*
+ * The same with another event mask (the gate's FAN_OPEN_EXEC_PERM); a
+ * file system that refuses a file system mark gets a mount mark.
+ */
+int	exe_mark_mounts_mask(int fanfd, int mountinfo_fd, uint64_t mask,
+	    unsigned *n);
 int	exe_fd(const struct exe_src *);
 /* Read every queued notification. */
 int	exe_drain(struct exe_src *, struct table *);

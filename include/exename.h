@@ -4,6 +4,7 @@
 #ifndef PROCHOOK_EXENAME_H
 #define PROCHOOK_EXENAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -31,6 +32,8 @@ int	exename_host(const char *path, dev_t dev, ino_t ino, char *buf,
  */
 int	exename_proc(int dirfd, char *buf, size_t size, char *loader,
 	    size_t lsize, struct exe_id *id);
+/* Is dev/ino the system's dynamic loader (our own PT_INTERP)? */
+bool	exename_is_loader(dev_t dev, ino_t ino);
 /* arg resolved as the process at dirfd would, named as the host sees it. */
 int	exename_resolve(int dirfd, const char *arg, char *buf, size_t size);
 /* The program of a loader's NUL-separated arguments, or NULL. */

@@ -27,6 +27,9 @@ enum ipc_type {
 	IPC_STATS,		/* privd: log your counters (SIGUSR1) */
 	IPC_IDS_REQ,		/* loop: which files do these processes run */
 	IPC_IDS,		/* privd: the answer */
+	IPC_GATE_DENY,		/* gate: an exec was refused; run the hooks */
+	IPC_GATE_ASK,		/* gate: an exec waits; run the hooks, answer */
+	IPC_GATE_VERDICT,	/* privd: the answer to an IPC_GATE_ASK */
 	IPC__MAX
 };
 
@@ -57,6 +60,7 @@ struct ipc_event {
 	uint64_t	ts_ns;		/* CLOCK_MONOTONIC */
 	uint64_t	start_ns;	/* CLOCK_BOOTTIME */
 	uint64_t	lost;		/* lost events: total since start */
+	uint64_t	cookie;		/* IPC_GATE_ASK: the gate's name for it */
 	char		comm[16];
 	char		exe[PROC_PATH_MAX];
 	char		pexe[PROC_PATH_MAX];
@@ -84,6 +88,11 @@ struct ipc_msg {
 			uint32_t pad;
 			struct ipc_id id[IPC_IDS_MAX];
 		} ids;
+		struct {
+			uint64_t cookie;	/* of the IPC_GATE_ASK */
+			uint32_t allow;		/* 1: every hook exited 0 */
+			uint32_t pad;
+		} verdict;
 		struct {
 			uint32_t gen;
 			uint32_t file;	/* index; 0 is the main file */

@@ -99,6 +99,11 @@ struct loop_args {
 int	loop_main(const struct loop_args *);
 /* Short scheduler slices for low wake-up latency (not a priority). */
 int	loop_sched_latency(uint64_t slice_ns);
+/*
+ * SCHED_DEADLINE: at most runtime_ns of CPU every period_ns, and within
+ * it ahead of every ordinary task (loop.c says why).  0 or -errno.
+ */
+int	loop_sched_deadline(uint64_t runtime_ns, uint64_t period_ns);
 /* Block the signals the loop handles and open a signalfd for them. */
 int	loop_signals(void);
 

@@ -52,6 +52,9 @@ struct out_ctx {
 void	out_ctx_clocks(struct out_ctx *);
 /* One line: TIME EVENT PID PPID UID EXE [fields] -- CMDLINE */
 void	out_text(struct obuf *, const struct pevent *, const struct out_ctx *);
+/* The same with another word for EVENT ("deny": an exec refused). */
+void	out_text_as(struct obuf *, const struct pevent *,
+	    const struct out_ctx *, const char *name);
 /* One JSON object and newline; rule and action are added when not NULL. */
 void	out_json(struct obuf *, const struct pevent *, const struct out_ctx *,
 	    const char *rule, const char *action);

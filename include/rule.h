@@ -41,7 +41,14 @@ struct id_list {
 	struct id_range	*r;
 };
 
-enum action { ACT_RUN, ACT_KILL, ACT_HOLD, ACT_LOG };
+/*
+ * ACT_DENY and ACT_ASK are decided before the exec, by the gate (gate.c);
+ * an exec the gate could not see falls back to ACT_KILL and ACT_HOLD.
+ */
+enum action { ACT_RUN, ACT_KILL, ACT_HOLD, ACT_LOG, ACT_DENY, ACT_ASK };
+
+/* Is the action decided by the gate, before the exec? */
+#define ACT_GATED(a)	((a) == ACT_DENY || (a) == ACT_ASK)
 
 struct rule {
 	char		*name;

@@ -38,9 +38,7 @@ struct rulesink {
 	uint64_t	 ipc_dropped;	/* requests the privileged part could not take */
 	uint64_t	 ipc_warned_ns;
 	/* A configuration being received from the privileged part. */
-	struct config_file *rx;
-	size_t		 nrx;
-	uint32_t	 rxgen;
+	struct config_rx rx;
 };
 
 int	rulesink_init(struct rulesink *, struct loop_sink *, struct config *,

@@ -6,6 +6,7 @@
 #define PROCHOOK_SANDBOX_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 struct sandbox_user {
@@ -28,6 +29,17 @@ int	sandbox_drop(const struct sandbox_user *);
  * system call of another ABI (i386, x32) kills the process.
  */
 int	sandbox_seccomp(void);
+/*
+ * The gate's confinement (it stays uid 0): keep only the n capabilities
+ * in caps, in the bounding set too, and set no_new_privs.
+ */
+int	sandbox_keep_caps(const int *caps, size_t n);
+/*
+ * The gate's seccomp filter: no exec, no fork, no signal, no ptrace, no
+ * change to any file (opening for writing included), no mount or
+ * namespace change; such a call fails with EPERM.  Another ABI kills.
+ */
+int	sandbox_seccomp_gate(void);
 /* Are we root (or do we hold every capability we need)? */
 bool	sandbox_is_root(void);
 

@@ -487,7 +487,8 @@ config_warnings(const struct config *cfg, config_err_fn fn, void *arg)
 
 	for (i = 0; i < cfg->nrules; i++) {
 		r = &cfg->rules[i];
-		if ((r->action == ACT_KILL || r->action == ACT_HOLD) &&
+		if ((r->action == ACT_KILL || r->action == ACT_HOLD ||
+		    ACT_GATED(r->action)) &&
 		    r->exe.n + r->script.n + r->comm.n + r->cmdline.n +
 		    r->cgroup.n +
 		    r->uid.n + r->gid.n + r->euid.n + r->egid.n +
@@ -508,4 +509,61 @@ config_warnings(const struct config *cfg, config_err_fn fn, void *arg)
 				    "bytes of the task name", r->file, r->line,
 				    r->name, r->comm.pat[j]);
 	}
+}
+
+void
+config_rx_free(struct config_rx *rx)
+{
+	size_t i;
+
+	for (i = 0; i < rx->n; i++) {
+		free(rx->f[i].path);
+		free(rx->f[i].text);
+	}
+	free(rx->f);
+	rx->f = NULL;
+	rx->n = 0;
+}
+
+int
+config_rx_add(struct config_rx *rx, uint32_t gen, uint32_t idx,
+    const char *name, const char *data, size_t len, bool last,
+    struct config **out)
+{
+	struct config_file *f, *nf;
+	char *nt;
+
+	*out = NULL;
+	if (rx->n == 0 || rx->gen != gen) {
+		config_rx_free(rx);
+		rx->gen = gen;
+	}
+	if (idx > rx->n || (idx == rx->n && idx >= 4096)) {
+		config_rx_free(rx);
+		return -EINVAL;
+	}
+	if (idx == rx->n) {
+		if ((nf = reallocarray(rx->f, rx->n + 1, sizeof(*nf))) == NULL)
+			goto nomem;
+		rx->f = nf;
+		f = &rx->f[rx->n++];
+		memset(f, 0, sizeof(*f));
+		if ((f->path = strdup(name)) == NULL)
+			goto nomem;
+	}
+	f = &rx->f[idx];
+	if ((nt = realloc(f->text, f->len + len + 1)) == NULL)
+		goto nomem;
+	f->text = nt;
+	memcpy(f->text + f->len, data, len);
+	f->len += len;
+	f->text[f->len] = '\0';
+	if (!last)
+		return 0;
+	*out = config_load_files(rx->f, rx->n, config_err, NULL);
+	config_rx_free(rx);
+	return 1;
+nomem:
+	config_rx_free(rx);
+	return -ENOMEM;
 }

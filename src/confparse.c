@@ -273,7 +273,8 @@ check_rule(struct parse *ps)
 	const char *n = r->name, *act = rule_action_name(r->action);
 	bool events_ok = kl[RK_EVENT] && !(bad & BIT(RK_EVENT));
 	bool action_ok = !(bad & BIT(RK_ACTION));
-	bool needs_hooks = r->action == ACT_RUN || r->action == ACT_HOLD;
+	bool needs_hooks = r->action == ACT_RUN || r->action == ACT_HOLD ||
+	    r->action == ACT_ASK;
 	unsigned aline = kl[RK_ACTION] ? kl[RK_ACTION] : ps->sec_line;
 	int k;
 
@@ -297,6 +298,16 @@ check_rule(struct parse *ps)
 		parse_err(ps, aline, "action '%s' cannot apply to event '%s': "
 		    "there is no process left to act on, in rule [%s]", act,
 		    event_name(first_event(extra)), n);
+	if (events_ok && ACT_GATED(r->action) &&
+	    (extra = r->events & ~EV_BIT(EV_EXEC)))
+		parse_err(ps, aline, "action '%s' decides an exec before it "
+		    "runs: it cannot apply to event '%s' in rule [%s]", act,
+		    event_name(first_event(extra)), n);
+	if (ACT_GATED(r->action) && kl[RK_CMDLINE])
+		parse_err(ps, kl[RK_CMDLINE], "'cmdline' is not known before "
+		    "the exec, so 'action = %s' cannot test it in rule [%s]: "
+		    "use 'action = %s' to act on the arguments just after the "
+		    "exec", act, n, r->action == ACT_DENY ? "kill" : "hold");
 	if (kl[RK_SIGNAL] && r->action != ACT_KILL)
 		parse_err(ps, kl[RK_SIGNAL], "'signal' needs 'action = kill' "
 		    "in rule [%s]", n);

@@ -240,6 +240,12 @@ exe_mark_mounts(struct exe_src *x, int mountinfo_fd, unsigned *n)
 int
 exe_mark_mounts_fd(int fanfd, int mountinfo_fd, unsigned *n)
 {
+	return exe_mark_mounts_mask(fanfd, mountinfo_fd, FAN_OPEN_EXEC, n);
+}
+
+int
+exe_mark_mounts_mask(int fanfd, int mountinfo_fd, uint64_t mask, unsigned *n)
+{
 	char *line = NULL, *mnt, *type;
 	size_t cap = 0;
 	FILE *f;
@@ -259,7 +265,9 @@ exe_mark_mounts_fd(int fanfd, int mountinfo_fd, unsigned *n)
 			continue;
 		/* Marking one superblock twice only merges the marks. */
 		if (fanotify_mark(fanfd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-		    FAN_OPEN_EXEC, AT_FDCWD, mnt) == 0)
+		    mask, AT_FDCWD, mnt) == 0 ||
+		    fanotify_mark(fanfd, FAN_MARK_ADD | FAN_MARK_MOUNT,
+		    mask, AT_FDCWD, mnt) == 0)
 			(*n)++;
 	}
 	free(line);

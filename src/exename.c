@@ -62,9 +62,8 @@ exename_host(const char *path, dev_t dev, ino_t ino, char *buf,
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* Is dev/ino the system's dynamic loader (our own PT_INTERP)? */
-static bool
-is_system_loader(dev_t dev, ino_t ino)
+bool
+exename_is_loader(dev_t dev, ino_t ino)
 {
 	static struct stat loader;
 	static int state;	/* 0: not looked up, 1: known, -1: none */
@@ -172,7 +171,7 @@ exename_proc(int dirfd, char *buf, size_t size, char *loader,
 		return -errno;
 	id->dev = sb.st_dev;
 	id->ino = sb.st_ino;
-	if (loader == NULL || !is_system_loader(sb.st_dev, sb.st_ino) ||
+	if (loader == NULL || !exename_is_loader(sb.st_dev, sb.st_ino) ||
 	    proc_read_argv(dirfd, argv, sizeof(argv), &len) < 0 ||
 	    (prog = exename_loader_program(argv, len)) == NULL)
 		return exename_host(raw, sb.st_dev, sb.st_ino, buf, size);

@@ -92,6 +92,11 @@ ipc_check(const struct ipc_msg *m, size_t n)
 	case IPC_READY:
 	case IPC_STATS:
 		return 0;
+	case IPC_GATE_DENY:
+	case IPC_GATE_ASK:
+		if (e->type != EV_EXEC)
+			return -EBADMSG;
+		/* FALLTHROUGH */
 	case IPC_REQUEST:
 		if (e->type >= EV__MAX || e->type == EV_ACK ||
 		    (e->pid <= 0 && e->type != EV_LOST) || e->tid < 0 ||
@@ -121,6 +126,10 @@ ipc_check(const struct ipc_msg *m, size_t n)
 		for (i = 0; i < m->u.ids.n; i++)
 			if (m->u.ids.id[i].pid <= 0 || m->u.ids.id[i].found > 1)
 				return -EBADMSG;
+		return 0;
+	case IPC_GATE_VERDICT:
+		if (m->u.verdict.allow > 1)
+			return -EBADMSG;
 		return 0;
 	case IPC_CONFIG:
 		if (m->len > IPC_CHUNK || m->u.cfg.last > 1 ||

@@ -105,10 +105,10 @@ loop_sched_latency(uint64_t slice_ns)
  * next period, so no storm of events can make it take more than that
  * share of one CPU, and a fork bomb cannot use it to starve the machine.
  * Needs CAP_SYS_NICE (set before privileges are dropped) and a task that
- * never forks; the event loop does not.
+ * never forks; the event loop does not, nor does the exec gate.
  */
-static int
-sched_deadline(uint64_t runtime_ns, uint64_t period_ns)
+int
+loop_sched_deadline(uint64_t runtime_ns, uint64_t period_ns)
 {
 	struct sched_attr_v1 attr;
 
@@ -498,7 +498,8 @@ take_budget(void)
 {
 	int r;
 
-	if ((r = sched_deadline(SCHED_DL_RUNTIME_NS, SCHED_DL_PERIOD_NS)) < 0)
+	if ((r = loop_sched_deadline(SCHED_DL_RUNTIME_NS,
+	    SCHED_DL_PERIOD_NS)) < 0)
 		log_debug("no SCHED_DEADLINE budget (%s): short slices only",
 		    strerror(-r));
 	else

@@ -23,6 +23,7 @@
 #include "exe.h"
 #include "exitcode.h"
 #include "explain.h"
+#include "gate.h"
 #include "ipc.h"
 #include "log.h"
 #include "loop.h"
@@ -37,6 +38,7 @@
 
 struct options {
 	const char	*config;
+	bool		 config_given;	/* -c: with -m, its deny rules act */
 	bool		 check;
 	bool		 dry_run;
 	bool		 monitor;
@@ -50,6 +52,7 @@ struct options {
 /* What the privileged start-up opened, for both parts. */
 struct startup {
 	struct config	*cfg;
+	struct config	*gate_cfg;	/* -m -c: the deny rules only */
 	struct sandbox_user user;
 	struct nl	*nl[NL_NPARTS];
 	struct exe_src	*exe;
@@ -107,6 +110,7 @@ parse_options(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 'c':
 			o->config = optarg;
+			o->config_given = true;
 			break;
 		case 't':
 			o->check = true;
@@ -360,6 +364,33 @@ load(const struct options *o, bool root, struct sandbox_user *u)
 }
 
 /*
+ * -m -c FILE: the monitor prints every event, and the deny rules of FILE
+ * refuse execs, shown as "deny" lines.  Nothing else of FILE acts: no
+ * hooks run under the monitor.
+ */
+static struct config *
+load_monitor_gate(const struct options *o)
+{
+	struct config *cfg;
+	size_t i, ignored = 0;
+
+	if ((cfg = config_load(o->config, print_err, NULL)) == NULL)
+		fatalx(EXIT_CONFIG, "%s: configuration refused", o->config);
+	for (i = 0; i < cfg->nrules; i++) {
+		if (cfg->rules[i].action == ACT_ASK)
+			fatalx(EXIT_USAGE, "%s: rule [%s]: --monitor runs no "
+			    "hooks, so it cannot ask; run it without -m",
+			    o->config, cfg->rules[i].name);
+		if (cfg->rules[i].action != ACT_DENY)
+			ignored++;
+	}
+	if (ignored > 0)
+		log_warnx("%s: --monitor: %zu rules other than deny ignored",
+		    o->config, ignored);
+	return cfg;
+}
+
+/*
  * Everything that needs privilege, in the SPEC's order: the kernel's
  * acknowledgement of both subscriptions, fanotify, then the /proc scan.
  */
@@ -374,6 +405,8 @@ start(const struct options *o, bool root, struct startup *s)
 	/* --syslog on the command line wins over log_target. */
 	if (s->cfg != NULL && !o->syslog)
 		(void)log_set_target(s->cfg->log_target);
+	if (o->monitor && o->config_given && root)
+		s->gate_cfg = load_monitor_gate(o);
 	threads = s->cfg ? s->cfg->threads : o->verbose > 0;
 	if ((s->procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		fatal(EXIT_KERNEL, "/proc");
@@ -393,12 +426,47 @@ start(const struct options *o, bool root, struct startup *s)
 	enrich_mark(&s->en, getpid(), P_SELF);
 }
 
-/* Fork the event loop as the unprivileged user; root stays here. */
+/*
+ * The fanotify group of the exec gate, its marks placed (as root, before
+ * any part starts), or -1 when no rule needs it and it cannot be had.
+ */
 static int
-split(const struct options *o, struct startup *s, struct loop_args *la)
+open_gate(const struct config *cfg, struct gate_plan *plan)
 {
-	struct privd_args pa;
-	int sv[2], status;
+	unsigned n;
+	int fd;
+
+	if (gate_plan(cfg, plan) < 0)
+		fatalx(EXIT_PART, "out of memory");
+	if ((fd = gate_open(plan, &n)) < 0) {
+		if (plan->mode != GATE_NONE)
+			fatalx(EXIT_KERNEL, "cannot open fanotify permission "
+			    "events for the deny and ask rules: %s (Linux 5.0 "
+			    "or later with CONFIG_FANOTIFY_ACCESS_PERMISSIONS, "
+			    "as root)", strerror(-fd));
+		log_warnx("no exec gate (%s): deny and ask rules added by a "
+		    "reload will act only after the exec", strerror(-fd));
+		return -1;
+	}
+	if (plan->mode == GATE_INODES)
+		log_info("exec gate: %u of %zu files marked: only their execs "
+		    "wait", n, plan->npaths);
+	else if (plan->mode == GATE_FILESYSTEMS)
+		log_info("exec gate: %u file systems marked: every exec there "
+		    "waits for the gate", n);
+	return fd;
+}
+
+/*
+ * Fork the gate, a child of the privileged part, with nothing but its
+ * group, its end of the socket and the standard descriptors.
+ */
+static pid_t
+fork_gate(const struct options *o, struct config *cfg, int fanfd,
+    struct gate_plan *plan, int *ipc)
+{
+	struct gate_args ga;
+	int sv[2];
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -408,13 +476,69 @@ split(const struct options *o, struct startup *s, struct loop_args *la)
 	if ((pid = fork()) < 0)
 		fatal(EXIT_PART, "fork");
 	if (pid == 0) {
+		/*
+		 * The socket above the group: a dying process's files are
+		 * released last closed first (task work runs as a stack),
+		 * so the socket's hang-up comes before the execs the group
+		 * held go on (see privd.c, gate_alive()).
+		 */
+		if ((fanfd = fcntl(fanfd, F_DUPFD_CLOEXEC, 16)) < 0 ||
+		    dup2(fanfd, 3) < 0 || dup2(sv[1], 4) < 0)
+			_exit(EXIT_PART);
+		(void)close_range(5, ~0U, 0);
+		memset(&ga, 0, sizeof(ga));
+		/* Its own copy: the privileged part frees its own. */
+		ga.cfg = config_load_files(cfg->files, cfg->nfiles, config_err,
+		    NULL);
+		if (ga.cfg == NULL)
+			_exit(EXIT_PART);
+		ga.plan = *plan;
+		ga.fanfd = 3;
+		ga.ipc = 4;
+		ga.dry_run = o->dry_run;
+		_exit(gate_main(&ga));
+	}
+	close(sv[1]);
+	close(fanfd);
+	*ipc = sv[0];
+	return pid;
+}
+
+/* Fork the event loop as the unprivileged user; root stays here. */
+static int
+split(const struct options *o, struct startup *s, struct loop_args *la)
+{
+	struct privd_args pa;
+	struct gate_plan plan;
+	int sv[2], status, fanfd = -1, gate_ipc = -1;
+	pid_t pid, gate = 0;
+
+	memset(&plan, 0, sizeof(plan));
+	if (s->cfg != NULL || s->gate_cfg != NULL)
+		fanfd = open_gate(s->cfg ? s->cfg : s->gate_cfg, &plan);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		fatal(EXIT_PART, "socketpair");
+	ipc_buffers(sv[0]);
+	ipc_buffers(sv[1]);
+	if ((pid = fork()) < 0)
+		fatal(EXIT_PART, "fork");
+	if (pid == 0) {
 		close(sv[0]);
+		if (fanfd >= 0)
+			close(fanfd);
 		la->ipc = sv[1];
 		la->user = &s->user;
 		_exit(loop_main(la));
 	}
 	close(sv[1]);
+	if (fanfd >= 0)
+		gate = fork_gate(o, s->cfg ? s->cfg : s->gate_cfg, fanfd, &plan,
+		    &gate_ipc);
+	gate_plan_free(&plan);
 	memset(&pa, 0, sizeof(pa));
+	pa.gate = gate;
+	pa.gate_ipc = gate_ipc;
+	pa.gate_cfg = s->gate_cfg;
 	pa.cfg = s->cfg;
 	pa.cfgpath = o->config;
 	pa.ipc = sv[0];

@@ -42,13 +42,41 @@ monitor_stats(void *arg)
 	log_info("monitor: %llu lines written", (unsigned long long)m->lines);
 }
 
-/* The privileged part has nothing to say to a monitor but goodbye. */
+/*
+ * The privileged part passes on the execs the gate refused (-m with the
+ * deny rules of -c): a "deny" line, or an object with "action":"deny".
+ */
+static void
+monitor_msg(void *arg, const struct ipc_msg *msg)
+{
+	struct monitor *m = arg;
+	struct event ev;
+	struct proc p;
+	struct pevent pe;
+
+	if (msg->type != IPC_GATE_DENY)
+		return;
+	ipc_to_pevent(&msg->u.ev, &ev, &p, &pe);
+	if (m->json)
+		out_json(&m->out, &pe, &m->oc, NULL, "deny");
+	else
+		out_text_as(&m->out, &pe, &m->oc, "deny");
+	m->lines++;
+	str_unref(NULL, p.exe);
+	str_unref(NULL, p.pexe);
+	str_unref(NULL, p.cmdline);
+	str_unref(NULL, p.cgroup);
+	str_unref(NULL, p.script);
+	str_unref(NULL, p.loader);
+	(void)monitor_flush(m);
+}
+
 static enum loop_stop
 monitor_ready(void *arg)
 {
 	struct monitor *m = arg;
 
-	return ipc_loop_read(m->ipc, NULL, NULL) == 0 ? LOOP_GO_ON :
+	return ipc_loop_read(m->ipc, monitor_msg, m) == 0 ? LOOP_GO_ON :
 	    LOOP_PART_GONE;
 }
 

@@ -361,14 +361,14 @@ text_str(struct obuf *ob, const struct str *s, bool known, bool space)
 /* TIME EVENT PID PPID UID EXE [script=] [loader=] */
 static void
 text_process(struct obuf *ob, const struct pevent *pe,
-    const struct out_ctx *oc)
+    const struct out_ctx *oc, const char *name)
 {
 	const struct event *ev = pe->ev;
 	const struct proc *p = pe->p;
 
 	out_localtime(ob, pe, oc);
 	ob_putc(ob, ' ');
-	ob_puts(ob, event_name(ev->type));
+	ob_puts(ob, name != NULL ? name : event_name(ev->type));
 	ob_putc(ob, ' ');
 	ob_puti(ob, ev->pid);
 	ob_putc(ob, ' ');
@@ -476,10 +476,17 @@ text_fields(struct obuf *ob, const struct pevent *pe,
 void
 out_text(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc)
 {
+	out_text_as(ob, pe, oc, NULL);
+}
+
+void
+out_text_as(struct obuf *ob, const struct pevent *pe, const struct out_ctx *oc,
+    const char *name)
+{
 	const struct event *ev = pe->ev;
 	const struct proc *p = pe->p;
 
-	text_process(ob, pe, oc);
+	text_process(ob, pe, oc, name);
 	text_fields(ob, pe, oc);
 	if (ev->synthetic)
 		ob_puts(ob, " synthetic=1");

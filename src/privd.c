@@ -37,6 +37,7 @@
 #include "notify.h"
 #include "output.h"
 #include "privd.h"
+#include "privgate.h"
 #include "proc.h"
 #include "rule.h"
 #include "signame.h"
@@ -46,41 +47,6 @@
 
 #define FROM_LOOP_MAX	256	/* messages handled per wake-up */
 #define RATE_WARN_NS	1000000000ull
-
-struct privd_stats {
-	uint64_t	 requests;
-	uint64_t	 refused;	/* malformed, stale, or not allowed */
-	uint64_t	 over_rate;	/* hook runs refused: over the rule's rate */
-	uint64_t	 gone;		/* the process was gone already */
-	uint64_t	 signals;
-	uint64_t	 holds;
-	uint64_t	 released;
-	uint64_t	 hold_killed;	/* refused by a hook, or could not be held */
-	uint64_t	 orphans;	/* left by a killed supervisor, killed */
-	uint64_t	 reloads;
-	uint64_t	 reloads_refused;
-};
-
-struct privd {
-	struct privd_args *a;
-	struct config	*cfg, *prev;	/* in force, and the one before */
-	uint32_t	 gen;
-	struct spawn	*sp;
-	struct hold	*ho;
-	struct users	*users;
-	struct table	*t;		/* strings read from /proc */
-	struct out_ctx	 oc;
-	int		 procfd;
-	int		 mountinfo;
-	uint64_t	 cookie;
-	struct rule_rate *rates[2];	/* by rule of cfg, of prev */
-	uint64_t	 rate_warned_ns;
-	struct proc_clock clock;
-	bool		 loop_ready;
-	bool		 sweep;		/* orphans of hooks may be ours now */
-	uint64_t	 born_ns;	/* CLOCK_BOOTTIME when serving began */
-	struct privd_stats st;
-};
 
 /* A pidfd for pid, or -errno. */
 static int
@@ -93,9 +59,8 @@ pidfd_of(pid_t pid)
 
 static void	job_done(void *, uint64_t, bool);
 
-/* Queue the rule's hooks for the event; cookie names a held process. */
-static void
-run_hooks(struct privd *d, const struct rule *r, const struct pevent *pe,
+void
+privd_run_hooks(struct privd *d, const struct rule *r, const struct pevent *pe,
     uint64_t cookie, int sig)
 {
 	struct spawn_job *job;
@@ -116,7 +81,7 @@ job_done(void *arg, uint64_t cookie, bool ok)
 {
 	struct privd *d = arg;
 
-	if (cookie == 0)
+	if (cookie == 0 || privgate_job_done(d, cookie, ok))
 		return;
 	switch (hold_decide(d->ho, cookie, ok)) {
 	case HOLD_RELEASED:
@@ -133,9 +98,8 @@ job_done(void *arg, uint64_t cookie, bool ok)
 	}
 }
 
-/* A path fit for a log line: a process chose it. */
-static const char *
-esc(const struct str *s, char *buf, size_t size)
+const char *
+privd_esc(const struct str *s, char *buf, size_t size)
 {
 	if (s == NULL)
 		return "?";
@@ -143,11 +107,7 @@ esc(const struct str *s, char *buf, size_t size)
 	return buf;
 }
 
-/*
- * The rule's rate, counted here too: a ceiling on hook runs whatever the
- * loop asks, lest a subverted loop run hooks at will.
- */
-static bool
+bool
 privd_rate(struct privd *d, const struct config *cfg, uint32_t rule)
 {
 	uint64_t now = (uint64_t)clock_ns(CLOCK_MONOTONIC);
@@ -194,7 +154,7 @@ do_kill(struct privd *d, const struct request *q, int pidfd)
 	out_log_fields(&f, &q->pe, r->name, rule_action_name(r->action));
 	log_event(LOG_INFO, &f, "rule %s: sent SIG%s to pid %d (%s)", r->name,
 	    signame(sig) ? signame(sig) : "?",
-	    (int)q->ev.pid, esc(q->p.exe, name, sizeof(name)));
+	    (int)q->ev.pid, privd_esc(q->p.exe, name, sizeof(name)));
 	return sig;
 }
 
@@ -226,7 +186,7 @@ do_hold(struct privd *d, const struct request *q, int *pidfd)
 	out_log_fields(&f, &q->pe, r->name, rule_action_name(r->action));
 	log_event(LOG_INFO, &f, "rule %s: holding pid %d (%s) until its "
 	    "hooks decide", r->name, (int)q->ev.pid,
-	    esc(q->p.exe, name, sizeof(name)));
+	    privd_esc(q->p.exe, name, sizeof(name)));
 	return cookie;
 }
 
@@ -241,7 +201,7 @@ queue_hooks(struct privd *d, const struct request *q, uint32_t rule,
 	if (run && q->r->nhooks == 0)
 		return;
 	if (run && privd_rate(d, q->cfg, rule))
-		run_hooks(d, q->r, &q->pe, cookie, sig);
+		privd_run_hooks(d, q->r, &q->pe, cookie, sig);
 	else if (cookie != 0)
 		job_done(d, cookie, false);
 }
@@ -271,11 +231,27 @@ handle_request(struct privd *d, const struct ipc_event *e)
 	v = verify_request(&c, e, pidfd, &q);
 	if (v == V_GONE)
 		d->st.gone++;
+	/*
+	 * An exec its ask's hooks approved: the gate let it through.  And
+	 * once the gate is dead the kernel lets every exec through, and
+	 * prochookd is about to stop: the loop's word acts on none.
+	 */
+	if (v == V_OK && ACT_GATED(q.r->action) && (!privgate_alive(d) ||
+	    (q.r->action == ACT_ASK && privgate_approved(d, &q)))) {
+		if (pidfd >= 0)
+			close(pidfd);
+		verify_release(d->t, &q);
+		return;
+	}
 	/* Gone: nothing to signal or hold; hooks have the loop's word. */
 	if (v == V_OK || (v == V_GONE && !q.signals)) {
-		if (q.r->action == ACT_KILL)
+		if (q.r->action == ACT_DENY)
+			privgate_fallback(d, &q, "killed");
+		else if (q.r->action == ACT_ASK)
+			privgate_fallback(d, &q, "held");
+		if (q.r->action == ACT_KILL || q.r->action == ACT_DENY)
 			sig = do_kill(d, &q, pidfd);
-		else if (q.r->action == ACT_HOLD)
+		else if (q.r->action == ACT_HOLD || q.r->action == ACT_ASK)
 			cookie = do_hold(d, &q, &pidfd);
 		queue_hooks(d, &q, e->rule, e->run_hooks, cookie, sig);
 	} else if (v != V_GONE)
@@ -378,9 +354,12 @@ name_ids(struct privd *d, const struct ipc_msg *req)
 	(void)ipc_send(d->a->ipc, &m);
 }
 
-/* Send a configuration's texts to the loop, which parses the same. */
+/*
+ * Send a configuration's texts to the loop or the gate, which parse the
+ * same.
+ */
 static int
-send_config(struct privd *d, const struct config *cfg, uint32_t gen)
+send_config(int fd, const struct config *cfg, uint32_t gen)
 {
 	static struct ipc_msg m;
 	size_t i, off, n;
@@ -404,9 +383,9 @@ send_config(struct privd *d, const struct config *cfg, uint32_t gen)
 			m.u.cfg.last = i + 1 == cfg->nfiles &&
 			    off == cfg->files[i].len;
 			/* The loop reads between events: a second is plenty. */
-			for (tries = 0; (r = ipc_send(d->a->ipc, &m)) == -EAGAIN &&
+			for (tries = 0; (r = ipc_send(fd, &m)) == -EAGAIN &&
 			    tries < 10; tries++) {
-				struct pollfd pfd = { d->a->ipc, POLLOUT, 0 };
+				struct pollfd pfd = { fd, POLLOUT, 0 };
 
 				(void)poll(&pfd, 1, 100);
 			}
@@ -471,12 +450,17 @@ reload(struct privd *d)
 		config_free(cfg);
 		goto refused;
 	}
-	if ((r = send_config(d, cfg, d->gen + 1)) < 0) {
+	if ((r = send_config(d->a->ipc, cfg, d->gen + 1)) < 0) {
 		log_warnx("cannot hand the configuration to the event loop: "
 		    "%s; the rules in force stay", strerror(-r));
 		config_free(cfg);
 		goto refused;
 	}
+	/* The loop has it: the gate must follow, or the two disagree. */
+	if (d->a->gate_ipc >= 0 &&
+	    (r = send_config(d->a->gate_ipc, cfg, d->gen + 1)) < 0)
+		log_warnx("cannot hand the configuration to the gate: %s; it "
+		    "keeps the deny and ask rules it has", strerror(-r));
 	if (strcmp(cfg->user, d->cfg->user) != 0 ||
 	    cfg->rcvbuf != d->cfg->rcvbuf ||
 	    cfg->log_target != d->cfg->log_target)
@@ -525,6 +509,12 @@ log_stats(struct privd *d)
 	    (unsigned long long)s->orphans,
 	    (unsigned long long)s->reloads,
 	    (unsigned long long)s->reloads_refused);
+	log_info("exec gate: %llu execs denied, %llu asked; execs it did not "
+	    "see: %llu killed (deny rules), %llu held (ask rules)",
+	    (unsigned long long)s->gate_denied,
+	    (unsigned long long)s->gate_asked,
+	    (unsigned long long)s->fallback_kills,
+	    (unsigned long long)s->fallback_holds);
 	if (d->sp != NULL) {
 		const struct spawn_stats *ss = spawn_stats(d->sp);
 
@@ -569,7 +559,7 @@ sweep_orphans(struct privd *d)
 	}
 	while ((de = readdir(dir)) != NULL) {
 		if ((pid = (pid_t)strtol(de->d_name, NULL, 10)) <= 0 ||
-		    pid == d->a->loop ||
+		    pid == d->a->loop || pid == d->a->gate ||
 		    (d->sp != NULL && spawn_owns(d->sp, pid)))
 			continue;
 		if ((fd = proc_open(d->procfd, pid)) < 0)
@@ -611,6 +601,14 @@ reap(struct privd *d)
 			    1 : 16 + EXIT_PART;
 			continue;
 		}
+		if (pid == d->a->gate) {
+			log_warnx("the exec gate %s: execs are no longer "
+			    "checked; stopping", WIFSIGNALED(status) ?
+			    "was killed" : "exited");
+			d->a->gate = 0;
+			ret = 16 + EXIT_PART;
+			continue;
+		}
 		if (hold_waited(d->ho, pid, status))
 			continue;
 		if (d->sp != NULL && spawn_reaped(d->sp, pid, status)) {
@@ -647,6 +645,13 @@ signals(struct privd *d)
 			log_stats(d);
 			if (d->a->loop > 0)
 				kill(d->a->loop, SIGUSR1);
+			if (d->a->gate_ipc >= 0) {
+				static struct ipc_msg m;
+
+				memset(&m, 0, sizeof(m));
+				m.type = IPC_STATS;
+				(void)ipc_send(d->a->gate_ipc, &m);
+			}
 			break;
 		default:
 			break;
@@ -721,6 +726,8 @@ mounts_changed(struct privd *d)
 static void
 shut_down(struct privd *d)
 {
+	size_t i;
+
 	hold_kill_all(d->ho);
 	if (d->sp != NULL)
 		spawn_shutdown(d->sp);
@@ -729,6 +736,17 @@ shut_down(struct privd *d)
 		kill(d->a->loop, SIGTERM);
 		(void)waitpid(d->a->loop, NULL, 0);
 	}
+	if (d->a->gate_ipc >= 0) {
+		/* Its end closed, the gate answers what waits and exits. */
+		close(d->a->gate_ipc);
+		d->a->gate_ipc = -1;
+		if (d->a->gate > 0)
+			(void)waitpid(d->a->gate, NULL, 0);
+	}
+	while (d->nasks > 0)
+		free(d->asks[--d->nasks].exe);
+	for (i = 0; i < APPROVED_MAX; i++)
+		free(d->approved[i].exe);
 	(void)nl_unsubscribe(d->a->nl[NL_FAST]);
 	(void)nl_unsubscribe(d->a->nl[NL_BULK]);
 	if (d->sp != NULL)
@@ -741,12 +759,13 @@ shut_down(struct privd *d)
 	free(d->rates[1]);
 	config_free(d->cfg);
 	config_free(d->prev);
+	config_free(d->a->gate_cfg);
 	close(d->procfd);
 	if (d->mountinfo >= 0)
 		close(d->mountinfo);
 }
 
-enum { PFD_IPC, PFD_SIG, PFD_MOUNTS, PFD_SPAWN };
+enum { PFD_IPC, PFD_SIG, PFD_MOUNTS, PFD_GATE, PFD_SPAWN };
 #define PFD_MAX	(PFD_SPAWN + 4096)
 
 /*
@@ -789,6 +808,7 @@ privd_run(struct privd_args *a)
 		pfd[PFD_IPC] = (struct pollfd){ a->ipc, POLLIN, 0 };
 		pfd[PFD_SIG] = (struct pollfd){ a->sigfd, POLLIN, 0 };
 		pfd[PFD_MOUNTS] = (struct pollfd){ d.mountinfo, POLLPRI, 0 };
+		pfd[PFD_GATE] = (struct pollfd){ a->gate_ipc, POLLIN, 0 };
 		n = d.sp != NULL ? spawn_pollfds(d.sp, pfd + PFD_SPAWN,
 		    PFD_MAX - PFD_SPAWN) : 0;
 		out_ctx_clocks(&d.oc);
@@ -808,6 +828,15 @@ privd_run(struct privd_args *a)
 			log_warnx("the event loop is gone");
 			status = EXIT_PART;
 			break;
+		}
+		if (pfd[PFD_GATE].revents & (POLLIN | POLLHUP | POLLERR) &&
+		    privgate_read(&d) == -EPIPE) {
+			close(a->gate_ipc);
+			a->gate_ipc = -1;
+			if ((r = reap(&d)) != 0) {
+				status = r == 1 ? 0 : r - 16;
+				break;
+			}
 		}
 		if (pfd[PFD_MOUNTS].revents & POLLPRI)
 			mounts_changed(&d);

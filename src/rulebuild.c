@@ -68,6 +68,8 @@ static const char *const action_names[] = {
 	[ACT_KILL] = "kill",
 	[ACT_HOLD] = "hold",
 	[ACT_LOG] = "log",
+	[ACT_DENY] = "deny",
+	[ACT_ASK] = "ask",
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -399,7 +401,7 @@ set_action(struct rule *r, const char *v, char *err, size_t errlen)
 			return 0;
 		}
 	snprintf(err, errlen, "unknown action '%s' (one of run kill hold "
-	    "log)", v);
+	    "deny ask log)", v);
 	return -EINVAL;
 }
 

@@ -193,6 +193,18 @@ rule_describe(const struct rule *r, const char *hooks_dir, FILE *fp)
 	case ACT_LOG:
 		fputs("log", fp);
 		break;
+	case ACT_DENY:
+		fputs("deny the exec", fp);
+		if (r->nhooks > 0) {
+			fputs(", then ", fp);
+			put_hooks(fp, r, hooks_dir);
+		}
+		break;
+	case ACT_ASK:
+		fputs("hold the exec, run ", fp);
+		put_hooks(fp, r, hooks_dir);
+		fputs(", then allow it if all exit 0, else deny it", fp);
+		break;
 	case ACT_RUN:
 		fputs("run ", fp);
 		put_hooks(fp, r, hooks_dir);

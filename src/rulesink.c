@@ -58,7 +58,12 @@ log_dry(struct rulesink *a, const struct rule *r, const struct pevent *pe,
 
 	n = (size_t)snprintf(what, sizeof(what), "dry-run: would %s",
 	    r->action == ACT_KILL ? "kill with " : r->action == ACT_HOLD ?
-	    "hold, then release or kill, " : "run");
+	    "hold, then release or kill, " : r->action == ACT_DENY ?
+	    "kill (the gate did not see this exec)" : r->action == ACT_ASK ?
+	    "hold (the gate did not see this exec), then release or kill, " :
+	    "run");
+	if (r->action == ACT_DENY && r->nhooks && n < sizeof(what))
+		n += (size_t)snprintf(what + n, sizeof(what) - n, ", then run");
 	if (r->action == ACT_KILL && n < sizeof(what)) {
 		const char *s = signame(r->signal);
 
@@ -116,7 +121,8 @@ rulesink_event(void *arg, const struct pevent *pe)
 		ar->matches++;
 		go = rule_rate_take(r, &ar->rate, pe->ev->ts_ns, 1);
 		if (a->dry_run) {
-			if (go || r->action == ACT_KILL)
+			if (go || r->action == ACT_KILL ||
+			    r->action == ACT_DENY)
 				log_dry(a, r, pe, go);
 			continue;
 		}
@@ -131,7 +137,15 @@ rulesink_event(void *arg, const struct pevent *pe)
 			break;
 		case ACT_KILL:
 		case ACT_HOLD:
-			/* Never rate-limited; a hold without hooks ends killed. */
+		case ACT_DENY:
+		case ACT_ASK:
+			/*
+			 * Never rate-limited; a hold without hooks ends
+			 * killed.  A deny or ask rule matching an exec that
+			 * happened: the gate did not see it (a memfd, an
+			 * unmarked file system, a loader run as a command),
+			 * so the privileged part kills or holds it instead.
+			 */
 			request(a, r, i, pe, go);
 			break;
 		}
@@ -169,20 +183,6 @@ rulesink_stats(void *arg)
 }
 
 static void
-rx_free(struct rulesink *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->nrx; i++) {
-		free(a->rx[i].path);
-		free(a->rx[i].text);
-	}
-	free(a->rx);
-	a->rx = NULL;
-	a->nrx = 0;
-}
-
-static void
 free_index(struct rulesink *a)
 {
 	int t;
@@ -207,7 +207,8 @@ spares_by_name(const struct rule *r)
 {
 	size_t j;
 
-	if ((r->action != ACT_KILL && r->action != ACT_HOLD) ||
+	if ((r->action != ACT_KILL && r->action != ACT_HOLD &&
+	    !ACT_GATED(r->action)) ||
 	    !(r->events & EV_BIT(EV_EXEC)))
 		return false;
 	for (j = 0; j < r->exe.n; j++)
@@ -279,41 +280,18 @@ set_config(struct rulesink *a, struct config *cfg, uint32_t gen)
 static void
 config_chunk(struct rulesink *a, const struct ipc_msg *m)
 {
-	struct config_file *f, *nf;
 	struct config *cfg;
-	uint32_t idx = m->u.cfg.file;
-	char *nt;
+	int r;
 
-	if (a->nrx == 0 || a->rxgen != m->u.cfg.gen) {
-		rx_free(a);
-		a->rxgen = m->u.cfg.gen;
-	}
-	if (idx > a->nrx || (idx == a->nrx && idx >= 4096)) {
-		log_warnx("configuration from the privileged part: bad file "
-		    "index %u", idx);
-		rx_free(a);
+	r = config_rx_add(&a->rx, m->u.cfg.gen, m->u.cfg.file, m->u.cfg.name,
+	    m->u.cfg.data, m->len, m->u.cfg.last, &cfg);
+	if (r == 0)
+		return;
+	if (r < 0) {
+		log_warnx("configuration from the privileged part: %s",
+		    strerror(-r));
 		return;
 	}
-	if (idx == a->nrx) {
-		if ((nf = reallocarray(a->rx, a->nrx + 1, sizeof(*nf))) == NULL)
-			goto nomem;
-		a->rx = nf;
-		f = &a->rx[a->nrx++];
-		memset(f, 0, sizeof(*f));
-		if ((f->path = strdup(m->u.cfg.name)) == NULL)
-			goto nomem;
-	}
-	f = &a->rx[idx];
-	if ((nt = realloc(f->text, f->len + m->len + 1)) == NULL)
-		goto nomem;
-	f->text = nt;
-	memcpy(f->text + f->len, m->u.cfg.data, m->len);
-	f->len += m->len;
-	f->text[f->len] = '\0';
-	if (!m->u.cfg.last)
-		return;
-	cfg = config_load_files(a->rx, a->nrx, config_err, NULL);
-	rx_free(a);
 	if (cfg == NULL || set_config(a, cfg, m->u.cfg.gen) < 0) {
 		config_free(cfg);
 		log_warnx("the event loop could not apply the new configuration; "
@@ -321,10 +299,6 @@ config_chunk(struct rulesink *a, const struct ipc_msg *m)
 		return;
 	}
 	log_info("configuration %u in force: %zu rules", a->gen, cfg->nrules);
-	return;
-nomem:
-	log_warnx("out of memory receiving the configuration");
-	rx_free(a);
 }
 
 /* Handle one message from the privileged part. */
@@ -411,7 +385,7 @@ rulesink_free(struct rulesink *a)
 	config_free(a->cfg);
 	free(a->rs);
 	free_index(a);
-	rx_free(a);
+	config_rx_free(&a->rx);
 	ob_free(&a->line);
 	users_free(a->users);
 }

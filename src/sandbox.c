@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/capability.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -134,6 +135,136 @@ sandbox_seccomp(void)
 	};
 	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
 
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+		return -errno;
+	return 0;
+#else
+	return -ENOTSUP;
+#endif
+}
+
+int
+sandbox_keep_caps(const int *keep, size_t n)
+{
+	cap_value_t c, v[16];
+	cap_t caps;
+	size_t i;
+	bool kept;
+	int r;
+
+	if (n > sizeof(v) / sizeof(v[0]))
+		return -EINVAL;
+	for (c = 0; c <= CAP_LAST_CAP; c++) {
+		for (kept = false, i = 0; i < n; i++)
+			kept |= keep[i] == c;
+		if (!kept && cap_drop_bound(c) < 0 && errno != EINVAL)
+			return -errno;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = keep[i];
+	if ((caps = cap_init()) == NULL)
+		return -errno;
+	r = 0;
+	if (n > 0 && (cap_set_flag(caps, CAP_PERMITTED, (int)n, v, CAP_SET) < 0 ||
+	    cap_set_flag(caps, CAP_EFFECTIVE, (int)n, v, CAP_SET) < 0))
+		r = -errno;
+	if (r == 0 && cap_set_proc(caps) < 0)
+		r = -errno;
+	cap_free(caps);
+	if (r < 0)
+		return r;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
+		return -errno;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+sandbox_seccomp_gate(void)
+{
+#ifdef SECCOMP_ARCH
+	static const int deny[] = {
+		__NR_execve, __NR_execveat, __NR_clone, __NR_clone3,
+		__NR_ptrace, __NR_process_vm_writev, __NR_process_vm_readv,
+		__NR_kill, __NR_tkill, __NR_tgkill, __NR_pidfd_send_signal,
+		__NR_rt_sigqueueinfo, __NR_rt_tgsigqueueinfo,
+		__NR_openat2, __NR_unlinkat, __NR_renameat2, __NR_linkat,
+		__NR_symlinkat, __NR_mkdirat, __NR_mknodat, __NR_fchmod,
+		__NR_fchmodat, __NR_fchown, __NR_fchownat, __NR_ftruncate,
+		__NR_truncate, __NR_mount, __NR_umount2, __NR_pivot_root,
+		__NR_chroot, __NR_setns, __NR_unshare, __NR_init_module,
+		__NR_finit_module, __NR_delete_module, __NR_kexec_load,
+		__NR_reboot, __NR_bpf, __NR_setuid, __NR_setgid,
+		__NR_setreuid, __NR_setregid, __NR_setresuid, __NR_setresgid,
+		__NR_setgroups, __NR_capset,
+#ifdef __NR_fork
+		__NR_fork, __NR_vfork, __NR_creat, __NR_unlink, __NR_rename,
+		__NR_renameat, __NR_link, __NR_symlink, __NR_mkdir,
+		__NR_rmdir, __NR_mknod, __NR_chmod, __NR_chown, __NR_lchown,
+#endif
+	};
+	const size_t nd = sizeof(deny) / sizeof(deny[0]);
+	/* Opening for writing, creating or truncating: O_ACCMODE != 0 too. */
+	const uint32_t wflags = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC |
+	    O_APPEND;
+	struct sock_filter code[128];
+	struct sock_fprog prog;
+	size_t n = 0, i;
+
+	code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, arch));
+	code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    SECCOMP_ARCH, 1, 0);
+	code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_KILL_PROCESS);
+	code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, nr));
+#ifdef __X32_SYSCALL_BIT
+	code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+	    __X32_SYSCALL_BIT, 0, 1);
+	code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_KILL_PROCESS);
+#endif
+	size_t perm[sizeof(deny) / sizeof(deny[0]) + 2], np = 0;
+
+	/* Each denied number jumps to the EPERM at the end (patched below). */
+	for (i = 0; i < nd; i++) {
+		perm[np++] = n;
+		code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+		    BPF_K, (uint32_t)deny[i], 0, 0);
+	}
+	/* openat(dirfd, path, flags): flags is the third argument. */
+	code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_openat, 0, 3);
+	code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, args[2]));
+	perm[np++] = n;
+	code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+	    wflags, 0, 0);
+	code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW);
+#ifdef __NR_open
+	/* open(path, flags): the second. */
+	code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_open, 0, 3);
+	code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, args[1]));
+	perm[np++] = n;
+	code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+	    wflags, 0, 0);
+	code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW);
+#endif
+	code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW);
+	for (i = 0; i < np; i++)
+		code[perm[i]].jt = (uint8_t)(n - perm[i] - 1);
+	code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ERRNO | EPERM);
+	prog.len = (unsigned short)n;
+	prog.filter = code;
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
 		return -errno;
 	return 0;

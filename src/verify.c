@@ -198,7 +198,8 @@ check_event(const struct verify_ctx *c, struct request *q)
 
 	if (!(r->events & EV_BIT(q->ev.type)) || r->action == ACT_LOG)
 		return V_NOT_ACTED;
-	q->signals = r->action == ACT_KILL || r->action == ACT_HOLD;
+	q->signals = r->action == ACT_KILL || r->action == ACT_HOLD ||
+	    ACT_GATED(r->action);
 	if (q->signals && (pid <= 1 || ours(c, pid)))
 		return V_PROTECTED;
 	if (q->ev.type == EV_EXIT && pid == 1)

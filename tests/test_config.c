@@ -1419,6 +1419,45 @@ test_fuzz(void **state)
 	free(base[1]);
 }
 
+/*
+ * deny and ask: exec only; cmdline refused with a pointer to kill and
+ * hold; ask needs hooks, deny does not; no signal.
+ */
+static void
+test_gated(void **state)
+{
+	struct errs e = { 0 };
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_text_ok("[d]\nevent = exec\nexe = /usr/bin/gcc\n"
+	    "uid = 1000-60000\naction = deny\n"
+	    "[a]\nevent = exec\nexe = /usr/bin/nc*\naction = ask\n"
+	    "hook = /bin/true\ntimeout = 5\n", &e);
+	assert_int_equal(rule_named(cfg, "d")->action, ACT_DENY);
+	assert_int_equal(rule_named(cfg, "a")->action, ACT_ASK);
+	assert_int_equal(rule_named(cfg, "a")->timeout, 5);
+	config_free(cfg);
+	errs_free(&e);
+
+	assert_null(load_text("[d]\nevent = exec\nexe = /usr/bin/nc\n"
+	    "cmdline = \"* -l*\"\naction = deny\n"
+	    "[a]\nevent = exec\ncmdline = x\naction = ask\nhook = /bin/true\n"
+	    "[x]\nevent = exec exit\naction = deny\n"
+	    "[f]\nevent = fork\naction = ask\nhook = /bin/true\n"
+	    "[n]\nevent = exec\nexe = /x\naction = ask\n"
+	    "[s]\nevent = exec\nexe = /x\naction = deny\nsignal = TERM\n",
+	    &e));
+	assert_err(&e, tmpconf, 4, "'cmdline' is not known before the exec");
+	assert_err(&e, tmpconf, 4, "use 'action = kill'");
+	assert_err(&e, tmpconf, 8, "use 'action = hold'");
+	assert_err(&e, tmpconf, 13, "cannot apply to event 'exit'");
+	assert_err(&e, tmpconf, 16, "cannot apply to event 'fork'");
+	assert_err(&e, tmpconf, 21, "rule [n] has no 'hook'");
+	assert_err(&e, tmpconf, 26, "'signal' needs 'action = kill'");
+	errs_free(&e);
+}
+
 int
 main(void)
 {
@@ -1448,6 +1487,7 @@ main(void)
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_fuzz),
+		cmocka_unit_test(test_gated),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -171,6 +171,41 @@ test_socketpair(void **state)
 	close(sv[1]);
 }
 
+/* The gate's messages: exec events only; a verdict is 0 or 1. */
+static void
+test_gate_messages(void **state)
+{
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_GATE_DENY;
+	m.u.ev.type = EV_EXEC;
+	m.u.ev.pid = 42;
+	assert_int_equal(ipc_check(&m, sizeof(m)), 0);
+	m.type = IPC_GATE_ASK;
+	m.u.ev.cookie = 7;
+	assert_int_equal(ipc_check(&m, sizeof(m)), 0);
+	m.u.ev.type = EV_FORK;
+	assert_int_equal(ipc_check(&m, sizeof(m)), -EBADMSG);
+	m.type = IPC_GATE_DENY;
+	assert_int_equal(ipc_check(&m, sizeof(m)), -EBADMSG);
+	m.u.ev.type = EV_EXEC;
+	m.u.ev.pid = 0;
+	assert_int_equal(ipc_check(&m, sizeof(m)), -EBADMSG);
+	m.u.ev.pid = 42;
+	memset(m.u.ev.exe, 'x', sizeof(m.u.ev.exe));
+	assert_int_equal(ipc_check(&m, sizeof(m)), -EBADMSG);
+
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_GATE_VERDICT;
+	m.u.verdict.cookie = 7;
+	m.u.verdict.allow = 1;
+	assert_int_equal(ipc_check(&m, sizeof(m)), 0);
+	m.u.verdict.allow = 2;
+	assert_int_equal(ipc_check(&m, sizeof(m)), -EBADMSG);
+	m.u.verdict.allow = 0;
+	assert_int_equal(ipc_check(&m, sizeof(m) - 1), -EBADMSG);
+}
+
 int
 main(void)
 {
@@ -181,6 +216,7 @@ main(void)
 		cmocka_unit_test(test_unterminated),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_socketpair),
+		cmocka_unit_test(test_gate_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,131 @@
+/*
+ * gateplan.c - which files the gate marks for a configuration, and the
+ * ids an exec will give.
+ *
+ * An inode mark makes only the execs of that file wait for the gate; a
+ * file system mark makes every exec there wait.  So inode marks are used
+ * whenever the rules allow: when every gated rule names its files exactly.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "gate.h"
+#include "rule.h"
+
+/* Does the key name its files exactly: plain absolute paths, no '!'? */
+static bool
+exact(const struct glob_list *g)
+{
+	size_t i;
+
+	if (g->n == 0)
+		return false;
+	for (i = 0; i < g->n; i++)
+		if (g->neg[i] || g->kind[i] != GLOB_LITERAL ||
+		    g->pat[i][0] != '/')
+			return false;
+	return true;
+}
+
+static int
+add_path(struct gate_plan *p, const char *path)
+{
+	char **np, *s;
+	size_t i;
+
+	for (i = 0; i < p->npaths; i++)
+		if (strcmp(p->paths[i], path) == 0)
+			return 0;
+	if ((np = reallocarray(p->paths, p->npaths + 1, sizeof(*np))) == NULL)
+		return -ENOMEM;
+	p->paths = np;
+	if ((s = strdup(path)) == NULL)
+		return -ENOMEM;
+	p->paths[p->npaths++] = s;
+	return 0;
+}
+
+uint32_t
+gate_rule_keys(const struct rule *r)
+{
+	uint32_t k = 0;
+
+#define K(key, list)	do { if ((list).n > 0) k |= RK_BIT(key); } while (0)
+	K(RK_EXE, r->exe);
+	K(RK_SCRIPT, r->script);
+	K(RK_COMM, r->comm);
+	K(RK_CGROUP, r->cgroup);
+	K(RK_PARENT, r->parent);
+	K(RK_ANCESTOR, r->ancestor);
+	K(RK_UID, r->uid);
+	K(RK_GID, r->gid);
+	K(RK_EUID, r->euid);
+	K(RK_EGID, r->egid);
+#undef K
+	return k;
+}
+
+int
+gate_plan(const struct config *cfg, struct gate_plan *p)
+{
+	const struct rule *r;
+	const struct glob_list *g;
+	bool inodes = true, any = false;
+	size_t i, j;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < cfg->nrules; i++) {
+		r = &cfg->rules[i];
+		if (!ACT_GATED(r->action))
+			continue;
+		any = true;
+		p->keys |= gate_rule_keys(r);
+		/* A script key decides at the script's own open. */
+		g = r->script.n > 0 ? &r->script : &r->exe;
+		if (!exact(g)) {
+			inodes = false;
+			continue;
+		}
+		for (j = 0; inodes && j < g->n; j++)
+			if (add_path(p, g->pat[j]) < 0) {
+				gate_plan_free(p);
+				return -ENOMEM;
+			}
+	}
+	p->mode = !any ? GATE_NONE : inodes ? GATE_INODES : GATE_FILESYSTEMS;
+	if (p->mode != GATE_INODES) {
+		uint32_t keys = p->keys;
+		enum gate_mode mode = p->mode;
+
+		gate_plan_free(p);
+		p->keys = keys;
+		p->mode = mode;
+	}
+	return 0;
+}
+
+void
+gate_plan_free(struct gate_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->npaths; i++)
+		free(p->paths[i]);
+	free(p->paths);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+gate_setid(mode_t mode, uid_t fuid, gid_t fgid, bool nosuid, uint32_t *euid,
+    uint32_t *egid)
+{
+	if (nosuid)
+		return;
+	if (mode & S_ISUID)
+		*euid = fuid;
+	/* Set-group-ID without group execute is mandatory locking, not an id. */
+	if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		*egid = fgid;
+}
