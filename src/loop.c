@@ -214,13 +214,8 @@ handle_chunk(struct loop *l, const struct event *evs, size_t n)
 {
 	size_t i;
 
-	/*
-	 * The arguments of new execs first, then the fanotify queue (it holds
-	 * every name the chunk needs: an exec's notifications are queued
-	 * before its connector event is sent), then the events in order.
-	 */
-	if (enrich_prefetch(l->en, evs, n) > 0 && l->exe != NULL)
-		(void)exe_drain(l->exe, l->en->t);
+	/* The names and what vanishes of new execs first, then in order. */
+	(void)enrich_prefetch(l->en, evs, n);
 	for (i = 0; i < n; i++)
 		handle(l, &evs[i]);
 	enrich_batch_end(l->en);
