@@ -44,8 +44,10 @@ struct enrich_idq {
 /* What was read of a process right after its exec, before anything else. */
 struct prefetch {
 	pid_t		 pid;
-	int		 dirfd;		/* -1: gone, or not opened */
+	int		 dirfd;		/* -1: not opened (only for exe and ids) */
 	struct str	*cmdline;	/* NULL: unreadable */
+	struct str	*cgroup;	/* NULL: unreadable */
+	bool		 gone;		/* a read said the process is gone */
 	bool		 stat_ok;
 	bool		 used;		/* taken by its exec already */
 	bool		 named;		/* name holds what the notifications say */

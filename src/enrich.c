@@ -240,33 +240,60 @@ inherit(struct enrich *e, struct proc *child, const struct proc *parent)
 	}
 }
 
-/* Open pid's /proc directory for *pf, once. */
+/* Does a read's error say the process is gone? */
 static bool
-prefetch_open(struct enrich *e, struct prefetch *pf)
+gone(int err)
 {
-	if (pf->dirfd < 0 && pf->read == 0)
-		pf->dirfd = proc_open(e->procfd, pf->pid);
-	return pf->dirfd >= 0;
+	return err == -ENOENT || err == -ESRCH;
 }
 
-/* Read what vanishes first of a process that just exec'd: what is in need. */
+/*
+ * Read what vanishes first of a process that just exec'd: what is in need.
+ * Each file by pid from /proc, without opening its directory.
+ */
 static void
 prefetch_read(struct enrich *e, struct prefetch *pf, uint32_t need)
 {
 	char buf[PROC_CMDLINE_MAX + 1];
 	size_t len;
+	int r;
 
 	need &= ~pf->read;
-	if (need == 0 || !prefetch_open(e, pf)) {
-		pf->read |= need;
-		return;
-	}
 	pf->read |= need;
-	if ((need & EN_CMDLINE) &&
-	    proc_read_cmdline(pf->dirfd, buf, sizeof(buf), &len) == 0)
-		pf->cmdline = str_new(buf, len);
-	if (need & EN_STAT)
-		pf->stat_ok = proc_read_stat(pf->dirfd, &pf->st) == 0;
+	if (pf->gone)
+		return;
+	if (need & EN_CMDLINE) {
+		if ((r = proc_pid_cmdline(e->procfd, pf->pid, buf, sizeof(buf),
+		    &len)) == 0)
+			pf->cmdline = str_new(buf, len);
+		else if (gone(r)) {
+			pf->gone = true;
+			return;
+		}
+	}
+	if (need & EN_STAT) {
+		if ((r = proc_pid_stat(e->procfd, pf->pid, &pf->st)) == 0)
+			pf->stat_ok = true;
+		else if (gone(r)) {
+			pf->gone = true;
+			return;
+		}
+	}
+	if ((need & EN_CGROUP) && (r = proc_pid_cgroup(e->procfd, pf->pid,
+	    buf, sizeof(buf))) == 0)
+		pf->cgroup = str_intern(e->t, buf, strlen(buf));
+}
+
+/* The process's /proc directory, for what is read through it (exe, ids). */
+static int
+prefetch_dir(struct enrich *e, struct prefetch *pf)
+{
+	if (pf->dirfd < 0 && !pf->gone &&
+	    (pf->dirfd = proc_open(e->procfd, pf->pid)) < 0) {
+		pf->gone = gone(pf->dirfd);
+		pf->dirfd = -1;
+	}
+	return pf->dirfd;
 }
 
 static void
@@ -365,6 +392,7 @@ prefetch_drop(struct enrich *e, struct prefetch *pf)
 		close(pf->dirfd);
 	pf->dirfd = -1;
 	str_set(e->t, &pf->cmdline, NULL);
+	str_set(e->t, &pf->cgroup, NULL);
 	exe_name_clear(e->t, &pf->name);
 	pf->pid = 0;
 }
@@ -413,6 +441,7 @@ on_exec(struct enrich *e, struct proc *p)
 	uint32_t need;
 	bool named;
 	unsigned execs;
+	int dirfd;
 
 	pf = prefetched(e, p->pid, &execs);
 	if (pf == NULL) {
@@ -434,7 +463,7 @@ on_exec(struct enrich *e, struct proc *p)
 		p->flags |= P_UNREAD;
 	if (need == 0)
 		goto out;
-	if (pf->dirfd < 0) {
+	if (pf->gone) {
 		e->st.vanished++;
 		goto out;
 	}
@@ -443,8 +472,8 @@ on_exec(struct enrich *e, struct proc *p)
 		e->st.reused++;
 		goto out;
 	}
-	if (!named)
-		enrich_read_exe(e->t, p, pf->dirfd);
+	if (!named && (dirfd = prefetch_dir(e, pf)) >= 0)
+		enrich_read_exe(e->t, p, dirfd);
 	if (!(p->flags & P_EXE))
 		ask_exe(e, p);
 	if (pf->cmdline != NULL) {
@@ -466,14 +495,17 @@ on_exec(struct enrich *e, struct proc *p)
 	 * uid/gid events come before the exec's: what the table knows stays
 	 * if the process is gone before its ids could be read again.
 	 */
-	if (pf->name.setid || !named || !(p->flags & P_IDS)) {
+	if ((pf->name.setid || !named || !(p->flags & P_IDS)) &&
+	    (dirfd = prefetch_dir(e, pf)) >= 0) {
 		uint32_t known = p->flags & P_IDS;
 
-		enrich_read_ids(p, pf->dirfd);
+		enrich_read_ids(p, dirfd);
 		p->flags |= known;
 	}
-	if (need & EN_CGROUP)
-		enrich_read_cgroup(e->t, p, pf->dirfd);
+	if (pf->cgroup != NULL) {
+		str_set(e->t, &p->cgroup, str_ref(pf->cgroup));
+		p->flags |= P_CGROUP;
+	}
 	if (named && e->must_confirm != NULL) {
 		struct event ev = { .type = EV_EXEC, .pid = p->pid,
 		    .tid = p->pid };
