@@ -19,12 +19,17 @@ exe = $T/bin/changer
 euid = $uid
 action = log
 EOF2
+	local cp
 	start_daemon -c "$T/p.conf"
 	"$T/bin/bystander" setuid-threads 1 "$uid" || fail "the bystander failed"
-	"$T/bin/changer" setuid-threads 1 "$uid" || fail "the changer failed"
+	# It lives on for 3 s after its setuid(), so that a loaded machine
+	# still finds it there.
+	"$T/bin/changer" setuid-threads 1 "$uid" 3000 &
+	cp=$!
 	wait_for "$T/err" "rule late-args" || fail "no match"
+	wait "$cp" || fail "the changer failed"
 	stop_daemon
-	grep -q "rule late-args (log): .* uid .*$T/bin/changer .*-- $T/bin/changer setuid-threads 1 $uid" "$T/err" ||
+	grep -q "rule late-args (log): .* uid .*$T/bin/changer .*-- $T/bin/changer setuid-threads 1 $uid 3000" "$T/err" ||
 		fail "the log line lacks the arguments: $(grep 'rule late-args' "$T/err")"
 	[ "$(grep -c 'rule late-args' "$T/err")" = 1 ] || fail "matched more than the changer"
 	grep -q "bystander" "$T/err" && fail "the bystander matched"
