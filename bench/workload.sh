@@ -124,8 +124,8 @@ scenario() {
 	monitor) "$PROCHOOKD" -m --json >"$OUT/$s.$k.out" 2>"$OUT/$s.$k.err" & DPID=$! ;;
 	esac
 	if [ -n "$DPID" ]; then
-		for i in $(seq 150); do grep -q ready "$OUT/$s.$k.err" && break; sleep 0.1; done
-		grep -q ready "$OUT/$s.$k.err" || { echo "workload.sh: $s: not ready" >&2; exit 1; }
+		for i in $(seq 150); do grep -qs ready "$OUT/$s.$k.err" && break; sleep 0.1; done
+		grep -qs ready "$OUT/$s.$k.err" || { echo "workload.sh: $s: not ready" >&2; exit 1; }
 		c0=$(tree_cpu "$DPID")
 	fi
 	f0=$(forks)
