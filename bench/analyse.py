@@ -31,6 +31,17 @@ TOOLS = [  # id, label (order of the table)
 LABEL = dict(TOOLS)
 
 
+def _tools(d):
+    """TOOLS, and before the last bare storm the rules-mode rows of run.sh
+    --rules: ids rules1, rules2, ... with their label in DIR/ID.label."""
+    extra = []
+    for p in sorted(glob.glob(os.path.join(d, "rules*.label")),
+                    key=lambda p: int(re.sub(r"\D", "", os.path.basename(p)) or 0)):
+        t = os.path.basename(p)[:-len(".label")]
+        extra.append((t, (_read(p) or b"").decode(errors="replace").strip() or t))
+    return TOOLS[:-1] + extra + TOOLS[-1:]
+
+
 # --------------------------------------------------------------- sampling
 def _read(path):
     try:
@@ -336,6 +347,15 @@ def parse_gate(out, err, prog):
 # Rows whose cost is per exec (an exec gate), not per printed event.
 GATES = ("deny-path", "deny-glob", "fapolicyd")
 
+def parse_rules(out, err, prog):
+    """prochookd with rules (run.sh --rules): nothing is printed per event;
+    only CPU, rate and losses count."""
+    s = Seen()
+    s.note = "rules mode: no event lines; %d log lines on stderr" % sum(
+        1 for l in err.splitlines() if l.startswith("prochookd: rule "))
+    return s
+
+
 PARSERS = {"prochookd": parse_prochookd, "forkstat": parse_forkstat,
            "forkstat-r": parse_forkstat, "extrace": parse_extrace,
            "deny-path": parse_gate, "deny-glob": parse_gate, "fapolicyd": parse_gate}
@@ -360,14 +380,18 @@ def cmd_tool(d, tool, mode, prog):
         before = after = mid = None
     if before and mid and mid.get("pids"):
         _noise(st, res, mid["cpu_ns"] - before["cpu_ns"])
-    s = PARSERS[tool](out_txt, err_txt, prog)
+    rules = tool.startswith("rules")
+    s = (parse_rules if rules else PARSERS[tool])(out_txt, err_txt, prog)
     n = len(pids)
     storm = collections.Counter(p for p, _ in pids)
 
     def seen(c):  # storm processes with a report, pid reuse counted
         return sum(min(k, c[p]) for p, k in storm.items())
 
-    if mode == "exec":
+    if rules:
+        res["exe_pct"] = res["cmdline_pct"] = None
+        storm_events = (3 if mode == "exec" else 2) * n
+    elif mode == "exec":
         res["exe_pct"] = _pct(seen(s.exec_exe), n)
         res["cmdline_pct"] = _pct(sum(1 for pa in pids if pa in s.exec_arg), n)
         res["exec_seen_pct"] = _pct(seen(s.exec_any), n)
@@ -377,10 +401,11 @@ def cmd_tool(d, tool, mode, prog):
         if tool != "extrace":     # extrace prints execs only
             res["fork_seen_pct"] = _pct(seen(s.fork), n)
         storm_events = 2 * n      # fork + exit per process
-    if tool != "extrace":         # extrace -f prints no exits
+    if tool != "extrace" and not rules:  # extrace -f prints no exits
         res["exit_seen_pct"] = _pct(seen(s.exit), n)
     res["pid_reuse"] = n - len(storm)
-    res["other_execs"] = sum(k for p, k in s.exec_any.items() if p not in storm)
+    res["other_execs"] = None if rules else sum(
+        k for p, k in s.exec_any.items() if p not in storm)
     if before and after and after.get("pids"):  # no pids: it died before the end
         cpu = max(0, after["cpu_ns"] - before["cpu_ns"])
         lines = max(0, after["lines"] - before["lines"])
@@ -389,6 +414,7 @@ def cmd_tool(d, tool, mode, prog):
         res["sockets"] = after["sockets"]
         res["cpu_ms"] = cpu / 1e6
         res["cpu_us_event"] = cpu / 1e3 / storm_events if storm_events else None
+        res["cpu_us_proc"] = cpu / 1e3 / n if n else None
         res["lines_window"] = lines
         res["cpu_us_line"] = cpu / 1e3 / lines if lines else None
         res["hwm_kb"] = after.get("hwm_kb")
@@ -482,7 +508,7 @@ def _print_table(header, rows):
 def cmd_table(d):
     rows = _load(d)
     out, notes = [], []
-    for t, label in TOOLS:
+    for t, label in _tools(d):
         if t not in rows:
             continue
         r = rows[t]
@@ -505,6 +531,8 @@ def cmd_table(d):
                 det.append("%s %.1f %%" % (name, r[k]))
         if r.get("cpu_ms") is not None:
             det.append("CPU %.0f ms" % r["cpu_ms"])
+            if r.get("cpu_us_proc") is not None:
+                det.append("%.1f µs per storm process" % r["cpu_us_proc"])
             if r.get("cpu_us_line"):
                 det.append("%.1f µs/line over %d lines" % (r["cpu_us_line"], r["lines_window"]))
             det.append("peak RSS %.1f MiB" % (r["hwm_kb"] / 1024.0))
@@ -520,7 +548,7 @@ def cmd_table(d):
             det.append("%d pids reused within the storm" % r["pid_reuse"])
         det.append(r.get("note", ""))
         notes.append("%s: %s" % (label, "; ".join(x for x in det if x)))
-    for t, label in TOOLS:
+    for t, label in _tools(d):
         r = rows.get(t, {})
         if t in ("bare", "bare-end") and r.get("disturbed") and any(
                 not rows.get(b, {}).get("disturbed", True) for b in ("bare", "bare-end") if b != t):
@@ -539,7 +567,7 @@ def cmd_table(d):
 def cmd_summary(dirs):
     runs = [_load(d) for d in dirs]
     out, foot = [], []
-    for t, label in TOOLS:
+    for t, label in _tools(dirs[0]):
         vals = [r[t] for r in runs if t in r and not r[t].get("skipped")]
         if not vals:
             if any(t in r for r in runs):

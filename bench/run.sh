@@ -3,6 +3,7 @@
 #
 # Usage (as root, from the top of the repository):
 #   bench/run.sh [-n N] [-w W] [-r R] [--fork] [--session own|shared] [--tools LIST]
+#                [--rules CONF|N]...
 #     -n N        storm size: processes spawned in all (default 6000)
 #     -w W        storm workers (default 2)
 #     -r R        repeat the whole run R times; one table per run, then the
@@ -14,6 +15,9 @@
 #                 the storm: much better figures for every monitor)
 #     --tools L   comma-separated subset of: bare,prochookd,forkstat,forkstat-r,extrace,
 #                 deny-path,deny-glob,fapolicyd (default: all; the bare storm always runs first and last)
+#     --rules C   also a row "prochookd (rules: C)": the daemon with the rules
+#                 of the file C (e.g. conf/prochook.conf), or with N generated
+#                 rules when C is a number (see rules_conf below); repeatable
 #   Environment: PROCHOOKD (default ./prochookd), PROCHOOKD_ARGS (extra
 #   arguments before "-m --json", e.g. "-c conf/prochook.conf"),
 #   STORM_TIMEOUT (s, default 300), READY_TIMEOUT (s, default 15).
@@ -91,12 +95,13 @@ set -u
 export LC_ALL=C
 
 N=6000 W=2 R=1 MODE=exec SESSION=shared TOOLS_SEL="prochookd,forkstat,forkstat-r,extrace,deny-path,deny-glob,fapolicyd"
+RULES=()
 PROCHOOKD=${PROCHOOKD:-./prochookd}
 PROCHOOKD_ARGS=${PROCHOOKD_ARGS:-}
 STORM_TIMEOUT=${STORM_TIMEOUT:-300}
 READY_TIMEOUT=${READY_TIMEOUT:-15}
 
-usage() { sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+usage() { sed -n '4,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 isnum() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
 
 while [ $# -gt 0 ]; do
@@ -109,6 +114,10 @@ while [ $# -gt 0 ]; do
 		case ${2:-} in own|shared) SESSION=$2 ;; *) usage ;; esac
 		shift 2 ;;
 	--tools) [ -n "${2:-}" ] || usage; TOOLS_SEL=$2; shift 2 ;;
+	--rules)
+		[ -n "${2:-}" ] || usage
+		isnum "$2" || [ -r "$2" ] || { echo "run.sh: cannot read $2" >&2; exit 2; }
+		RULES+=("$2"); shift 2 ;;
 	-h|--help) usage 0 ;;
 	*) echo "run.sh: unknown argument: $1" >&2; usage ;;
 	esac
@@ -133,6 +142,38 @@ else:
 for s in (signal.SIGINT, signal.SIGQUIT):
     signal.signal(s, signal.SIG_DFL)
 os.execvp(sys.argv[2], sys.argv[2:])'
+
+# rules_conf N: N rules as an administrator writes them, each naming the
+# programs it is about (exe), on exec, exit and uid events, with uid,
+# cmdline, comm, parent and exit keys and log or kill actions.  None
+# matches the storm, whose program none of them names.
+rules_conf() {
+	local i
+	printf '[daemon]\nrules_dir = %s/none.d\n\n' "$RUNS"
+	for i in $(seq 1 "$1"); do
+		case $((i % 5)) in
+		0) printf '[r%d]\nevent = exec\nexe = /opt/app%d/bin/* /usr/local/app%d/*\nuid = !0\naction = log\n\n' "$i" "$i" "$i" ;;
+		1) printf '[r%d]\nevent = exec\nexe = /usr/bin/tool%d\ncmdline = "*--secret-%d*"\naction = kill\n\n' "$i" "$i" "$i" ;;
+		2) printf '[r%d]\nevent = exit\nexe = /usr/sbin/daemon%d\nexit_status = !0\naction = log\n\n' "$i" "$i" ;;
+		3) printf '[r%d]\nevent = exec\nexe = /usr/bin/runner%d\ncomm = tool%d\nparent = /usr/bin/python*\naction = log\n\n' "$i" "$i" "$i" ;;
+		4) printf '[r%d]\nevent = uid\nexe = /usr/local/bin/helper%d\neuid = 0\naction = log\n\n' "$i" "$i" ;;
+		esac
+	done
+}
+
+# The rules-mode rows: rules1, rules2, ... (their config and label in RUNS).
+RULE_TOOLS=
+for i in "${!RULES[@]}"; do
+	t=rules$((i + 1))
+	if isnum "${RULES[$i]}"; then
+		rules_conf "${RULES[$i]}" >"$RUNS/$t.conf"
+		echo "prochookd (rules: ${RULES[$i]} generated)" >"$RUNS/$t.label"
+	else
+		cp "${RULES[$i]}" "$RUNS/$t.conf"
+		echo "prochookd (rules: ${RULES[$i]})" >"$RUNS/$t.label"
+	fi
+	RULE_TOOLS+=,$t
+done
 
 # ---- build the storm and its private program
 cc -O2 -Wall -o "$BENCH/storm" "$BENCH/storm.c" || { echo "run.sh: cannot build bench/storm" >&2; exit 1; }
@@ -314,6 +355,17 @@ gate_row_stop() {
 	GATE_MOUNTED=
 }
 
+# rules_path TOOL: the configuration of a rules row: a given file where it
+# is (its relative hooks_dir and rules_dir), a generated one in RUNS
+rules_path() {
+	local i=${1#rules}
+	if isnum "${RULES[$((i - 1))]}"; then
+		echo "$RUNS/$1.conf"
+	else
+		realpath "${RULES[$((i - 1))]}"
+	fi
+}
+
 # run_monitor DIR TOOL: one monitored storm
 run_monitor() {
 	local d=$1 t=$2 sig=INT ready=
@@ -327,6 +379,16 @@ run_monitor() {
 		fi
 		# shellcheck disable=SC2206
 		cmd=("$PROCHOOKD" $PROCHOOKD_ARGS -m --json); sig=TERM ;;
+	rules*)
+		if [ ! -x "$PROCHOOKD" ]; then
+			echo "$PROCHOOKD not found or not executable" >"$d/$t.skipped"
+			echo "  $t: skipped: $(cat "$d/$t.skipped")" >&2
+			return
+		fi
+		# The rules given: relative paths in the file from where it was.
+		cp "$RUNS/$t.label" "$d/$t.label"
+		# shellcheck disable=SC2206
+		cmd=("$PROCHOOKD" $PROCHOOKD_ARGS -c "$(rules_path "$t")"); sig=TERM ;;
 	forkstat)   cmd=(forkstat -l) ;;
 	forkstat-r) cmd=(forkstat -l -r) ;;
 	extrace)    cmd=(extrace -f) ;;
@@ -344,7 +406,7 @@ run_monitor() {
 	MON_PID=$!
 	for _ in $(seq $((READY_TIMEOUT * 10))); do
 		if ! kill -0 "$MON_PID" 2>/dev/null; then break; fi
-		if [ "$t" = prochookd ]; then
+		if [ "$t" = prochookd ] || [[ $t == rules* ]]; then
 			grep -q ready "$d/$t.err" && { ready=1; break; }
 		elif gate_row "$t"; then
 			gate_row_ready "$d" "$t" && { ready=1; break; }
@@ -392,7 +454,7 @@ one_run() {
 	echo "== run $k/$R: $MODE storm, $N processes, $W workers, $SESSION session ($(date '+%F %T'))" >&2
 	echo "  bare" >&2
 	run_storm "$d" bare; $PY bare "$d" bare
-	for t in ${TOOLS_SEL//,/ }; do
+	for t in ${TOOLS_SEL//,/ } ${RULE_TOOLS//,/ }; do
 		[ "$t" = bare ] && continue
 		run_monitor "$d" "$t"
 	done

@@ -35,13 +35,24 @@ struct enrich_idq {
 
 #define ENRICH_PREFETCH	64	/* execs read ahead per batch */
 
+/* What an exec needs read from /proc besides its name (enrich.needs). */
+#define EN_CMDLINE	0x1
+#define EN_STAT		0x2	/* comm; start time and parent if unknown */
+#define EN_CGROUP	0x4
+#define EN_ALL		(EN_CMDLINE | EN_STAT | EN_CGROUP)
+
 /* What was read of a process right after its exec, before anything else. */
 struct prefetch {
 	pid_t		 pid;
-	int		 dirfd;		/* -1: gone */
+	int		 dirfd;		/* -1: not opened (only for exe and ids) */
 	struct str	*cmdline;	/* NULL: unreadable */
+	struct str	*cgroup;	/* NULL: unreadable */
+	bool		 gone;		/* a read said the process is gone */
 	bool		 stat_ok;
 	bool		 used;		/* taken by its exec already */
+	bool		 named;		/* name holds what the notifications say */
+	uint32_t	 read;		/* EN_* set read (or tried) */
+	struct exe_name	 name;
 	struct proc_stat st;
 };
 
@@ -65,6 +76,12 @@ struct enrich {
 	 * it must be confirmed with the kernel's (ask_exe)?  NULL: never.
 	 */
 	bool		 (*must_confirm)(void *, const struct pevent *);
+	/*
+	 * What the rules can need read at an exec of p->exe (p->script): an
+	 * EN_* set, decided from the names alone (nothing else of p is set).
+	 * NULL: everything (the monitor).
+	 */
+	uint32_t	 (*needs)(void *, const struct proc *);
 	/* The same for many processes at once: the identities only. */
 	void		 (*ask_ids)(void *, struct enrich_idq *, size_t n);
 	void		*ask_arg;
@@ -80,10 +97,13 @@ int	enrich_init(struct enrich *, struct table *, int procfd,
 /* Fill the table from /proc.  Returns the number of processes. */
 size_t	enrich_scan(struct enrich *);
 /*
- * Read the arguments and stat of every process that execs in this batch
- * of events, before handling any: they vanish with the process.  The
- * batch's enrich_event() calls use what was read; enrich_batch_end()
- * drops what they did not.  Returns the number of execs in the batch.
+ * Name every process that execs in this batch of events (draining the
+ * fanotify queue), and read what the rules need of it (enrich.needs: the
+ * arguments, stat, cgroup), before handling any event: they vanish with
+ * the process.  Without needs (the monitor), the arguments and stat are
+ * read first and named after.  The batch's enrich_event() calls use what
+ * was read; enrich_batch_end() drops what they did not.  Returns the
+ * number of execs in the batch.
  */
 size_t	enrich_prefetch(struct enrich *, const struct event *, size_t n);
 void	enrich_batch_end(struct enrich *);
@@ -94,6 +114,12 @@ void	enrich_batch_end(struct enrich *);
  */
 bool	enrich_event(struct enrich *, const struct event *, struct pevent *);
 void	enrich_done(struct enrich *, const struct event *);
+/*
+ * Read what the last exec of p left unread (P_UNREAD), if the process is
+ * still the one p records: for an event of a live process that a rule may
+ * match.
+ */
+void	enrich_complete(struct enrich *, struct proc *);
 /*
  * After a loss: rescan /proc, forget what exited, and emit a synthetic
  * exec for every process that appeared or whose executable (device and

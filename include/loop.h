@@ -30,6 +30,9 @@ struct loop_sink {
 	/* The end of a batch: write out what was buffered.  LOOP_STOP when
 	 * the output is closed. */
 	enum loop_stop (*flush)(void *arg);
+	/* Milliseconds until flush() is due though no event comes (-1, or
+	 * NULL: never). */
+	int	(*due)(void *arg);
 	/* SIGUSR1: log the sink's own counters. */
 	void	(*stats)(void *arg);
 	/* SIGHUP. */

@@ -18,6 +18,7 @@ struct monitor {
 	int		 ipc;		/* to the privileged part, or -1 */
 	struct enrich	*en;
 	uint64_t	 lines;
+	int64_t		 since;		/* CLOCK_MONOTONIC: first line not written; 0: none */
 };
 
 /*

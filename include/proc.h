@@ -66,6 +66,16 @@ int	proc_read_stat(int dirfd, struct proc_stat *);
 int	proc_read_status(int dirfd, struct proc_status *);
 /* The cgroup v2 path ("0::" line), NUL ended. */
 int	proc_read_cgroup(int dirfd, char *buf, size_t size);
+/*
+ * The same three by pid, relative to /proc itself (procfd): one openat()
+ * per file, and no directory to open and close.  -ENOENT or -ESRCH: the
+ * process is gone.  Successive reads may meet another process that took
+ * the pid meanwhile: compare its stat's start time.
+ */
+int	proc_pid_cmdline(int procfd, pid_t pid, char *buf, size_t size,
+	    size_t *len);
+int	proc_pid_stat(int procfd, pid_t pid, struct proc_stat *);
+int	proc_pid_cgroup(int procfd, pid_t pid, char *buf, size_t size);
 /* readlink of exe, NUL ended. */
 int	proc_read_exe(int dirfd, char *buf, size_t size);
 /* Device and inode of the file exe names (needs the same right as exe). */

@@ -100,6 +100,12 @@ struct rule_rate {
  * (unlimited). */
 unsigned	 rule_rate(const struct rule *);
 /*
+ * Can the rule match some event of a process that runs p->exe (and
+ * p->script), whatever else is true of it?  Only the exe and script keys
+ * are tested: what an exec's notifications tell before anything is read.
+ */
+bool		 rule_names_may_match(const struct rule *, const struct proc *);
+/*
  * May the rule run its hooks or log once more at now (nanoseconds)?  The
  * bucket holds burst seconds' worth of runs.
  */

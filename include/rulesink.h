@@ -17,6 +17,7 @@
 /* Per-rule state, rebuilt with each configuration. */
 struct rulesink_rule {
 	bool		 spares_by_name;	/* kill/hold exec with a ! exe or script */
+	uint32_t	 reads;		/* EN_* its keys read at an exec */
 	uint64_t	 matches;
 	uint64_t	 misses;	/* a key's value was unknown */
 	struct rule_rate rate;

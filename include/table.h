@@ -35,6 +35,12 @@ struct str {
 #define P_SCRIPT	0x0080	/* known whether (and which) script it runs */
 #define P_HOOK		0x0100	/* a hook of ours, or a descendant of one */
 #define P_SELF		0x0200	/* prochookd itself */
+/*
+ * Some of cmdline, comm and cgroup were not read at the last exec, because
+ * no rule could need them then (enrich.needs): their P_ flags are clear,
+ * and enrich_complete() reads them while the process lives.
+ */
+#define P_UNREAD	0x0400
 
 /*
  * An executable's identity: the file itself, not its name, so that an exec

@@ -217,7 +217,7 @@ static void
 inherit(struct enrich *e, struct proc *child, const struct proc *parent)
 {
 	const uint32_t known = P_EXE | P_CMDLINE | P_IDS | P_COMM | P_CGROUP |
-	    P_SCRIPT;
+	    P_SCRIPT | P_UNREAD;
 
 	child->flags |= parent->flags & known;
 	/* What prochookd or a hook starts is a hook's. */
@@ -240,34 +240,122 @@ inherit(struct enrich *e, struct proc *child, const struct proc *parent)
 	}
 }
 
-/* Read what vanishes first of a process that just exec'd into *pf. */
+/* Does a read's error say the process is gone? */
+static bool
+gone(int err)
+{
+	return err == -ENOENT || err == -ESRCH;
+}
+
+/*
+ * Read what vanishes first of a process that just exec'd: what is in need.
+ * Each file by pid from /proc, without opening its directory.
+ */
 static void
-prefetch_read(struct enrich *e, struct prefetch *pf, pid_t pid)
+prefetch_read(struct enrich *e, struct prefetch *pf, uint32_t need)
 {
 	char buf[PROC_CMDLINE_MAX + 1];
 	size_t len;
+	int r;
 
+	need &= ~pf->read;
+	pf->read |= need;
+	if (pf->gone)
+		return;
+	if (need & EN_CMDLINE) {
+		if ((r = proc_pid_cmdline(e->procfd, pf->pid, buf, sizeof(buf),
+		    &len)) == 0)
+			pf->cmdline = str_new(buf, len);
+		else if (gone(r)) {
+			pf->gone = true;
+			return;
+		}
+	}
+	if (need & EN_STAT) {
+		if ((r = proc_pid_stat(e->procfd, pf->pid, &pf->st)) == 0)
+			pf->stat_ok = true;
+		else if (gone(r)) {
+			pf->gone = true;
+			return;
+		}
+	}
+	if ((need & EN_CGROUP) && (r = proc_pid_cgroup(e->procfd, pf->pid,
+	    buf, sizeof(buf))) == 0)
+		pf->cgroup = str_intern(e->t, buf, strlen(buf));
+}
+
+/* The process's /proc directory, for what is read through it (exe, ids). */
+static int
+prefetch_dir(struct enrich *e, struct prefetch *pf)
+{
+	if (pf->dirfd < 0 && !pf->gone &&
+	    (pf->dirfd = proc_open(e->procfd, pf->pid)) < 0) {
+		pf->gone = gone(pf->dirfd);
+		pf->dirfd = -1;
+	}
+	return pf->dirfd;
+}
+
+static void
+prefetch_init(struct prefetch *pf, pid_t pid)
+{
 	memset(pf, 0, sizeof(*pf));
 	pf->pid = pid;
-	pf->dirfd = proc_open(e->procfd, pid);
-	if (pf->dirfd < 0)
-		return;
-	if (proc_read_cmdline(pf->dirfd, buf, sizeof(buf), &len) == 0)
-		pf->cmdline = str_new(buf, len);
-	pf->stat_ok = proc_read_stat(pf->dirfd, &pf->st) == 0;
+	pf->dirfd = -1;
+}
+
+/*
+ * Name the exec from the notifications (execs: how many execs of pid are
+ * still to be named, this one first), then say what the rules need read.
+ */
+static uint32_t
+prefetch_name(struct enrich *e, struct prefetch *pf, unsigned execs)
+{
+	struct proc named;
+
+	pf->named = exe_take(e->exe, pf->pid, execs, e->t, &pf->name);
+	/* A name from /proc needs the process read as before. */
+	if (!pf->named || pf->name.setid || e->needs == NULL)
+		return EN_ALL;
+	memset(&named, 0, sizeof(named));
+	named.pid = pf->pid;
+	named.exe = pf->name.path;
+	named.script = pf->name.script;
+	named.flags = P_EXE | P_SCRIPT;
+	return e->needs(e->ask_arg, &named) & EN_ALL;
 }
 
 size_t
 enrich_prefetch(struct enrich *e, const struct event *ev, size_t n)
 {
-	size_t i, execs = 0;
+	size_t i, j, first = e->npf, execs = 0;
+	unsigned later;
 
 	for (i = 0; i < n; i++) {
 		if (ev[i].type != EV_EXEC || ev[i].synthetic)
 			continue;
 		execs++;
-		if (e->npf < ENRICH_PREFETCH)
-			prefetch_read(e, &e->pf[e->npf++], ev[i].pid);
+		if (e->npf == ENRICH_PREFETCH)
+			continue;
+		prefetch_init(&e->pf[e->npf], ev[i].pid);
+		/* The monitor: the fleeting arguments before anything else. */
+		if (e->needs == NULL)
+			prefetch_read(e, &e->pf[e->npf], EN_CMDLINE | EN_STAT);
+		e->npf++;
+	}
+	if (execs == 0)
+		return 0;
+	/*
+	 * The fanotify queue holds every name the batch needs: an exec's
+	 * notifications are queued before its connector event is sent.
+	 */
+	if (e->exe != NULL)
+		(void)exe_drain(e->exe, e->t);
+	for (i = first; i < e->npf; i++) {
+		for (j = i + 1, later = 1; j < e->npf; j++)
+			later += e->pf[j].pid == e->pf[i].pid;
+		prefetch_read(e, &e->pf[i], prefetch_name(e, &e->pf[i],
+		    later));
 	}
 	return execs;
 }
@@ -304,6 +392,8 @@ prefetch_drop(struct enrich *e, struct prefetch *pf)
 		close(pf->dirfd);
 	pf->dirfd = -1;
 	str_set(e->t, &pf->cmdline, NULL);
+	str_set(e->t, &pf->cgroup, NULL);
+	exe_name_clear(e->t, &pf->name);
 	pf->pid = 0;
 }
 
@@ -348,22 +438,32 @@ static void
 on_exec(struct enrich *e, struct proc *p)
 {
 	struct prefetch *pf, none;
-	struct exe_name n;
+	uint32_t need;
 	bool named;
 	unsigned execs;
+	int dirfd;
 
 	pf = prefetched(e, p->pid, &execs);
-	(void)exe_take(e->exe, p->pid, execs, e->t, &n);
-	named = set_exe(e, p, &n);
-
 	if (pf == NULL) {
 		/* Not read ahead (a rescan, or more execs than slots). */
 		pf = &none;
-		prefetch_read(e, pf, p->pid);
+		prefetch_init(pf, p->pid);
+		prefetch_read(e, pf, prefetch_name(e, pf, execs));
 	}
+	named = set_exe(e, p, &pf->name);
+	need = pf->read;
+	/* What the table does not know yet is read whatever the rules say. */
+	if (!named || !(p->flags & P_IDS) || !(p->flags & P_START) ||
+	    p->ppid == 0)
+		prefetch_read(e, pf, need = EN_ALL);
+
 	/* What it inherited is not what it runs now. */
-	p->flags &= ~(P_CMDLINE | P_COMM | P_CGROUP);
-	if (pf->dirfd < 0) {
+	p->flags &= ~(P_CMDLINE | P_COMM | P_CGROUP | P_UNREAD);
+	if (need != EN_ALL)
+		p->flags |= P_UNREAD;
+	if (need == 0)
+		goto out;
+	if (pf->gone) {
 		e->st.vanished++;
 		goto out;
 	}
@@ -372,8 +472,8 @@ on_exec(struct enrich *e, struct proc *p)
 		e->st.reused++;
 		goto out;
 	}
-	if (!named)
-		enrich_read_exe(e->t, p, pf->dirfd);
+	if (!named && (dirfd = prefetch_dir(e, pf)) >= 0)
+		enrich_read_exe(e->t, p, dirfd);
 	if (!(p->flags & P_EXE))
 		ask_exe(e, p);
 	if (pf->cmdline != NULL) {
@@ -395,13 +495,17 @@ on_exec(struct enrich *e, struct proc *p)
 	 * uid/gid events come before the exec's: what the table knows stays
 	 * if the process is gone before its ids could be read again.
 	 */
-	if (n.setid || !named || !(p->flags & P_IDS)) {
+	if ((pf->name.setid || !named || !(p->flags & P_IDS)) &&
+	    (dirfd = prefetch_dir(e, pf)) >= 0) {
 		uint32_t known = p->flags & P_IDS;
 
-		enrich_read_ids(p, pf->dirfd);
+		enrich_read_ids(p, dirfd);
 		p->flags |= known;
 	}
-	enrich_read_cgroup(e->t, p, pf->dirfd);
+	if (pf->cgroup != NULL) {
+		str_set(e->t, &p->cgroup, str_ref(pf->cgroup));
+		p->flags |= P_CGROUP;
+	}
 	if (named && e->must_confirm != NULL) {
 		struct event ev = { .type = EV_EXEC, .pid = p->pid,
 		    .tid = p->pid };
@@ -419,8 +523,32 @@ out:
 		prefetch_drop(e, pf);
 	if (!(p->flags & P_EXE))
 		e->st.exe_miss++;
-	if (!(p->flags & P_CMDLINE))
+	if ((need & EN_CMDLINE) && !(p->flags & P_CMDLINE))
 		e->st.cmdline_miss++;
+}
+
+void
+enrich_complete(struct enrich *e, struct proc *p)
+{
+	struct proc_stat st;
+	int dirfd;
+
+	if (!(p->flags & P_UNREAD))
+		return;
+	p->flags &= ~P_UNREAD;
+	if ((dirfd = proc_open(e->procfd, p->pid)) < 0)
+		return;
+	if (proc_read_stat(dirfd, &st) == 0 && same_process(e, p, &st)) {
+		if (!(p->flags & P_CMDLINE))
+			enrich_read_cmdline(e->t, p, dirfd);
+		if (!(p->flags & P_COMM)) {
+			memcpy(p->comm, st.comm, sizeof(p->comm));
+			p->flags |= P_COMM;
+		}
+		if (!(p->flags & P_CGROUP))
+			enrich_read_cgroup(e->t, p, dirfd);
+	}
+	close(dirfd);
 }
 
 static void

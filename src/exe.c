@@ -77,6 +77,8 @@ struct interp_cache {
 
 struct exe_src {
 	int		 fd;
+	int		 fddir;		/* our /proc/self/fd, opened by its reader */
+	pid_t		 fdpid;		/* who opened fddir */
 	int		 mountinfo;	/* ours: the host's mount namespace */
 	uint64_t	*mnt;		/* its mount ids, sorted */
 	size_t		 nmnt;
@@ -142,6 +144,7 @@ exe_open(struct exe_src **out)
 		free(x);
 		return err;
 	}
+	x->fddir = -1;
 	x->mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	mounts_load(x);
 	seed_loader(x);
@@ -547,10 +550,43 @@ pending_shift(struct pid_notes *p, unsigned n, struct table *t)
 	p->n -= n;
 }
 
+/*
+ * Our /proc/self/fd, opened by the process that reads the queue (one
+ * opened before a fork would name the parent's descriptors), so that the
+ * path of each descriptor handed over is one component to look up, not
+ * four.  Checked once per drain.
+ */
+static void
+fddir_open(struct exe_src *x)
+{
+	pid_t self = getpid();
+
+	if (x->fddir >= 0 && x->fdpid == self)
+		return;
+	if (x->fddir >= 0)
+		close(x->fddir);
+	x->fddir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	x->fdpid = self;
+}
+
+/* The path of a descriptor we were handed. */
+static ssize_t
+fd_path(struct exe_src *x, int fd, char *path, size_t size)
+{
+	char name[32];
+
+	if (x->fddir >= 0) {
+		snprintf(name, sizeof(name), "%d", fd);
+		return readlinkat(x->fddir, name, path, size);
+	}
+	snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
+	return readlink(name, path, size);
+}
+
 static void
 note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 {
-	char link[32], path[PATH_MAX];
+	char path[PATH_MAX];
 	const struct interp_cache *c;
 	struct file_note *f;
 	struct pid_notes *p;
@@ -570,8 +606,7 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 	sb.st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
 	if (!(sx.stx_mask & STATX_MNT_ID))
 		sx.stx_mnt_id = 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path));
+	n = fd_path(x, fd, path, sizeof(path));
 	if (n <= 0 || (size_t)n >= sizeof(path))
 		return;
 	if (x->pcount >= PENDING_MAX) {
@@ -612,6 +647,7 @@ exe_drain(struct exe_src *x, struct table *t)
 	struct fanotify_event_metadata *m;
 	ssize_t len, got;
 
+	fddir_open(x);
 	for (;;) {
 		len = read(x->fd, buf, sizeof(buf));
 		if (len < 0) {
@@ -814,6 +850,8 @@ exe_close(struct exe_src *x, struct table *t)
 		return;
 	pending_clear_all(x, t);
 	close(x->fd);
+	if (x->fddir >= 0)
+		close(x->fddir);
 	if (x->mountinfo >= 0)
 		close(x->mountinfo);
 	free(x->mnt);

@@ -4,8 +4,9 @@
  * One poll() over named slots.  When the connector socket is readable,
  * batches of datagrams are received with recvmmsg(); the fanotify queue is
  * drained after each receive, because every exec's notifications are
- * queued before its connector event is sent.  Output is flushed per batch,
- * so a reader of a pipe sees events within milliseconds.
+ * queued before its connector event is sent.  Output is flushed at the
+ * end of a batch, or a few milliseconds later when the sink says so
+ * (loop_sink.due), so a reader of a pipe sees events within milliseconds.
  *
  * loop_main() is the event loop's process.  Forked by the privileged part,
  * it leaves its session, takes a SCHED_DEADLINE budget while it still may,
@@ -214,13 +215,8 @@ handle_chunk(struct loop *l, const struct event *evs, size_t n)
 {
 	size_t i;
 
-	/*
-	 * The arguments of new execs first, then the fanotify queue (it holds
-	 * every name the chunk needs: an exec's notifications are queued
-	 * before its connector event is sent), then the events in order.
-	 */
-	if (enrich_prefetch(l->en, evs, n) > 0 && l->exe != NULL)
-		(void)exe_drain(l->exe, l->en->t);
+	/* The names and what vanishes of new execs first, then in order. */
+	(void)enrich_prefetch(l->en, evs, n);
 	for (i = 0; i < n; i++)
 		handle(l, &evs[i]);
 	enrich_batch_end(l->en);
@@ -431,7 +427,7 @@ loop_run(struct loop *l)
 	struct pollfd pfd[PFD_MAX];
 	enum loop_stop stop;
 	bool bulk_seen;
-	int r, n, timeout, i;
+	int r, n, timeout, i, due;
 
 	for (i = 0; i < NL_NPARTS; i++) {
 		l->src[i].nl = l->nl[i];
@@ -456,6 +452,9 @@ loop_run(struct loop *l)
 			timeout = NL_BULK_DELAY_MS;
 		else
 			timeout = l->exe != NULL ? EXE_IDLE_DRAIN_MS : -1;
+		if (l->sink.due != NULL && (due = l->sink.due(l->sink.arg)) >= 0 &&
+		    (timeout < 0 || due < timeout))
+			timeout = due;
 		if ((n = poll(pfd, PFD_MAX, timeout)) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -466,6 +465,9 @@ loop_run(struct loop *l)
 			return stop;
 		if (pfd[PFD_SINK].revents & (POLLIN | POLLHUP | POLLERR) &&
 		    (stop = l->sink.ready(l->sink.arg)) != LOOP_GO_ON)
+			return stop;
+		if (n == 0 && l->sink.due != NULL &&
+		    (stop = l->sink.flush(l->sink.arg)) != LOOP_GO_ON)
 			return stop;
 		if (n == 0 && l->bulk_polled && !l->backlog) {
 			if (l->exe != NULL)

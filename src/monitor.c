@@ -23,15 +23,46 @@ monitor_event(void *arg, const struct pevent *pe)
 	m->lines++;
 }
 
+/*
+ * Lines are written at most MONITOR_FLUSH_NS after the first of them was
+ * buffered, or when the buffer is half full: in a storm of execs that
+ * wake the loop one by one, one write() for many events, and a reader
+ * still sees each within milliseconds.
+ */
+#define MONITOR_FLUSH_NS	5000000
+
 static enum loop_stop
 monitor_flush(void *arg)
 {
 	struct monitor *m = arg;
+	int64_t now;
 
 	out_ctx_clocks(&m->oc);
+	if (m->out.len == 0) {
+		m->since = 0;
+		return LOOP_GO_ON;
+	}
+	now = clock_ns(CLOCK_MONOTONIC);
+	if (m->since == 0)
+		m->since = now;
+	if (now - m->since < MONITOR_FLUSH_NS && m->out.len < m->out.cap / 2)
+		return LOOP_GO_ON;
+	m->since = 0;
 	if (ob_flush(&m->out) == -EPIPE)
 		return LOOP_STOP;	/* the reader is gone: as on SIGTERM */
 	return LOOP_GO_ON;
+}
+
+static int
+monitor_due(void *arg)
+{
+	struct monitor *m = arg;
+	int64_t left;
+
+	if (m->out.len == 0 || m->since == 0)
+		return -1;
+	left = MONITOR_FLUSH_NS - (clock_ns(CLOCK_MONOTONIC) - m->since);
+	return left <= 0 ? 0 : (int)((left + 999999) / 1000000);
 }
 
 static void
@@ -114,6 +145,7 @@ monitor_init(struct monitor *m, struct loop_sink *sink, struct enrich *en,
 	memset(sink, 0, sizeof(*sink));
 	sink->event = monitor_event;
 	sink->flush = monitor_flush;
+	sink->due = monitor_due;
 	sink->stats = monitor_stats;
 	sink->fd = ipc;
 	sink->ready = monitor_ready;

@@ -2,7 +2,7 @@
  * proc.c - reading /proc/PID files.
  *
  * Each file is read with one openat() relative to the process's directory
- * and as few read() calls as it takes; parsing works on the buffer and
+ * (or to /proc, by pid: proc_pid_*) and as few read() calls as it takes; parsing works on the buffer and
  * never trusts it: comm may hold spaces, parentheses and newlines, and
  * cmdline whatever bytes the process put in its memory.
  */
@@ -61,7 +61,12 @@ proc_open(int procfd, pid_t pid)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Read up to size bytes of dirfd/name; returns the length or -errno. */
+/*
+ * Read up to size bytes of dirfd/name; returns the length or -errno.  The
+ * files read here (cmdline, and the one-record seq files stat, status,
+ * cgroup) give all they have to one read that asks for more: a short
+ * read is their end, and no second read() is needed to see it.
+ */
 static ssize_t
 read_file(int dirfd, const char *name, char *buf, size_t size)
 {
@@ -84,19 +89,29 @@ read_file(int dirfd, const char *name, char *buf, size_t size)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if ((size_t)n < size - (len - (size_t)n))
+			break;
 	}
 	close(fd);
 	return (ssize_t)len;
 }
 
-int
-proc_read_argv(int dirfd, char *buf, size_t size, size_t *lenp)
+/* "PID/name": a file of pid relative to /proc itself. */
+static const char *
+pid_file(char *out, size_t size, pid_t pid, const char *name)
+{
+	snprintf(out, size, "%d/%s", (int)pid, name);
+	return out;
+}
+
+static int
+argv_at(int dirfd, const char *name, char *buf, size_t size, size_t *lenp)
 {
 	ssize_t n;
 
 	if (size == 0)
 		return -EINVAL;
-	n = read_file(dirfd, "cmdline", buf, size - 1);
+	n = read_file(dirfd, name, buf, size - 1);
 	if (n < 0)
 		return (int)n;
 	/*
@@ -112,12 +127,19 @@ proc_read_argv(int dirfd, char *buf, size_t size, size_t *lenp)
 }
 
 int
-proc_read_cmdline(int dirfd, char *buf, size_t size, size_t *lenp)
+proc_read_argv(int dirfd, char *buf, size_t size, size_t *lenp)
+{
+	return argv_at(dirfd, "cmdline", buf, size, lenp);
+}
+
+static int
+cmdline_at(int dirfd, const char *name, char *buf, size_t size,
+    size_t *lenp)
 {
 	size_t i, len = 0;
 	int r;
 
-	if ((r = proc_read_argv(dirfd, buf, size, &len)) < 0)
+	if ((r = argv_at(dirfd, name, buf, size, &len)) < 0)
 		return r;
 	/* The arguments end with a NUL; a process may have overwritten it. */
 	while (len > 0 && buf[len - 1] == '\0')
@@ -128,6 +150,21 @@ proc_read_cmdline(int dirfd, char *buf, size_t size, size_t *lenp)
 	buf[len] = '\0';
 	*lenp = len;
 	return 0;
+}
+
+int
+proc_read_cmdline(int dirfd, char *buf, size_t size, size_t *lenp)
+{
+	return cmdline_at(dirfd, "cmdline", buf, size, lenp);
+}
+
+int
+proc_pid_cmdline(int procfd, pid_t pid, char *buf, size_t size, size_t *lenp)
+{
+	char name[32];
+
+	return cmdline_at(procfd, pid_file(name, sizeof(name), pid, "cmdline"),
+	    buf, size, lenp);
 }
 
 int
@@ -183,15 +220,29 @@ proc_parse_stat(const char *buf, size_t len, struct proc_stat *st)
 	return 0;
 }
 
-int
-proc_read_stat(int dirfd, struct proc_stat *st)
+static int
+stat_at(int dirfd, const char *name, struct proc_stat *st)
 {
 	char buf[1024];
-	ssize_t n = read_file(dirfd, "stat", buf, sizeof(buf));
+	ssize_t n = read_file(dirfd, name, buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
 	return proc_parse_stat(buf, (size_t)n, st);
+}
+
+int
+proc_read_stat(int dirfd, struct proc_stat *st)
+{
+	return stat_at(dirfd, "stat", st);
+}
+
+int
+proc_pid_stat(int procfd, pid_t pid, struct proc_stat *st)
+{
+	char name[32];
+
+	return stat_at(procfd, pid_file(name, sizeof(name), pid, "stat"), st);
 }
 
 /* Parse up to n whitespace-separated decimal ids after a status key. */
@@ -289,15 +340,30 @@ proc_parse_cgroup(const char *buf, size_t len, char *out, size_t size)
 	return -ENOENT;
 }
 
-int
-proc_read_cgroup(int dirfd, char *buf, size_t size)
+static int
+cgroup_at(int dirfd, const char *name, char *buf, size_t size)
 {
 	char raw[PROC_PATH_MAX + 64];
-	ssize_t n = read_file(dirfd, "cgroup", raw, sizeof(raw));
+	ssize_t n = read_file(dirfd, name, raw, sizeof(raw));
 
 	if (n < 0)
 		return (int)n;
 	return proc_parse_cgroup(raw, (size_t)n, buf, size);
+}
+
+int
+proc_read_cgroup(int dirfd, char *buf, size_t size)
+{
+	return cgroup_at(dirfd, "cgroup", buf, size);
+}
+
+int
+proc_pid_cgroup(int procfd, pid_t pid, char *buf, size_t size)
+{
+	char name[32];
+
+	return cgroup_at(procfd, pid_file(name, sizeof(name), pid, "cgroup"),
+	    buf, size);
 }
 
 int

@@ -275,6 +275,15 @@ rule_match(const struct rule *r, const struct pevent *pe, struct table *t,
 	return true;
 }
 
+bool
+rule_names_may_match(const struct rule *r, const struct proc *p)
+{
+	return glob_key(&r->exe, (p->flags & P_EXE) != 0,
+	    p->exe ? p->exe->s : NULL) != T_NO &&
+	    glob_key(&r->script, (p->flags & P_SCRIPT) != 0,
+	    p->script ? p->script->s : "") != T_NO;
+}
+
 unsigned
 rule_rate(const struct rule *r)
 {

@@ -100,6 +100,29 @@ request(struct rulesink *a, const struct rule *r, size_t idx,
 	}
 }
 
+/*
+ * An event of a live process whose last exec left things unread: if a rule
+ * may match it but for those, read them now, for the match and its output.
+ */
+static void
+complete(struct rulesink *a, const struct pevent *pe)
+{
+	const uint32_t unread = RK_BIT(RK_CMDLINE) | RK_BIT(RK_COMM) |
+	    RK_BIT(RK_CGROUP);
+	size_t k, t = pe->ev->type;
+	struct proc *p;
+	bool miss;
+
+	for (k = 0; k < a->n_type[t]; k++) {
+		if (!rule_match(&a->cfg->rules[a->by_type[t][k]], pe, a->en->t,
+		    &miss, unread))
+			continue;
+		if ((p = table_get(a->en->t, pe->p->pid)) == pe->p)
+			enrich_complete(a->en, p);
+		return;
+	}
+}
+
 static void
 rulesink_event(void *arg, const struct pevent *pe)
 {
@@ -109,6 +132,9 @@ rulesink_event(void *arg, const struct pevent *pe)
 	size_t i, k, t = pe->ev->type;
 	bool miss, go;
 
+	/* An exec or exit that a rule may match was read in full at its exec. */
+	if ((pe->p->flags & P_UNREAD) && t != EV_EXEC && t != EV_EXIT)
+		complete(a, pe);
 	for (k = 0; k < a->n_type[t]; k++) {
 		i = a->by_type[t][k];
 		r = &a->cfg->rules[i];
@@ -239,6 +265,34 @@ rulesink_must_confirm(void *arg, const struct pevent *pe)
 	return false;
 }
 
+/*
+ * enrich.needs: what must be read at an exec of p->exe for the rules that
+ * may match the process by that name.  An exec or exit rule needs all (its
+ * log line or hooks tell everything, and at an exit the process is gone);
+ * a rule of other events only what its keys test at the exec, the rest is
+ * read at its event (complete()).  A rule that spares execs by name needs
+ * all whatever the name: the name is what the kernel must confirm.
+ */
+static uint32_t
+rulesink_needs(void *arg, const struct proc *p)
+{
+	const uint32_t gone = EV_BIT(EV_EXEC) | EV_BIT(EV_EXIT);
+	struct rulesink *a = arg;
+	const struct rule *r;
+	uint32_t need = 0;
+	size_t i;
+
+	for (i = 0; i < a->cfg->nrules; i++) {
+		r = &a->cfg->rules[i];
+		if (!a->rs[i].spares_by_name && !rule_names_may_match(r, p))
+			continue;
+		if (r->events & gone)
+			return EN_ALL;
+		need |= a->rs[i].reads;
+	}
+	return need;
+}
+
 static int
 set_config(struct rulesink *a, struct config *cfg, uint32_t gen)
 {
@@ -271,8 +325,14 @@ set_config(struct rulesink *a, struct config *cfg, uint32_t gen)
 	a->rs = rs;
 	a->gen = gen;
 	a->en->threads = cfg->threads;
-	for (i = 0; i < cfg->nrules; i++)
-		rs[i].spares_by_name = spares_by_name(&cfg->rules[i]);
+	for (i = 0; i < cfg->nrules; i++) {
+		const struct rule *r = &cfg->rules[i];
+
+		rs[i].spares_by_name = spares_by_name(r);
+		rs[i].reads = (r->cmdline.n > 0 ? EN_CMDLINE : 0) |
+		    (r->comm.n > 0 ? EN_STAT : 0) |
+		    (r->cgroup.n > 0 ? EN_CGROUP : 0);
+	}
 	return 0;
 }
 
@@ -368,6 +428,7 @@ rulesink_init(struct rulesink *a, struct loop_sink *sink, struct config *cfg,
 	en->ask_exe = rulesink_ask_exe;
 	en->ask_ids = rulesink_ask_ids;
 	en->must_confirm = rulesink_must_confirm;
+	en->needs = rulesink_needs;
 	en->ask_arg = a;
 	memset(sink, 0, sizeof(*sink));
 	sink->event = rulesink_event;

@@ -122,6 +122,34 @@ test_missing(void **state)
 	close(procfd);
 }
 
+/* By pid from /proc itself: the same values, and a gone pid says so. */
+static void
+test_by_pid(void **state)
+{
+	char buf[PROC_CMDLINE_MAX + 1];
+	struct proc_stat st;
+	size_t len;
+	int procfd = open(TEST_DATA "/proc", O_RDONLY | O_DIRECTORY);
+
+	(void)state;
+	assert_true(procfd >= 0);
+	assert_int_equal(proc_pid_cmdline(procfd, 100, buf, sizeof(buf), &len), 0);
+	assert_string_equal(buf, "/usr/bin/sleep 100");
+	assert_int_equal(proc_pid_stat(procfd, 100, &st), 0);
+	assert_string_equal(st.comm, "sleep");
+	assert_int_equal(st.starttime, 12345);
+	assert_int_equal(proc_pid_cgroup(procfd, 100, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/system.slice/ssh.service");
+	assert_int_equal(proc_pid_cmdline(procfd, 999, buf, sizeof(buf), &len),
+	    -ENOENT);
+	assert_int_equal(proc_pid_stat(procfd, 999, &st), -ENOENT);
+	assert_int_equal(proc_pid_cgroup(procfd, 999, buf, sizeof(buf)), -ENOENT);
+	/* A directory without the file: its read fails, nothing is made up. */
+	assert_int_equal(proc_pid_cmdline(procfd, 103, buf, sizeof(buf), &len),
+	    -ENOENT);
+	close(procfd);
+}
+
 /* 200 kB of arguments: cut at the buffer, NUL ended. */
 static void
 test_long_cmdline(void **state)
@@ -230,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_kernel_thread),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_by_pid),
 		cmocka_unit_test(test_long_cmdline),
 		cmocka_unit_test(test_empty_argument_list),
 		cmocka_unit_test(test_stat_malformed),

@@ -859,6 +859,52 @@ test_rate(void **state)
 	r.nhooks = 0;
 }
 
+/*
+ * Only the names are tested: a rule whose exe or script keys rule the
+ * program out cannot match; any other key, known or not, is not looked at.
+ */
+static void
+test_names_may_match(void **state)
+{
+	struct rule r = { 0 }, s = { 0 }, u = { 0 };
+	struct proc *p = mkproc(700, 1, "/usr/sbin/cron", NULL, 0);
+	struct proc named;
+
+	(void)state;
+	set(&r, RK_EVENT, "exit");
+	set(&r, RK_EXE, "/usr/sbin/* !/usr/sbin/nologin");
+	set(&r, RK_CMDLINE, "*--never*");
+	set(&r, RK_UID, "4242");
+	assert_true(rule_names_may_match(&r, p));
+	str_set(t, &p->exe, S("/usr/sbin/nologin"));
+	assert_false(rule_names_may_match(&r, p));
+	str_set(t, &p->exe, S("/usr/bin/true"));
+	assert_false(rule_names_may_match(&r, p));
+	/* Unknown: it may. */
+	p->flags &= ~P_EXE;
+	assert_true(rule_names_may_match(&r, p));
+
+	/* A script key: an exec that runs no script has an empty one. */
+	set(&s, RK_EVENT, "exec");
+	set(&s, RK_SCRIPT, "/usr/local/sbin/backup-*.sh");
+	memset(&named, 0, sizeof(named));
+	named.exe = S("/usr/bin/dash");
+	named.flags = P_EXE | P_SCRIPT;
+	assert_false(rule_names_may_match(&s, &named));
+	named.script = S("/usr/local/sbin/backup-home.sh");
+	assert_true(rule_names_may_match(&s, &named));
+	str_unref(t, named.exe);
+	str_unref(t, named.script);
+
+	/* No name key at all: every program. */
+	set(&u, RK_EVENT, "uid");
+	set(&u, RK_EUID, "0");
+	assert_true(rule_names_may_match(&u, p));
+	rule_free(&r);
+	rule_free(&s);
+	rule_free(&u);
+}
+
 /* Keys in the skip mask are not tested, whatever they would say. */
 static void
 test_skip(void **state)
@@ -968,6 +1014,7 @@ main(void)
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_skip),
 		cmocka_unit_test(test_key_test),
+		cmocka_unit_test(test_names_may_match),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

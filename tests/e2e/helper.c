@@ -325,6 +325,9 @@ main(int argc, char **argv, char **envp)
 		if (setuid((uid_t)atoi(argv[3])) < 0)
 			return 3;
 		join_threads(n, t);
+		/* Optionally live on: a process still there when it is read. */
+		if (argc >= 5)
+			usleep((useconds_t)atoi(argv[4]) * 1000);
 		return 0;
 	}
 	if (argc >= 4 && strcmp(argv[1], "inject") == 0)
@@ -359,7 +362,7 @@ main(int argc, char **argv, char **envp)
 		return 0;
 	}
 	fprintf(stderr, "usage: helper forks N | execs N PROG | threads N FILE | "
-	    "setuid-threads N UID | forge PID | exit N | sleep MS [ARG...] | "
+	    "setuid-threads N UID [MS] | forge PID | exit N | sleep MS [ARG...] | "
 	    "create-after MS FILE | inject LOOPPID KIND [PID [COUNT [RULE]]] | "
 	    "evade BAD TARGET [ARG...]\n");
 	return 2;

@@ -218,19 +218,23 @@ EOF
 
 # A hook that matches its own rule runs once, not forever.
 test_actions_hook_not_self_triggered() {
+	# A shell of the test's own, so that other shells on the machine do
+	# not match.
+	mkdir -p "$T/bin"
+	cp "$(readlink -f /bin/sh)" "$T/bin/own-sh"
 	hook self <<EOF
 #!/bin/sh
 echo x >> $T/count
-/bin/sh -c true
+$T/bin/own-sh -c true
 EOF
 	conf <<EOF
 [any-sh]
 event = exec
-exe = /usr/bin/dash
+exe = $T/bin/own-sh
 hook = self
 EOF
 	start_daemon -c "$T/p.conf"
-	/bin/sh -c true
+	"$T/bin/own-sh" -c true
 	sleep 1.5
 	stop_daemon
 	[ "$(wc -l < "$T/count")" = 1 ] || fail "the hook ran $(wc -l < "$T/count") times"
@@ -246,15 +250,17 @@ echo \$! > $T/escaped
 trap '' TERM
 while :; do sleep 1; done
 EOF
+	mkdir -p "$T/bin"
+	cp /bin/true "$T/bin/own-true"
 	conf <<EOF
 [hangs]
 event = exec
-exe = /usr/bin/true
+exe = $T/bin/own-true
 hook = hang
 timeout = 1
 EOF
 	start_daemon -c "$T/p.conf"
-	/bin/true
+	"$T/bin/own-true"
 	wait_file "$T/escaped" || fail "the hook did not start"
 	local esc
 	esc=$(cat "$T/escaped")
