@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/fanotify.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -401,12 +402,14 @@ decide(struct gate *g, int fd, pid_t pid)
 	p.exe_id.dev = sb.st_dev;
 	p.exe_id.ino = sb.st_ino;
 	if (interp != NULL) {
+		char real[PATH_MAX];
 		struct stat isb;
 
 		p.script = host_name(g, raw, sb.st_dev, sb.st_ino,
 		    g->need_host);
-		if (stat(interp, &isb) == 0)
-			p.exe = host_name(g, interp, isb.st_dev, isb.st_ino,
+		/* Symlinks resolved, as the kernel will name the program. */
+		if (realpath(interp, real) != NULL && stat(real, &isb) == 0)
+			p.exe = host_name(g, real, isb.st_dev, isb.st_ino,
 			    g->need_host);
 		else
 			p.exe = str_intern(g->t, interp, strlen(interp));
@@ -483,7 +486,10 @@ decide(struct gate *g, int fd, pid_t pid)
 	return fd >= 0;
 }
 
-/* Read and answer every queued event. */
+/*
+ * Read and answer the queued events, a bounded number of reads per
+ * wake-up: under an exec storm, verdicts and deadlines get their turn.
+ */
 static int
 read_events(struct gate *g)
 {
@@ -491,8 +497,9 @@ read_events(struct gate *g)
 	const struct fanotify_event_metadata *m;
 	int64_t t0;
 	ssize_t len;
+	int reads;
 
-	for (;;) {
+	for (reads = 0; reads < 16; reads++) {
 		if ((len = read(g->a->fanfd, buf, sizeof(buf))) < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 		if (len == 0)
@@ -516,6 +523,7 @@ read_events(struct gate *g)
 			latency(g, t0);
 		}
 	}
+	return 0;
 }
 
 /* The files of the plan's paths, and those of every plain rule path. */
@@ -869,6 +877,8 @@ gate_main(struct gate_args *a)
 	memset(&g, 0, sizeof(g));
 	g.a = a;
 	g.privd = getppid();
+	/* Told apart from the other parts in ps and pgrep. */
+	(void)prctl(PR_SET_NAME, "prochook-gate", 0, 0, 0);
 	g.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	g.mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	g.t = table_new();

@@ -1,10 +1,12 @@
 /*
- * test_sandbox.c - the event loop's seccomp filter, installed for real in a
- * child process, against the system calls a subverted loop would try.
+ * test_sandbox.c - the event loop's and the exec gate's seccomp filters,
+ * installed for real in a child process, against the system calls a
+ * subverted loop or gate would try.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/prctl.h>
@@ -111,11 +113,65 @@ test_i386_killed(void **state)
 }
 #endif
 
+/* What the gate may still do (0), and what it may not (EPERM). */
+static void
+test_gate_filter(void **state)
+{
+	char *const argv[] = { "/bin/true", NULL };
+	pid_t pid;
+	int status, fd;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    sandbox_seccomp_gate() < 0)
+			_exit(3);
+		/* Reading: yes. */
+		if ((fd = open("/proc/self/status", O_RDONLY)) < 0)
+			_exit(10);
+		close(fd);
+		if (getppid() <= 0)
+			_exit(11);
+		/* Writing, creating, truncating, exec, fork, signals: no. */
+		if (open("/dev/null", O_WRONLY) >= 0 || errno != EPERM)
+			_exit(12);
+		if (open("/dev/null", O_RDWR) >= 0 || errno != EPERM)
+			_exit(13);
+		if (openat(AT_FDCWD, "/tmp/prochook-gate-test", O_RDONLY |
+		    O_CREAT, 0600) >= 0 || errno != EPERM)
+			_exit(14);
+		if (execv("/bin/true", argv) == 0 || errno != EPERM)
+			_exit(15);
+		if (syscall(__NR_execveat, AT_FDCWD, "/bin/true", argv, NULL,
+		    0) == 0 || errno != EPERM)
+			_exit(16);
+		if (fork() >= 0 || errno != EPERM)
+			_exit(17);
+		if (kill(getppid(), 0) == 0 || errno != EPERM)
+			_exit(18);
+		if (syscall(__NR_ptrace, 0L, 0L, 0L, 0L) == 0 || errno != EPERM)
+			_exit(19);
+		if (unlink("/tmp/prochook-gate-test-none") == 0 ||
+		    errno != EPERM)
+			_exit(20);
+		if (setuid(0) == 0 || errno != EPERM)
+			_exit(21);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("gate filter: child status 0x%x (exit %d: the check "
+		    "that failed)", status, WEXITSTATUS(status));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fanotify_refused),
+		cmocka_unit_test(test_gate_filter),
 #if defined(__x86_64__)
 		cmocka_unit_test(test_x32_killed),
 		cmocka_unit_test(test_i386_killed),

@@ -141,3 +141,33 @@ EOF
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
+
+# A script names its interpreter as the kernel will, symlinks resolved:
+# "#!/bin/sh" is refused by a rule on the file /bin/sh leads to, as the
+# event loop would name it after the exec.
+test_gatecore_script_interp_resolved() {
+	gate_setup
+	ordinary_user "$GATECORE_USER" >/dev/null
+	local sh
+	sh=$(readlink -f /bin/sh)
+	[ "$sh" != /bin/sh ] || sh=/bin/sh
+	printf '#!/bin/sh\n: >"$1"\n' >"$T/bin/job.sh"
+	chmod 755 "$T/bin/job.sh"
+	conf <<EOF
+[no-sh-scripts-for-phgcore]
+event = exec
+exe = $sh
+script = $T/bin/*
+uid = $GATECORE_USER
+action = deny
+EOF
+	start_daemon -c "$T/p.conf"
+	local st=0 out
+	out=$(gate_exec_as "$GATECORE_USER" "$T/bin/job.sh" "$T/rec/ran") || st=$?
+	gate_refused "a #!/bin/sh script, rule on $sh" "$st" "$out"
+	gate_not_run "a #!/bin/sh script, rule on $sh" "$T/rec/ran"
+	stop_daemon
+	grep -q "no-sh-scripts-for-phgcore (deny):.* $sh script=$T/bin/job.sh" "$T/err" ||
+		fail "the refusal's line: $(grep no-sh "$T/err")"
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
