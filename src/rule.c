@@ -279,9 +279,9 @@ bool
 rule_names_may_match(const struct rule *r, const struct proc *p)
 {
 	return glob_key(&r->exe, (p->flags & P_EXE) != 0,
-	    p->exe ? p->exe->s : NULL) != T_NO &&
+	    p->exe ? p->exe->s : NULL) != RULE_NO &&
 	    glob_key(&r->script, (p->flags & P_SCRIPT) != 0,
-	    p->script ? p->script->s : "") != T_NO;
+	    p->script ? p->script->s : "") != RULE_NO;
 }
 
 unsigned
