@@ -143,7 +143,7 @@ do_kill(struct privd *d, const struct request *q, int pidfd)
 	const struct rule *r = q->r;
 	char name[PROC_PATH_MAX];
 	struct log_fields f;
-	int sig = r->signal;
+	int sig = r->action == ACT_KILL ? r->signal : SIGKILL;
 
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {
 		log_warn("rule %s: cannot signal pid %d", r->name,
