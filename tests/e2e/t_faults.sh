@@ -210,7 +210,9 @@ EOF2
 	wait "$v" || st=$?
 	[ "$st" = 137 ] || { kill "$v" 2>/dev/null; fail "the victim started in the gap: exit $st, want 137"; }
 	kill -USR1 "$DPID"
-	wait_for "$T/err" "lost: [1-9][0-9]* events dropped by the kernel in [1-9][0-9]* gaps, [1-9][0-9]* synthetic execs" ||
+	# The victim's exec itself may survive the loss (execs and forks
+	# come on separate sockets): then the rescan has nothing to rebuild.
+	wait_for "$T/err" "lost: [1-9][0-9]* events dropped by the kernel in [1-9][0-9]* gaps" ||
 		fail "the loss or the rescan was not counted: $(grep 'lost:' "$T/err")"
 	grep -q "rule victim: sent SIGKILL" "$T/err" || fail "the kill was not logged"
 	stop_daemon
