@@ -79,13 +79,14 @@ test_netlink_SRCS = src/netlink.c src/event.c
 # make fuzz builds them with clang and libFuzzer and runs each for
 # FUZZ_SECONDS; make unit replays the corpus and the regression inputs
 # through the same targets built with $(CC) and a plain main().
-FUZZ_TARGETS	= binfmt event proc output
+FUZZ_TARGETS	= binfmt event proc output ipc
 fuzz_binfmt_SRCS = src/binfmt.c
 fuzz_event_SRCS	= src/event.c src/netlink.c
 fuzz_proc_SRCS	= src/proc.c
 fuzz_output_SRCS = src/output.c src/event.c src/table.c src/signame.c \
 		  src/strnum.c
-fuzz_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c
+fuzz_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c src/output.c \
+		  src/signame.c src/strnum.c
 fuzz_config_SRCS = $(test_config_SRCS)
 fuzz_config_LDFLAGS = -Wl,--wrap=ini_parse_stream
 fuzz_exe_SRCS	= src/exe.c src/exename.c src/binfmt.c src/table.c src/proc.c
