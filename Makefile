@@ -79,7 +79,7 @@ test_netlink_SRCS = src/netlink.c src/event.c
 # make fuzz builds them with clang and libFuzzer and runs each for
 # FUZZ_SECONDS; make unit replays the corpus and the regression inputs
 # through the same targets built with $(CC) and a plain main().
-FUZZ_TARGETS	= binfmt event proc output ipc config
+FUZZ_TARGETS	= binfmt event proc output ipc config exe
 fuzz_binfmt_SRCS = src/binfmt.c
 fuzz_event_SRCS	= src/event.c src/netlink.c
 fuzz_proc_SRCS	= src/proc.c
