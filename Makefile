@@ -82,7 +82,7 @@ test_netlink_SRCS = src/netlink.c src/event.c
 FUZZ_TARGETS	= binfmt event proc output ipc config exe
 fuzz_binfmt_SRCS = src/binfmt.c
 fuzz_event_SRCS	= src/event.c src/netlink.c
-fuzz_proc_SRCS	= src/proc.c
+fuzz_proc_SRCS	= src/proc.c src/exe.c src/exename.c src/binfmt.c src/table.c
 fuzz_output_SRCS = src/output.c src/event.c src/table.c src/signame.c \
 		  src/strnum.c
 fuzz_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c src/output.c \

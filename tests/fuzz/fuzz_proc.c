@@ -8,7 +8,10 @@
  * written as fs/proc/array.c do_task_stat() and proc_pid_status(),
  * kernel/cgroup/cgroup.c proc_cgroup_show() and fs/proc/base.c
  * get_mm_cmdline() write them, into files of a directory read by the real
- * readers, and what they return is compared with the process.  An input
+ * readers, and what they return is compared with the process.  A mount
+ * point made of the same bytes as the cgroup path is written into a
+ * mountinfo line as fs/proc_namespace.c show_mountinfo() does (space,
+ * tab, newline and backslash as \ooo) and parsed back by exe.c.  An input
  * whose first byte is odd is instead given raw to the parsers.
  */
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "exe.h"
 #include "fuzz.h"
 #include "proc.h"
 
@@ -227,6 +231,35 @@ make_task(struct fin *f, struct task *t)
 	t->nv1 = kind & 4 ? fin_u8(f) % 14 : 0;
 }
 
+/* A mountinfo line whose mount point is the cgroup path's bytes. */
+static void
+check_mountinfo(const struct task *t)
+{
+	static char line[5 * sizeof(t->cgroup) + 128];
+	char *mnt, *fstype, *p = line;
+	size_t i, n = t->cglen < 1024 ? t->cglen : 1024;
+	int r;
+
+	p += sprintf(p, "36 35 98:0 / ");
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t->cgroup[i];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\\')
+			p += sprintf(p, "\\%03o", c);
+		else
+			*p++ = (char)c;
+	}
+	p += sprintf(p, " rw,noatime shared:1 - %s /dev/sda1 rw\n",
+	    t->nv1 & 1 ? "fuse.sshfs" : "ext4");
+	*p = '\0';
+	r = exe_parse_mountinfo(line, &mnt, &fstype);
+	MODEL_CHECK(r == 0, "mountinfo: %d", r);
+	MODEL_CHECK(strlen(mnt) == n && memcmp(mnt, t->cgroup, n) == 0,
+	    "mount point '%s', the kernel's %zu bytes", mnt, n);
+	MODEL_CHECK(strcmp(fstype, t->nv1 & 1 ? "fuse.sshfs" : "ext4") == 0,
+	    "file system type '%s'", fstype);
+}
+
 static void
 check_model(struct fin *f)
 {
@@ -307,6 +340,7 @@ check_model(struct fin *f)
 			    "cmdline: byte %zu", i);
 	}
 	free(args);
+	check_mountinfo(&t);
 }
 
 /* Raw bytes: no model, but what comes back is well formed. */
