@@ -82,6 +82,29 @@ test_journal_SRCS = src/journal.c src/log.c
 test_gateplan_SRCS = src/gateplan.c src/rule.c src/rulebuild.c src/signame.c \
 		  src/strnum.c src/table.c src/event.c
 
+# Fuzzing (tests/fuzz): each target links the real modules and checks them
+# against a model of what the kernel (or inih, or a JSON reader) does.
+# make fuzz builds them with clang and libFuzzer and runs each for
+# FUZZ_SECONDS; make unit replays the corpus and the regression inputs
+# through the same targets built with $(CC) and a plain main().
+FUZZ_TARGETS	= binfmt event proc output ipc config exe
+fuzz_binfmt_SRCS = src/binfmt.c
+fuzz_event_SRCS	= src/event.c src/netlink.c
+fuzz_proc_SRCS	= src/proc.c src/exe.c src/exename.c src/binfmt.c src/table.c
+fuzz_output_SRCS = src/output.c src/event.c src/table.c src/signame.c \
+		  src/strnum.c
+fuzz_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c src/journal.c src/output.c \
+		  src/signame.c src/strnum.c
+fuzz_config_SRCS = $(test_config_SRCS)
+fuzz_config_LDFLAGS = -Wl,--wrap=ini_parse_stream
+fuzz_exe_SRCS	= src/exe.c src/exename.c src/binfmt.c src/table.c src/proc.c
+FUZZ_SECONDS	?= 60
+FUZZ_CC		?= clang
+FUZZ_DEBIAN_PKGS = clang libclang-rt-14-dev
+FUZZ_CFLAGS	= -g -O1 $(filter-out -Werror,$(WARNFLAGS)) -Iinclude -Itests/fuzz \
+		  $(DEFS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+		  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
 ifeq ($(V),)
 Q		= @
 say		= @printf '  %-6s %s\n' $(1) $(2);
@@ -90,7 +113,8 @@ Q		=
 say		=
 endif
 
-.PHONY: all clean test unit check-asan e2e deps run install user bench deb
+.PHONY: all clean test unit check-asan e2e deps run install user bench \
+		  deb fuzz fuzz-deps fuzz-build fuzz-replay
 
 all: prochookd
 
@@ -104,7 +128,8 @@ build/asan/%.o: src/%.c $(wildcard include/*.h) | build
 	$(call say,CC-SAN,$<)$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
 
 build:
-	@mkdir -p build/asan build/tests build/asan-tests
+	@mkdir -p build/asan build/tests build/asan-tests build/fuzz \
+	  build/fuzz-replay build/asan-fuzz
 
 build/prochookd-asan: $(ASAN_OBJS)
 	$(call say,LD-SAN,$@)$(CC) $(CFLAGS) $(SAN) -o $@ $(ASAN_OBJS) $(LIBS)
@@ -118,13 +143,51 @@ endef
 $(foreach t,$(TESTS),$(eval $(call unit_test,$(t))))
 
 # Unit tests run from the source tree so that they find tests/data.
-unit: $(TESTS:%=build/tests/test_%)
-	@for t in $^; do echo "== $$t"; $$t || exit 1; done
+unit: $(TESTS:%=build/tests/test_%) fuzz-replay
+	@for t in $(TESTS:%=build/tests/test_%); do echo "== $$t"; $$t || exit 1; done
 
-check-asan: $(TESTS:%=build/asan-tests/test_%) build/prochookd-asan
+check-asan: $(TESTS:%=build/asan-tests/test_%) build/prochookd-asan \
+	    $(FUZZ_TARGETS:%=build/asan-fuzz/fuzz_%)
 	@for t in $(TESTS:%=build/asan-tests/test_%); do echo "== $$t (ASan+UBSan)"; \
 	  ASAN_OPTIONS=detect_leaks=1 $$t || exit 1; done
+	@for t in $(FUZZ_TARGETS); do echo "== fuzz_$$t replay (ASan+UBSan)"; \
+	  ASAN_OPTIONS=detect_leaks=1 build/asan-fuzz/fuzz_$$t \
+	    tests/fuzz/corpus/$$t tests/fuzz/regress/$$t || exit 1; done
 	@PROCHOOKD=build/prochookd-asan tests/e2e/run.sh
+
+define fuzz_target
+build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/fuzz.h $$(fuzz_$(1)_SRCS) $(wildcard include/*.h) | build
+	$$(call say,FUZZ-CC,$$@)$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ tests/fuzz/fuzz_$(1).c $$(fuzz_$(1)_SRCS) $$(fuzz_$(1)_LDFLAGS) $$(LIBS)
+build/fuzz-replay/fuzz_$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/standalone.c tests/fuzz/fuzz.h $$(fuzz_$(1)_SRCS) $(wildcard include/*.h) | build
+	$$(call say,CC,$$@)$$(CC) $$(ALL_CFLAGS) -Itests/fuzz -o $$@ tests/fuzz/fuzz_$(1).c tests/fuzz/standalone.c $$(fuzz_$(1)_SRCS) $$(fuzz_$(1)_LDFLAGS) $$(LIBS)
+build/asan-fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/standalone.c tests/fuzz/fuzz.h $$(fuzz_$(1)_SRCS) $(wildcard include/*.h) | build
+	$$(call say,CC-SAN,$$@)$$(CC) $$(ALL_CFLAGS) $$(SAN) -Itests/fuzz -o $$@ tests/fuzz/fuzz_$(1).c tests/fuzz/standalone.c $$(fuzz_$(1)_SRCS) $$(fuzz_$(1)_LDFLAGS) $$(LIBS)
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_target,$(t))))
+
+# The corpus and every input that once failed, through each target.
+fuzz-replay: $(FUZZ_TARGETS:%=build/fuzz-replay/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do echo "== fuzz_$$t replay"; \
+	  build/fuzz-replay/fuzz_$$t tests/fuzz/corpus/$$t \
+	    tests/fuzz/regress/$$t || exit 1; done
+
+# clang and its libFuzzer runtime, for make fuzz only.
+fuzz-deps:
+	@if ! command -v $(FUZZ_CC) >/dev/null || ! printf '%s\n' \
+	    '#include <stddef.h>' '#include <stdint.h>' \
+	    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+	    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' | \
+	    $(FUZZ_CC) -fsanitize=fuzzer -x c -o /dev/null - 2>/dev/null; then \
+	  echo "installing fuzzing dependencies: $(FUZZ_DEBIAN_PKGS)"; \
+	  apt-get update && apt-get install -y $(FUZZ_DEBIAN_PKGS); \
+	fi
+
+fuzz-build: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+# Each target FUZZ_SECONDS (one process each); FUZZ_TARGETS="a b" for some.
+fuzz: fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 build/e2e-helper: tests/e2e/helper.c include/ipc.h | build
 	$(call say,CC,$@)$(CC) $(CFLAGS) $(WARNFLAGS) -D_GNU_SOURCE -Iinclude -o $@ $< -lpthread

@@ -85,7 +85,7 @@ binfmt_elf_interp(const unsigned char *buf, size_t len, uint64_t *off,
  * The interpreter of a "#!" line, or NULL, as binfmt_script finds it: the
  * kernel reads 256 bytes, zero-padded when the file is shorter; without a
  * newline in them the line ends at the last byte, which is overwritten,
- * and an interpreter name that runs to it is taken as cut: no script.
+ * and an interpreter name that runs past it is taken as cut: no script.
  * hdr holds n bytes and has room for 256.
  */
 char *
@@ -100,13 +100,17 @@ binfmt_script_interp(unsigned char *hdr, size_t n)
 		memset(hdr + n, 0, bufsz - n);
 	end = memchr(hdr, '\n', bufsz);
 	if (end == NULL) {
-		for (p = hdr + 2; p < hdr + bufsz - 1 &&
-		    (*p == ' ' || *p == '\t'); p++)
+		/*
+		 * The name must end by byte 255 included: a space, tab or NUL
+		 * there ends a name that fills the rest of the buffer.
+		 */
+		for (p = hdr + 2; p < hdr + bufsz && (*p == ' ' || *p == '\t');
+		    p++)
 			;
-		for (q = p; q < hdr + bufsz - 1 && *q != ' ' && *q != '\t' &&
+		for (q = p; q < hdr + bufsz && *q != ' ' && *q != '\t' &&
 		    *q != '\0'; q++)
 			;
-		if (p == hdr + bufsz - 1 || q == hdr + bufsz - 1)
+		if (p == hdr + bufsz || q == hdr + bufsz)
 			return NULL;
 		end = hdr + bufsz - 1;
 	}

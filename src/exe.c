@@ -619,8 +619,14 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 		pending_clear_all(x, t);
 	}
 	p = pending_get(x, pid, true);
-	if (p->n == FILES_MAX)
+	if (p->n == FILES_MAX) {
+		/*
+		 * The oldest note goes: what is left may start inside an
+		 * exec's notes (a script's interpreter, taken for a script).
+		 */
 		pending_shift(p, 1, t);
+		taint_set(x, pid);
+	}
 	f = &p->f[p->n];
 	if ((f->path = str_intern(t, path, (size_t)n)) == NULL)
 		return;

@@ -348,6 +348,16 @@ cgroup_at(int dirfd, const char *name, char *buf, size_t size)
 
 	if (n < 0)
 		return (int)n;
+	/*
+	 * v1 hierarchies are listed before the 0:: line, each with a path
+	 * of up to PATH_MAX: a full buffer may end in a cut line, which is
+	 * not a path.  Whole lines only.
+	 */
+	if ((size_t)n == sizeof(raw)) {
+		char *nl = memrchr(raw, '\n', (size_t)n);
+
+		n = nl == NULL ? 0 : nl - raw + 1;
+	}
 	return proc_parse_cgroup(raw, (size_t)n, buf, size);
 }
 

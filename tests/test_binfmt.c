@@ -134,6 +134,25 @@ test_script_lines(void **state)
 	got = interp(big, sizeof(big));
 	assert_non_null(got);
 	assert_int_equal(strlen(got), 98);
+	/*
+	 * A name that fills bytes 2 to 254, ended by a NUL, space or tab at
+	 * byte 255: the kernel runs it (found by the fuzzer's model).
+	 */
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "#!/", 3);
+	big[255] = '\0';
+	got = interp(big, sizeof(big));
+	assert_non_null(got);
+	assert_int_equal(strlen(got), 253);
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "#!/", 3);
+	big[255] = ' ';
+	got = interp(big, sizeof(big));
+	assert_non_null(got);
+	assert_int_equal(strlen(got), 253);
+	/* ... but not one that goes on at byte 255. */
+	big[255] = 'a';
+	assert_null(interp(big, sizeof(big)));
 	/* Only spaces after "#!" up to byte 255: no script. */
 	memset(big + 2, ' ', sizeof(big) - 2);
 	assert_null(interp(big, sizeof(big)));

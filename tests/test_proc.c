@@ -250,6 +250,38 @@ test_cgroup_malformed(void **state)
 	assert_int_equal(proc_parse_cgroup("", 0, out, sizeof(out)), -ENOENT);
 }
 
+/*
+ * v1 lines before the 0:: line fill the read buffer and cut it: no path,
+ * rather than the cut one (found by the fuzzer's model).
+ */
+static void
+test_cgroup_cut(void **state)
+{
+	char dir[] = "/tmp/test_proc.XXXXXX", path[PROC_PATH_MAX], buf[64];
+	char out[PROC_PATH_MAX];
+	FILE *f;
+	int fd, i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cgroup", dir);
+	assert_non_null(f = fopen(path, "w"));
+	memset(buf, 'x', sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = '\0';
+	for (i = 12; i >= 1; i--)
+		fprintf(f, "%d:memory:/%s\n", i, buf);
+	fputs("0::/", f);
+	for (i = 0; i < 60; i++)
+		fputs(buf, f);
+	fputc('\n', f);
+	fclose(f);
+	assert_true((fd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0);
+	assert_int_not_equal(proc_read_cgroup(fd, out, sizeof(out)), 0);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -264,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_stat_malformed),
 		cmocka_unit_test(test_status_malformed),
 		cmocka_unit_test(test_cgroup_malformed),
+		cmocka_unit_test(test_cgroup_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
