@@ -114,7 +114,7 @@ say		=
 endif
 
 .PHONY: all clean test unit check-asan e2e deps run install user bench \
-		  deb fuzz fuzz-deps fuzz-build fuzz-replay
+		  deb fuzz fuzz-deps fuzz-build fuzz-replay build
 
 all: prochookd
 
