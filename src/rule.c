@@ -278,10 +278,11 @@ rule_match(const struct rule *r, const struct pevent *pe, struct table *t,
 bool
 rule_names_may_match(const struct rule *r, const struct proc *p)
 {
-	return glob_key(&r->exe, (p->flags & P_EXE) != 0,
-	    p->exe ? p->exe->s : NULL) != RULE_NO &&
-	    glob_key(&r->script, (p->flags & P_SCRIPT) != 0,
-	    p->script ? p->script->s : "") != RULE_NO;
+	/* The name keys read only the process, never the event. */
+	const struct pevent pe = { .ev = NULL, .p = p };
+
+	return key_test(r, RK_EXE, &pe, NULL) != RULE_NO &&
+	    key_test(r, RK_SCRIPT, &pe, NULL) != RULE_NO;
 }
 
 unsigned
