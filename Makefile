@@ -34,17 +34,18 @@ ASAN_OBJS	= $(SRCS:src/%.c=build/asan/%.o)
 # Each unit test links its module and what that module needs, nothing else.
 TESTS		= event proc table output notify enrich exe ipc config rule spawn \
 		  lineage sandbox hold binfmt exename verify hookout hookrun proctree \
-		  hookfile netlink explain journal gateplan
+		  hookfile netlink explain journal gateplan namecache
 test_event_SRCS	= src/event.c
 test_proc_SRCS	= src/proc.c
 test_table_SRCS	= src/table.c src/event.c
 test_output_SRCS = src/output.c src/event.c src/table.c src/signame.c \
 		  src/strnum.c
 test_notify_SRCS = src/notify.c
-test_enrich_SRCS = src/enrich.c src/proc.c src/table.c src/event.c src/exe.c \
+test_enrich_SRCS = src/enrich.c src/proc.c src/table.c src/event.c src/exe.c src/namecache.c \
 		  src/exename.c src/binfmt.c
-test_exe_SRCS	= src/exe.c src/exename.c src/binfmt.c src/table.c src/proc.c
+test_exe_SRCS	= src/exe.c src/namecache.c src/exename.c src/binfmt.c src/table.c src/proc.c
 test_binfmt_SRCS = src/binfmt.c
+test_namecache_SRCS = src/namecache.c
 test_exename_SRCS = src/exename.c src/binfmt.c src/proc.c
 test_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c src/journal.c
 test_config_SRCS = src/config.c src/confparse.c src/daemonkey.c \
@@ -58,7 +59,7 @@ test_lineage_SRCS = src/lineage.c src/proc.c src/table.c src/rule.c \
 		  src/rulebuild.c src/event.c \
 		  src/signame.c src/strnum.c
 test_verify_SRCS = src/verify.c src/ipc.c src/lineage.c src/proctree.c \
-		  src/rule.c src/rulebuild.c src/enrich.c src/exe.c \
+		  src/rule.c src/rulebuild.c src/enrich.c src/exe.c src/namecache.c \
 		  src/exename.c src/binfmt.c src/proc.c src/table.c \
 		  src/event.c src/log.c src/journal.c \
 		  src/signame.c src/strnum.c
@@ -75,7 +76,7 @@ test_spawn_SRCS	= src/spawn.c src/supervise.c src/hookrun.c src/hookout.c \
 test_netlink_SRCS = src/netlink.c src/event.c
 test_explain_SRCS = src/explain.c src/rule.c src/rulebuild.c src/ruledesc.c \
 		  src/config.c src/confparse.c src/daemonkey.c src/hookfile.c \
-		  src/enrich.c src/exe.c src/exename.c src/binfmt.c src/lineage.c \
+		  src/enrich.c src/exe.c src/namecache.c src/exename.c src/binfmt.c src/lineage.c \
 		  src/proc.c src/table.c src/event.c src/output.c src/users.c \
 		  src/log.c src/journal.c src/signame.c src/strnum.c
 test_journal_SRCS = src/journal.c src/log.c
@@ -90,14 +91,14 @@ test_gateplan_SRCS = src/gateplan.c src/rule.c src/rulebuild.c src/signame.c \
 FUZZ_TARGETS	= binfmt event proc output ipc config exe
 fuzz_binfmt_SRCS = src/binfmt.c
 fuzz_event_SRCS	= src/event.c src/netlink.c
-fuzz_proc_SRCS	= src/proc.c src/exe.c src/exename.c src/binfmt.c src/table.c
+fuzz_proc_SRCS	= src/proc.c src/exe.c src/namecache.c src/exename.c src/binfmt.c src/table.c
 fuzz_output_SRCS = src/output.c src/event.c src/table.c src/signame.c \
 		  src/strnum.c
 fuzz_ipc_SRCS	= src/ipc.c src/table.c src/event.c src/log.c src/journal.c src/output.c \
 		  src/signame.c src/strnum.c
 fuzz_config_SRCS = $(test_config_SRCS)
 fuzz_config_LDFLAGS = -Wl,--wrap=ini_parse_stream
-fuzz_exe_SRCS	= src/exe.c src/exename.c src/binfmt.c src/table.c src/proc.c
+fuzz_exe_SRCS	= src/exe.c src/namecache.c src/exename.c src/binfmt.c src/table.c src/proc.c
 FUZZ_SECONDS	?= 60
 FUZZ_CC		?= clang
 FUZZ_DEBIAN_PKGS = clang libclang-rt-14-dev

@@ -26,6 +26,7 @@ struct exe_stats {
 	uint64_t	evicted;	/* pids whose pending names were dropped, table full */
 	uint64_t	ambiguous;	/* execs named from /proc instead */
 	uint64_t	loaders;	/* execs where only a loader was seen */
+	uint64_t	kept;		/* paths taken from the name cache */
 };
 
 /*

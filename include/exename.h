@@ -34,6 +34,8 @@ int	exename_proc(int dirfd, char *buf, size_t size, char *loader,
 	    size_t lsize, struct exe_id *id);
 /* Is dev/ino the system's dynamic loader (our own PT_INTERP)? */
 bool	exename_is_loader(dev_t dev, ino_t ino);
+/* The path of the system's dynamic loader (our own PT_INTERP), or -errno. */
+int	exename_loader(char *path, size_t size);
 /* arg resolved as the process at dirfd would, named as the host sees it. */
 int	exename_resolve(int dirfd, const char *arg, char *buf, size_t size);
 /* The program of a loader's NUL-separated arguments, or NULL. */

@@ -34,6 +34,7 @@
 #include "binfmt.h"
 #include "exe.h"
 #include "exename.h"
+#include "namecache.h"
 
 #define PENDING_MAX	1024	/* pids with notifications not yet claimed */
 #define FILES_MAX	8	/* files kept per pid: two execs' worth */
@@ -83,11 +84,16 @@ struct exe_src {
 	uint64_t	*mnt;		/* its mount ids, sorted */
 	size_t		 nmnt;
 	unsigned	 nloaders;
-	struct { dev_t dev; ino_t ino; } loader[LOADERS_MAX];
+	struct {
+		dev_t	 dev;
+		ino_t	 ino;
+		char	*path;	/* a path it was run by (names do not matter) */
+	} loader[LOADERS_MAX];
 	struct pid_notes	*pend;		/* open addressing by pid */
 	size_t		 pmask;
 	size_t		 pcount;
 	struct interp_cache cache[CACHE_SLOTS];
+	struct namecache *names;	/* paths of the files, by identity */
 	/*
 	 * Pids (by pid % TAINT_BITS) some of whose notes were dropped with a
 	 * full table: what is left of their notes, or comes next, may be the
@@ -145,6 +151,12 @@ exe_open(struct exe_src **out)
 		return err;
 	}
 	x->fddir = -1;
+	if ((x->names = namecache_new()) == NULL) {
+		close(x->fd);
+		free(x->pend);
+		free(x);
+		return -ENOMEM;
+	}
 	x->mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	mounts_load(x);
 	seed_loader(x);
@@ -413,6 +425,26 @@ loader_add(struct exe_src *x, dev_t dev, ino_t ino)
 	x->loader[x->nloaders++].ino = ino;
 }
 
+/*
+ * A path of the loader dev/ino, or NULL.  No exec is named after a loader
+ * (exe_take() names a loader run alone from /proc): this spares a readlink
+ * per exec for a file that has two links, which namecache cannot keep.
+ */
+static const char *
+loader_path(struct exe_src *x, dev_t dev, ino_t ino, const char *seen)
+{
+	unsigned i;
+
+	for (i = 0; i < x->nloaders; i++) {
+		if (x->loader[i].dev != dev || x->loader[i].ino != ino)
+			continue;
+		if (x->loader[i].path == NULL && seen != NULL)
+			x->loader[i].path = strdup(seen);
+		return x->loader[i].path;
+	}
+	return NULL;
+}
+
 static bool
 is_loader(const struct exe_src *x, const struct file_note *f)
 {
@@ -586,29 +618,37 @@ fd_path(struct exe_src *x, int fd, char *path, size_t size)
 static void
 note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 {
-	char path[PATH_MAX];
+	char buf[PATH_MAX];
 	const struct interp_cache *c;
+	struct namecache_key k;
 	struct file_note *f;
 	struct pid_notes *p;
-	struct statx sx;
 	struct stat sb;
+	const char *path;
+	size_t len;
 	ssize_t n;
+	bool host;
 
 	/* One call for the file's identity and the mount it was run from. */
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_MNT_ID,
-	    &sx) < 0)
+	if (namecache_stat(fd, &k, &sb) < 0)
 		return;
-	memset(&sb, 0, sizeof(sb));
-	sb.st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
-	sb.st_ino = sx.stx_ino;
-	sb.st_mode = sx.stx_mode;
-	sb.st_ctim.tv_sec = sx.stx_ctime.tv_sec;
-	sb.st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
-	if (!(sx.stx_mask & STATX_MNT_ID))
-		sx.stx_mnt_id = 0;
-	n = fd_path(x, fd, path, sizeof(path));
-	if (n <= 0 || (size_t)n >= sizeof(path))
-		return;
+	host = k.mnt != 0 && host_mount(x, k.mnt);
+	if ((path = namecache_get(x->names, &k, &len, NULL)) != NULL)
+		x->st.kept++;
+	else if (host && (path = loader_path(x, sb.st_dev, sb.st_ino,
+	    NULL)) != NULL)
+		len = strlen(path);
+	else {
+		n = fd_path(x, fd, buf, sizeof(buf));
+		if (n <= 0 || (size_t)n >= sizeof(buf))
+			return;
+		path = buf;
+		len = (size_t)n;
+		buf[len] = '\0';
+		/* A private mount's path is no path to keep. */
+		if (host && !namecache_put(x->names, fd, &k, &sb, buf, len, 0))
+			(void)loader_path(x, sb.st_dev, sb.st_ino, buf);
+	}
 	if (x->pcount >= PENDING_MAX) {
 		/*
 		 * Execs whose connector event never came, failed execs: start
@@ -628,13 +668,13 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 		taint_set(x, pid);
 	}
 	f = &p->f[p->n];
-	if ((f->path = str_intern(t, path, (size_t)n)) == NULL)
+	if ((f->path = str_intern(t, path, len)) == NULL)
 		return;
 	p->n++;
 	f->dev = sb.st_dev;
 	f->ino = sb.st_ino;
 	f->setid = (sb.st_mode & (S_ISUID | S_ISGID)) != 0;
-	f->host = sx.stx_mnt_id != 0 && host_mount(x, sx.stx_mnt_id);
+	f->host = host;
 	c = interp_of(x, fd, &sb);
 	f->kind = c->kind;
 	if (c->has) {
@@ -852,6 +892,8 @@ exe_pending(struct exe_src *x, pid_t pid)
 void
 exe_close(struct exe_src *x, struct table *t)
 {
+	unsigned i;
+
 	if (x == NULL)
 		return;
 	pending_clear_all(x, t);
@@ -862,5 +904,8 @@ exe_close(struct exe_src *x, struct table *t)
 		close(x->mountinfo);
 	free(x->mnt);
 	free(x->pend);
+	for (i = 0; i < x->nloaders; i++)
+		free(x->loader[i].path);
+	namecache_free(x->names);
 	free(x);
 }

@@ -68,18 +68,23 @@ exename_is_loader(dev_t dev, ino_t ino)
 	static struct stat loader;
 	static int state;	/* 0: not looked up, 1: known, -1: none */
 	char path[PATH_MAX];
-	int fd;
 
-	if (state == 0) {
-		state = -1;
-		if ((fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) >= 0) {
-			if (binfmt_read_interp(fd, path, sizeof(path)) == 0 &&
-			    stat(path, &loader) == 0)
-				state = 1;
-			close(fd);
-		}
-	}
+	if (state == 0)
+		state = exename_loader(path, sizeof(path)) == 0 &&
+		    stat(path, &loader) == 0 ? 1 : -1;
 	return state == 1 && loader.st_dev == dev && loader.st_ino == ino;
+}
+
+int
+exename_loader(char *path, size_t size)
+{
+	int fd, r;
+
+	if ((fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	r = binfmt_read_interp(fd, path, size);
+	close(fd);
+	return r;
 }
 
 /*

@@ -38,6 +38,7 @@
 #include "lineage.h"
 #include "log.h"
 #include "loop.h"
+#include "namecache.h"
 #include "proc.h"
 #include "rule.h"
 #include "sandbox.h"
@@ -93,6 +94,7 @@ struct gate_stats {
 	uint64_t	 ours;		/* our own processes and hooks: allowed */
 	uint64_t	 unknown;	/* a key's value could not be read: allowed */
 	uint64_t	 loaders;	/* the loader of an exec judged already */
+	uint64_t	 kept;		/* paths taken from the name cache */
 	uint64_t	 dry;		/* --dry-run: would deny */
 	uint64_t	 reports_dropped;
 	uint64_t	 lat_n, lat_sum_ns, lat_max_ns;
@@ -112,6 +114,7 @@ struct gate {
 	struct gate_alias alias[ALIAS_MAX];
 	size_t		 nalias;
 	struct table	*t;
+	struct namecache *names;	/* paths of files that are no scripts */
 	int		 procfd;
 	int		 mountinfo;
 	pid_t		 privd;
@@ -364,6 +367,10 @@ decide(struct gate *g, int fd, pid_t pid)
 {
 	char raw[PROC_PATH_MAX], lnk[32], interp_buf[256];
 	const uint32_t names = RK_BIT(RK_EXE) | RK_BIT(RK_SCRIPT);
+	struct namecache_key key;
+	const char *kept;
+	unsigned plain = 0;
+	size_t len;
 	struct event ev;
 	struct proc p;
 	struct pevent pe;
@@ -376,21 +383,31 @@ decide(struct gate *g, int fd, pid_t pid)
 	bool miss = false, lineage = false, nosuid = false;
 	int dirfd;
 
-	if (g->nrules == 0 || fstat(fd, &sb) < 0)
+	if (g->nrules == 0 || namecache_stat(fd, &key, &sb) < 0)
 		return respond(g, fd, true), true;
 	if (exename_is_loader(sb.st_dev, sb.st_ino) ||
 	    script_interp(g, pid, &sb)) {
 		g->st.loaders++;
 		return respond(g, fd, true), true;
 	}
-	snprintf(lnk, sizeof(lnk), "self/fd/%d", fd);
-	if ((n = readlinkat(g->procfd, lnk, raw, sizeof(raw) - 1)) < 0)
-		n = 0;
-	raw[n] = '\0';
-	n = pread(fd, interp_buf, sizeof(interp_buf), 0);
-	if (n > 0 && (interp = binfmt_script_interp((unsigned char *)
-	    interp_buf, (size_t)n)) != NULL)
-		script_remember(g, pid, interp);
+	/* A file run just now, not a script: its path is known. */
+	if ((kept = namecache_get(g->names, &key, &len, &plain)) != NULL &&
+	    plain) {
+		memcpy(raw, kept, len + 1);
+		g->st.kept++;
+	} else {
+		snprintf(lnk, sizeof(lnk), "self/fd/%d", fd);
+		if ((n = readlinkat(g->procfd, lnk, raw, sizeof(raw) - 1)) < 0)
+			n = 0;
+		raw[n] = '\0';
+		n = pread(fd, interp_buf, sizeof(interp_buf), 0);
+		if (n > 0 && (interp = binfmt_script_interp((unsigned char *)
+		    interp_buf, (size_t)n)) != NULL)
+			script_remember(g, pid, interp);
+		else if (n >= 0)
+			(void)namecache_put(g->names, fd, &key, &sb, raw,
+			    strlen(raw), 1);
+	}
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_EXEC;
@@ -573,6 +590,27 @@ mark_inodes(struct gate *g)
 	return n;
 }
 
+/*
+ * Every exec of a dynamic program opens the loader too, and decide()
+ * allows the loader at once (what it loads is the program judged, or one
+ * the gate cannot see: ld.so PROGRAM falls back to kill).  With file
+ * systems marked, an ignore mark on it spares that second wait per exec.
+ */
+static void
+ignore_loader(int fanfd)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	if (exename_loader(path, sizeof(path)) < 0 || stat(path, &sb) < 0 ||
+	    !exename_is_loader(sb.st_dev, sb.st_ino))
+		return;
+	if (fanotify_mark(fanfd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK |
+	    FAN_MARK_IGNORED_SURV_MODIFY, FAN_OPEN_EXEC_PERM, AT_FDCWD,
+	    path) < 0)
+		log_warn("gate: cannot spare the loader %s", path);
+}
+
 static unsigned
 mark_filesystems(struct gate *g)
 {
@@ -616,6 +654,8 @@ remark(struct gate *g, const struct gate_plan *old)
 				    FAN_MARK_REMOVE, FAN_OPEN_EXEC_PERM,
 				    AT_FDCWD, old->paths[i]);
 		}
+	if (g->plan.mode == GATE_FILESYSTEMS)
+		ignore_loader(g->a->fanfd);
 	if (g->plan.mode == GATE_INODES)
 		log_info("gate: %u files marked: only their execs wait", n);
 	else if (g->plan.mode == GATE_FILESYSTEMS &&
@@ -728,7 +768,8 @@ log_stats(struct gate *g)
 	    "asked (%llu allowed, %llu denied, %llu timed out, %llu could "
 	    "not be asked), %llu of ours allowed, %llu with an unknown value "
 	    "allowed, %llu loaders and interpreters of judged execs, %llu "
-	    "would be denied (dry run), %llu reports dropped; %zu waiting",
+	    "would be denied (dry run), %llu reports dropped, %llu paths "
+	    "from the name cache; %zu waiting",
 	    (unsigned long long)s->events, (unsigned long long)s->allowed,
 	    (unsigned long long)s->denied, (unsigned long long)s->asked,
 	    (unsigned long long)s->ask_allowed,
@@ -737,7 +778,8 @@ log_stats(struct gate *g)
 	    (unsigned long long)s->ask_dropped, (unsigned long long)s->ours,
 	    (unsigned long long)s->unknown, (unsigned long long)s->loaders,
 	    (unsigned long long)s->dry,
-	    (unsigned long long)s->reports_dropped, g->nask);
+	    (unsigned long long)s->reports_dropped,
+	    (unsigned long long)s->kept, g->nask);
 	log_info("gate: answer latency: mean %llu ns, median under %llu ns, "
 	    "99%% under %llu ns, max %llu ns",
 	    (unsigned long long)(s->lat_n ? s->lat_sum_ns / s->lat_n : 0),
@@ -868,6 +910,7 @@ gate_open(const struct gate_plan *plan, unsigned *nmarks)
 			    nmarks);
 			close(mi);
 		}
+		ignore_loader(fd);
 	}
 	return fd;
 }
@@ -890,7 +933,8 @@ gate_main(struct gate_args *a)
 	g.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	g.mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	g.t = table_new();
-	if (g.procfd < 0 || g.t == NULL)
+	g.names = namecache_new();
+	if (g.procfd < 0 || g.t == NULL || g.names == NULL)
 		fatalx(EXIT_PART, "gate: cannot start: %s", strerror(errno));
 	/* gate_open() placed the plan's marks before the fork. */
 	if (set_config(&g, a->cfg, 1, &a->plan, true) < 0)
