@@ -250,3 +250,70 @@ test_rules_missing_user() {
 	[ "$st" = 1 ] || fail "exit $st for a missing file, want 1"
 	grep -q "nope.conf: No such file or directory" "$T/err" || fail "missing file not named: $(cat "$T/err")"
 }
+
+# The gathering of events under a storm (prochookd(8), SCHEDULING): with
+# only log rules it happens (SIGUSR1 counts it) and loses nothing: every
+# run of the target amid 3000 other execs is logged, named; with a kill
+# rule loaded, it never happens.
+gather_count() {
+	kill -USR1 "$DPID"
+	wait_for "$T/err" "wake-ups put off to gather events" ||
+		fail "no gather counter after SIGUSR1"
+	sleep 0.3
+	grep "wake-ups put off" "$T/err" | tail -1 |
+	    sed -n 's/.* \([0-9]*\) wake-ups put off.*/\1/p'
+}
+
+gather_storm() {
+	local i
+	"$HELPER" execs 3000 /bin/true &
+	local storm=$!
+	for i in $(seq 1 20); do
+		"$T/bin/target" create-after 0 /dev/null
+	done
+	wait "$storm"
+	sleep 0.5
+}
+
+test_rules_gather_under_storm() {
+	mkdir -p "$T/bin"
+	cp "$HELPER" "$T/bin/target"
+	conf <<EOF2
+[target]
+event = exec
+exe = $T/bin/target
+action = log
+EOF2
+	start_daemon -c "$T/p.conf"
+	gather_storm
+	local n
+	n=$(gather_count)
+	[ "${n:-0}" -gt 0 ] || fail "no wake-up put off under a storm of log rules"
+	stop_daemon
+	[ "$(grep -c "rule target (log): .* exec .* $T/bin/target" "$T/err")" = 20 ] ||
+		fail "want 20 runs logged, got: $(grep -c "rule target (log)" "$T/err")"
+}
+
+test_rules_no_gather_with_kill_rule() {
+	mkdir -p "$T/bin"
+	cp "$HELPER" "$T/bin/target"
+	conf <<EOF2
+[target]
+event = exec
+exe = $T/bin/target
+action = log
+
+[never]
+event = exec
+exe = $T/bin/never-run
+action = kill
+EOF2
+	start_daemon -c "$T/p.conf"
+	gather_storm
+	local n
+	n=$(gather_count)
+	[ "$n" = 0 ] || fail "$n wake-ups put off with a kill rule loaded"
+	stop_daemon
+	[ "$(grep -c "rule target (log): .* exec .* $T/bin/target" "$T/err")" = 20 ] ||
+		fail "want 20 runs logged, got: $(grep -c "rule target (log)" "$T/err")"
+}
