@@ -86,6 +86,7 @@ struct loop {
 	bool		 backlog;	/* events read and not handled yet */
 	bool		 loss;		/* the kernel dropped events: catch up */
 	int64_t		 loss_since;	/* CLOCK_MONOTONIC: when loss was set */
+	int64_t		 lost_at;	/* CLOCK_MONOTONIC: the last loss, or 0 */
 	int64_t		 win_start;	/* CLOCK_MONOTONIC: events counted since */
 	uint64_t	 win_events;
 	int64_t		 quiet_until;	/* gathering: sockets unwatched till */

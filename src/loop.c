@@ -317,6 +317,8 @@ receive(struct loop *l, bool *bulk_seen)
 	/* Catch up from /proc once what was queued is handled. */
 	if (loss && !l->loss)
 		l->loss_since = clock_ns(CLOCK_MONOTONIC);
+	if (loss)
+		l->lost_at = clock_ns(CLOCK_MONOTONIC);
 	l->loss |= loss;
 	if (l->loss && (!l->backlog || clock_ns(CLOCK_MONOTONIC) -
 	    l->loss_since >= RESCAN_DEFER_MAX_NS)) {
@@ -439,7 +441,8 @@ events_seen(const struct loop *l)
  * the sink allows it (loop_sink.gather): leave the sockets unwatched that
  * many milliseconds, so that the storm is handled in a few large batches
  * instead of a wake-up per exec.  Outside storms every event is handled
- * at once.
+ * at once, and for a second after the kernel dropped events (a receive
+ * buffer too small to hold what gathers).
  */
 #define GATHER_WINDOW_NS	10000000ll
 #define GATHER_EVENTS		24
@@ -455,7 +458,8 @@ gather_next(struct loop *l, uint64_t before)
 		l->win_events = 0;
 	}
 	l->win_events += events_seen(l) - before;
-	if (ms > 0 && l->win_events > GATHER_EVENTS && !l->backlog) {
+	if (ms > 0 && l->win_events > GATHER_EVENTS && !l->backlog &&
+	    (l->lost_at == 0 || now - l->lost_at >= 1000000000ll)) {
 		l->quiet_until = now + (int64_t)ms * 1000000;
 		l->st.gathered++;
 		l->win_events = 0;
