@@ -139,13 +139,15 @@ namecache_get(struct namecache *c, const struct namecache_key *k,
 static bool
 plain_path(const char *path, size_t len)
 {
-	size_t i, n;
+	size_t i, j, n;
 
 	if (len == 0 || path[0] != '/' || path[len - 1] == '/' ||
 	    memchr(path, '\0', len) != NULL)
 		return false;
-	for (i = 0; i < len; i += n + 1) {
-		n = strcspn(path + i + 1, "/");
+	for (i = 0; i < len; i = j) {
+		for (j = i + 1; j < len && path[j] != '/'; j++)
+			;
+		n = j - i - 1;
 		if (n == 0 || (n == 1 && path[i + 1] == '.') ||
 		    (n == 2 && path[i + 1] == '.' && path[i + 2] == '.'))
 			return false;
