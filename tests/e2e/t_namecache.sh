@@ -44,9 +44,9 @@ names_logged() {
 		fail "rule $1 did not log the exec of $2: $(grep "rule $1" "$T/err")"
 }
 
-# A user's program run twice (its path cached), renamed, run again: named by
-# its new path at once (a rename changes the file's ctime).
-test_names_user_renames_file() {
+# The rule [evil] logs execs of $T/st/evil*; the user's $T/st/prog, run
+# twice, has its path cached.
+names_user_prog_cached() {
 	names_setup
 	conf <<EOF
 [evil]
@@ -59,6 +59,12 @@ EOF
 	as_user "$GATE_USER" "$T/st/prog"
 	as_user "$GATE_USER" "$T/st/prog"
 	names_used fanotify
+}
+
+# A user's program run twice (its path cached), renamed, run again: named by
+# its new path at once (a rename changes the file's ctime).
+test_names_user_renames_file() {
+	names_user_prog_cached
 	as_user "$GATE_USER" mv "$T/st/prog" "$T/st/evil-prog"
 	as_user "$GATE_USER" "$T/st/evil-prog"
 	names_logged evil "$T/st/evil-prog"
@@ -69,18 +75,7 @@ EOF
 # A hard link to a cached file: run by the link, named by the link; run by
 # its first name again, not.
 test_names_user_links_file() {
-	names_setup
-	conf <<EOF
-[evil]
-event = exec
-exe = $T/st/evil*
-action = log
-EOF
-	start_daemon -c "$T/p.conf"
-	as_user "$GATE_USER" cp /bin/true "$T/st/prog"
-	as_user "$GATE_USER" "$T/st/prog"
-	as_user "$GATE_USER" "$T/st/prog"
-	names_used fanotify
+	names_user_prog_cached
 	as_user "$GATE_USER" ln "$T/st/prog" "$T/st/evil-link"
 	as_user "$GATE_USER" "$T/st/evil-link"
 	names_logged evil "$T/st/evil-link"

@@ -264,56 +264,41 @@ gather_count() {
 	    sed -n 's/.* \([0-9]*\) wake-ups put off.*/\1/p'
 }
 
+# gather_storm [RULES]: the rule [target] logs execs of $T/bin/target, with
+# RULES after it; start the daemon, run the target 20 times amid a storm of
+# 3000 other execs, check that all 20 are logged, named, and print how many
+# wake-ups the loop put off (SIGUSR1).
 gather_storm() {
-	local i
+	local i n storm
+	mkdir -p "$T/bin"
+	cp "$HELPER" "$T/bin/target"
+	{
+		printf '[target]\nevent = exec\nexe = %s\naction = log\n\n' "$T/bin/target"
+		echo "${1:-}"
+	} | conf
+	start_daemon -c "$T/p.conf"
 	"$HELPER" execs 3000 /bin/true &
-	local storm=$!
+	storm=$!
 	for i in $(seq 1 20); do
 		"$T/bin/target" create-after 0 /dev/null
 	done
 	wait "$storm"
 	sleep 0.5
+	n=$(gather_count)
+	stop_daemon
+	[ "$(grep -c "rule target (log): .* exec .* $T/bin/target" "$T/err")" = 20 ] ||
+		fail "want 20 runs logged, got: $(grep -c "rule target (log)" "$T/err")"
+	echo "$n"
 }
 
 test_rules_gather_under_storm() {
-	mkdir -p "$T/bin"
-	cp "$HELPER" "$T/bin/target"
-	conf <<EOF2
-[target]
-event = exec
-exe = $T/bin/target
-action = log
-EOF2
-	start_daemon -c "$T/p.conf"
-	gather_storm
 	local n
-	n=$(gather_count)
+	n=$(gather_storm)
 	[ "${n:-0}" -gt 0 ] || fail "no wake-up put off under a storm of log rules"
-	stop_daemon
-	[ "$(grep -c "rule target (log): .* exec .* $T/bin/target" "$T/err")" = 20 ] ||
-		fail "want 20 runs logged, got: $(grep -c "rule target (log)" "$T/err")"
 }
 
 test_rules_no_gather_with_kill_rule() {
-	mkdir -p "$T/bin"
-	cp "$HELPER" "$T/bin/target"
-	conf <<EOF2
-[target]
-event = exec
-exe = $T/bin/target
-action = log
-
-[never]
-event = exec
-exe = $T/bin/never-run
-action = kill
-EOF2
-	start_daemon -c "$T/p.conf"
-	gather_storm
 	local n
-	n=$(gather_count)
+	n=$(gather_storm "$(printf '[never]\nevent = exec\nexe = %s\naction = kill\n' "$T/bin/never-run")")
 	[ "$n" = 0 ] || fail "$n wake-ups put off with a kill rule loaded"
-	stop_daemon
-	[ "$(grep -c "rule target (log): .* exec .* $T/bin/target" "$T/err")" = 20 ] ||
-		fail "want 20 runs logged, got: $(grep -c "rule target (log)" "$T/err")"
 }
