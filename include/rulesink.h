@@ -23,7 +23,7 @@ struct rulesink_rule {
 	struct rule_rate rate;
 };
 
-#define RULESINK_GATHER_MS	10
+#define RULESINK_GATHER_MS	5
 
 struct rulesink {
 	struct config	*cfg;
