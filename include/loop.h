@@ -33,12 +33,6 @@ struct loop_sink {
 	/* Milliseconds until flush() is due though no event comes (-1, or
 	 * NULL: never). */
 	int	(*due)(void *arg);
-	/*
-	 * Milliseconds the loop may let events gather once they come faster
-	 * than that, before it wakes to handle them (0, or NULL: wake for
-	 * every event at once).
-	 */
-	int	(*gather)(void *arg);
 	/* SIGUSR1: log the sink's own counters. */
 	void	(*stats)(void *arg);
 	/* SIGHUP. */
@@ -55,7 +49,6 @@ struct loop_stats {
 	uint64_t	threads;		/* thread events not reported */
 	uint64_t	forged;			/* not sent by the kernel */
 	uint64_t	truncated;
-	uint64_t	gathered;		/* wake-ups put off to gather events */
 	uint64_t	lost;			/* dropped by the kernel */
 	uint64_t	acks;			/* other programs' acknowledgements */
 	struct event_stats rej;
@@ -86,10 +79,6 @@ struct loop {
 	bool		 backlog;	/* events read and not handled yet */
 	bool		 loss;		/* the kernel dropped events: catch up */
 	int64_t		 loss_since;	/* CLOCK_MONOTONIC: when loss was set */
-	int64_t		 lost_at;	/* CLOCK_MONOTONIC: the last loss, or 0 */
-	int64_t		 win_start;	/* CLOCK_MONOTONIC: events counted since */
-	uint64_t	 win_events;
-	int64_t		 quiet_until;	/* gathering: sockets unwatched till */
 	struct loop_stats st;
 };
 

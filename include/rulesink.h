@@ -23,8 +23,6 @@ struct rulesink_rule {
 	struct rule_rate rate;
 };
 
-#define RULESINK_GATHER_MS	5
-
 struct rulesink {
 	struct config	*cfg;
 	uint32_t	 gen;
@@ -35,13 +33,6 @@ struct rulesink {
 	struct enrich	*en;
 	int		 ipc;		/* to the privileged part */
 	bool		 dry_run;
-	/*
-	 * Under a storm, events may gather this long before the loop wakes
-	 * for them (loop_sink.gather): 0 when a rule must act at once (kill,
-	 * hold, or the fallback of deny and ask) or reads /proc at the event
-	 * (cmdline, comm, cgroup), whose process may be gone by then.
-	 */
-	int		 gather_ms;
 	struct obuf	 line;
 	struct out_ctx	 oc;
 	struct users	*users;

@@ -317,8 +317,6 @@ receive(struct loop *l, bool *bulk_seen)
 	/* Catch up from /proc once what was queued is handled. */
 	if (loss && !l->loss)
 		l->loss_since = clock_ns(CLOCK_MONOTONIC);
-	if (loss)
-		l->lost_at = clock_ns(CLOCK_MONOTONIC);
 	l->loss |= loss;
 	if (l->loss && (!l->backlog || clock_ns(CLOCK_MONOTONIC) -
 	    l->loss_since >= RESCAN_DEFER_MAX_NS)) {
@@ -386,9 +384,7 @@ loop_log_stats(struct loop *l)
 		    (unsigned long long)es->corrected,
 		    (unsigned long long)x->kept);
 	}
-	log_info("process table: %zu processes; %llu wake-ups put off to "
-	    "gather events", table_count(l->en->t),
-	    (unsigned long long)s->gathered);
+	log_info("process table: %zu processes", table_count(l->en->t));
 	if (l->sink.stats != NULL)
 		l->sink.stats(l->sink.arg);
 }
@@ -425,62 +421,20 @@ signals(struct loop *l)
 	return stop;
 }
 
-static uint64_t
-events_seen(const struct loop *l)
-{
-	uint64_t n = 0;
-	int i;
-
-	for (i = 0; i < EV__MAX; i++)
-		n += l->st.events[i];
-	return n;
-}
-
-/*
- * A storm -- more than GATHER_EVENTS events within GATHER_WINDOW_NS -- and
- * the sink allows it (loop_sink.gather): leave the sockets unwatched that
- * many milliseconds, so that the storm is handled in a few large batches
- * instead of a wake-up per exec.  Outside storms every event is handled
- * at once, and for a second after the kernel dropped events (a receive
- * buffer too small to hold what gathers).
- */
-#define GATHER_WINDOW_NS	10000000ll
-#define GATHER_EVENTS		24
-
-static void
-gather_next(struct loop *l, uint64_t before)
-{
-	int64_t now = clock_ns(CLOCK_MONOTONIC);
-	int ms = l->sink.gather != NULL ? l->sink.gather(l->sink.arg) : 0;
-
-	if (now - l->win_start >= GATHER_WINDOW_NS) {
-		l->win_start = now;
-		l->win_events = 0;
-	}
-	l->win_events += events_seen(l) - before;
-	if (ms > 0 && l->win_events > GATHER_EVENTS && !l->backlog &&
-	    (l->lost_at == 0 || now - l->lost_at >= 1000000000ll)) {
-		l->quiet_until = now + (int64_t)ms * 1000000;
-		l->st.gathered++;
-		l->win_events = 0;
-	}
-}
-
 /* Run until a reason to stop (never LOOP_GO_ON). */
 static enum loop_stop
 loop_run(struct loop *l)
 {
 	struct pollfd pfd[PFD_MAX];
 	enum loop_stop stop;
-	bool bulk_seen, quiet;
+	bool bulk_seen;
 	int r, n, timeout, i, due;
-	uint64_t before;
-	int64_t left;
 
 	for (i = 0; i < NL_NPARTS; i++) {
 		l->src[i].nl = l->nl[i];
 		(void)nl_drops(l->nl[i], &l->src[i].drops);
 	}
+	pfd[PFD_FAST].fd = nl_fd(l->nl[NL_FAST]);
 	pfd[PFD_SIGNAL].fd = l->sigfd;
 	pfd[PFD_SINK].fd = l->sink.fd;
 	for (r = 0; r < PFD_MAX; r++)
@@ -491,17 +445,10 @@ loop_run(struct loop *l)
 		/*
 		 * Idle, a fork or exit wakes us; busy with them, they are
 		 * read with the fast events, or NL_BULK_DELAY_MS later.
-		 * Gathering, neither socket does until the time is up.
 		 */
-		left = l->quiet_until - clock_ns(CLOCK_MONOTONIC);
-		quiet = !l->backlog && left > 0;
-		pfd[PFD_FAST].fd = quiet ? -1 : nl_fd(l->nl[NL_FAST]);
-		pfd[PFD_BULK].fd = !quiet && l->bulk_polled ?
-		    nl_fd(l->nl[NL_BULK]) : -1;
+		pfd[PFD_BULK].fd = l->bulk_polled ? nl_fd(l->nl[NL_BULK]) : -1;
 		if (l->backlog)
 			timeout = 0;
-		else if (quiet)
-			timeout = (int)((left + 999999) / 1000000);
 		else if (!l->bulk_polled)
 			timeout = NL_BULK_DELAY_MS;
 		else
@@ -523,22 +470,15 @@ loop_run(struct loop *l)
 		if (n == 0 && l->sink.due != NULL &&
 		    (stop = l->sink.flush(l->sink.arg)) != LOOP_GO_ON)
 			return stop;
-		if (quiet) {
-			/* What gathered is read once the time is up. */
-			if (clock_ns(CLOCK_MONOTONIC) < l->quiet_until)
-				continue;
-			l->quiet_until = 0;
-		} else if (n == 0 && l->bulk_polled && !l->backlog) {
+		if (n == 0 && l->bulk_polled && !l->backlog) {
 			if (l->exe != NULL)
 				(void)exe_drain(l->exe, l->en->t);
 			continue;
 		}
 		bulk_seen = false;
-		before = events_seen(l);
 		if ((stop = receive(l, &bulk_seen)) != LOOP_GO_ON)
 			return stop;
 		l->bulk_polled = !bulk_seen;
-		gather_next(l, before);
 	}
 }
 

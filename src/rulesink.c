@@ -293,20 +293,12 @@ rulesink_needs(void *arg, const struct proc *p)
 	return need;
 }
 
-/* loop_sink.gather: see set_config(). */
-static int
-rulesink_gather(void *arg)
-{
-	return ((struct rulesink *)arg)->gather_ms;
-}
-
 static int
 set_config(struct rulesink *a, struct config *cfg, uint32_t gen)
 {
 	struct rulesink_rule *rs = calloc(cfg->nrules + 1, sizeof(*rs));
 	uint32_t *by[EV__MAX];
 	size_t n[EV__MAX], i;
-	bool prompt = false;
 	int t;
 
 	memset(by, 0, sizeof(by));
@@ -340,11 +332,7 @@ set_config(struct rulesink *a, struct config *cfg, uint32_t gen)
 		rs[i].reads = (r->cmdline.n > 0 ? EN_CMDLINE : 0) |
 		    (r->comm.n > 0 ? EN_STAT : 0) |
 		    (r->cgroup.n > 0 ? EN_CGROUP : 0);
-		if (r->action == ACT_KILL || r->action == ACT_HOLD ||
-		    ACT_GATED(r->action) || rs[i].reads != 0)
-			prompt = true;
 	}
-	a->gather_ms = prompt ? 0 : RULESINK_GATHER_MS;
 	return 0;
 }
 
@@ -446,7 +434,6 @@ rulesink_init(struct rulesink *a, struct loop_sink *sink, struct config *cfg,
 	sink->event = rulesink_event;
 	sink->flush = rulesink_flush;
 	sink->stats = rulesink_stats;
-	sink->gather = rulesink_gather;
 	sink->fd = ipc;
 	sink->ready = rulesink_ready;
 	sink->arg = a;
