@@ -31,19 +31,19 @@ void	namecache_free(struct namecache *);
  */
 int	namecache_stat(int fd, struct namecache_key *, struct stat *);
 /*
- * The path kept for key (its length in *len, the caller's flags in
- * *flags), or NULL: none, or older than NAMECACHE_TTL_NS.
+ * The path kept for key (its length in *len), or NULL: none, or older
+ * than NAMECACHE_TTL_NS.
  */
 const char *namecache_get(struct namecache *, const struct namecache_key *,
-	    size_t *len, unsigned *flags);
+	    size_t *len);
 /*
- * Keep path (len bytes) for the file fd whose key and stat these are, with
- * the caller's flags -- only if no one but root can give that file another
- * path without changing its key (namecache.c); false otherwise.
+ * Keep path (len bytes) for the file fd whose key and stat these are --
+ * only if no one but root can give that file another path without
+ * changing its key (namecache.c); false otherwise.
  */
 bool	namecache_put(struct namecache *, int fd,
 	    const struct namecache_key *, const struct stat *,
-	    const char *path, size_t len, unsigned flags);
+	    const char *path, size_t len);
 /* The test of namecache_put(), on the path alone (exported for tests). */
 bool	namecache_root_only(const char *path, size_t len);
 

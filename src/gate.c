@@ -114,7 +114,7 @@ struct gate {
 	struct gate_alias alias[ALIAS_MAX];
 	size_t		 nalias;
 	struct table	*t;
-	struct namecache *names;	/* paths of files that are no scripts */
+	struct namecache *names;	/* paths of files run in the last second */
 	int		 procfd;
 	int		 mountinfo;
 	pid_t		 privd;
@@ -369,7 +369,6 @@ decide(struct gate *g, int fd, pid_t pid)
 	const uint32_t names = RK_BIT(RK_EXE) | RK_BIT(RK_SCRIPT);
 	struct namecache_key key;
 	const char *kept;
-	unsigned plain = 0;
 	size_t len;
 	struct event ev;
 	struct proc p;
@@ -385,14 +384,13 @@ decide(struct gate *g, int fd, pid_t pid)
 
 	if (g->nrules == 0 || namecache_stat(fd, &key, &sb) < 0)
 		return respond(g, fd, true), true;
-	if (exename_is_loader(sb.st_dev, sb.st_ino) ||
+	if (exename_is_loader(&sb) ||
 	    script_interp(g, pid, &sb)) {
 		g->st.loaders++;
 		return respond(g, fd, true), true;
 	}
-	/* A file run just now, not a script: its path is known. */
-	if ((kept = namecache_get(g->names, &key, &len, &plain)) != NULL &&
-	    plain) {
+	/* A file run in the last second: its path is known. */
+	if ((kept = namecache_get(g->names, &key, &len)) != NULL) {
 		memcpy(raw, kept, len + 1);
 		g->st.kept++;
 	} else {
@@ -400,14 +398,16 @@ decide(struct gate *g, int fd, pid_t pid)
 		if ((n = readlinkat(g->procfd, lnk, raw, sizeof(raw) - 1)) < 0)
 			n = 0;
 		raw[n] = '\0';
-		n = pread(fd, interp_buf, sizeof(interp_buf), 0);
-		if (n > 0 && (interp = binfmt_script_interp((unsigned char *)
-		    interp_buf, (size_t)n)) != NULL)
-			script_remember(g, pid, interp);
-		else if (n >= 0)
-			(void)namecache_put(g->names, fd, &key, &sb, raw,
-			    strlen(raw), 1);
+		(void)namecache_put(g->names, fd, &key, &sb, raw, (size_t)n);
 	}
+	/*
+	 * What the file is, read every time: a write through a shared
+	 * mapping may change it and leave its ctime alone.
+	 */
+	n = pread(fd, interp_buf, sizeof(interp_buf), 0);
+	if (n > 0 && (interp = binfmt_script_interp((unsigned char *)
+	    interp_buf, (size_t)n)) != NULL)
+		script_remember(g, pid, interp);
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_EXEC;
@@ -603,7 +603,7 @@ ignore_loader(int fanfd)
 	struct stat sb;
 
 	if (exename_loader(path, sizeof(path)) < 0 || stat(path, &sb) < 0 ||
-	    !exename_is_loader(sb.st_dev, sb.st_ino))
+	    !exename_is_loader(&sb))
 		return;
 	if (fanotify_mark(fanfd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK |
 	    FAN_MARK_IGNORED_SURV_MODIFY, FAN_OPEN_EXEC_PERM, AT_FDCWD,
@@ -939,7 +939,7 @@ gate_main(struct gate_args *a)
 	/* gate_open() placed the plan's marks before the fork. */
 	if (set_config(&g, a->cfg, 1, &a->plan, true) < 0)
 		fatalx(EXIT_PART, "gate: out of memory");
-	(void)exename_is_loader(0, 0);	/* learn the loader before the filter */
+	(void)exename_is_loader(NULL);	/* learn the loader before the filter */
 	if ((r = loop_sched_deadline(SCHED_DL_RUNTIME_NS,
 	    SCHED_DL_PERIOD_NS)) < 0)
 		log_debug("gate: no SCHED_DEADLINE budget (%s)", strerror(-r));

@@ -46,7 +46,6 @@
 struct namecache_slot {
 	struct namecache_key key;
 	int64_t		 at;		/* CLOCK_MONOTONIC; 0: empty */
-	unsigned	 flags;
 	size_t		 len;
 	char		*path;
 };
@@ -122,7 +121,7 @@ key_eq(const struct namecache_key *a, const struct namecache_key *b)
 
 const char *
 namecache_get(struct namecache *c, const struct namecache_key *k,
-    size_t *len, unsigned *flags)
+    size_t *len)
 {
 	struct namecache_slot *s = slot_of(c, k);
 
@@ -130,8 +129,6 @@ namecache_get(struct namecache *c, const struct namecache_key *k,
 	    clock_ns(CLOCK_MONOTONIC) - s->at >= NAMECACHE_TTL_NS)
 		return NULL;
 	*len = s->len;
-	if (flags != NULL)
-		*flags = s->flags;
 	return s->path;
 }
 
@@ -191,7 +188,7 @@ namecache_root_only(const char *path, size_t len)
 
 bool
 namecache_put(struct namecache *c, int fd, const struct namecache_key *k,
-    const struct stat *sb, const char *path, size_t len, unsigned flags)
+    const struct stat *sb, const char *path, size_t len)
 {
 	struct namecache_slot *s;
 	struct statfs fs;
@@ -226,7 +223,6 @@ namecache_put(struct namecache *c, int fd, const struct namecache_key *k,
 	free(s->path);
 	s->key = *k;
 	s->at = clock_ns(CLOCK_MONOTONIC);
-	s->flags = flags;
 	s->len = len;
 	s->path = copy;
 	return true;

@@ -151,7 +151,6 @@ test_put_get(void **state)
 	struct stat sb;
 	char a[300], l[300];
 	const char *got;
-	unsigned flags = 0;
 	size_t len = 0;
 	int fd;
 
@@ -160,43 +159,42 @@ test_put_get(void **state)
 	snprintf(a, sizeof(a), "%s/prog", base);
 	fd = make_file(a);
 	assert_int_equal(namecache_stat(fd, &k, &sb), 0);
-	assert_null(namecache_get(c, &k, &len, &flags));
+	assert_null(namecache_get(c, &k, &len));
 	if (geteuid() == 0) {
-		assert_true(namecache_put(c, fd, &k, &sb, a, strlen(a), 7));
-		got = namecache_get(c, &k, &len, &flags);
+		assert_true(namecache_put(c, fd, &k, &sb, a, strlen(a)));
+		got = namecache_get(c, &k, &len);
 		assert_non_null(got);
 		assert_string_equal(got, a);
 		assert_int_equal(len, strlen(a));
-		assert_int_equal(flags, 7);
 		/* Another ctime is another key. */
 		k2 = k;
 		k2.ctime_nsec ^= 1;
-		assert_null(namecache_get(c, &k2, &len, &flags));
+		assert_null(namecache_get(c, &k2, &len));
 		/* A path that names another file is not kept. */
 		snprintf(l, sizeof(l), "%s/other", base);
 		close(make_file(l));
-		assert_false(namecache_put(c, fd, &k, &sb, l, strlen(l), 0));
+		assert_false(namecache_put(c, fd, &k, &sb, l, strlen(l)));
 		/* Two links: not kept. */
 		unlink(l);
 		assert_int_equal(link(a, l), 0);
 		assert_int_equal(namecache_stat(fd, &k2, &sb), 0);
-		assert_false(namecache_put(c, fd, &k2, &sb, a, strlen(a), 0));
+		assert_false(namecache_put(c, fd, &k2, &sb, a, strlen(a)));
 		unlink(l);
 		/* Kept for a second, not longer. */
 		assert_int_equal(namecache_stat(fd, &k, &sb), 0);
-		assert_true(namecache_put(c, fd, &k, &sb, a, strlen(a), 0));
-		assert_non_null(namecache_get(c, &k, &len, NULL));
+		assert_true(namecache_put(c, fd, &k, &sb, a, strlen(a)));
+		assert_non_null(namecache_get(c, &k, &len));
 		usleep(NAMECACHE_TTL_NS / 1000 + 50000);
-		assert_null(namecache_get(c, &k, &len, NULL));
+		assert_null(namecache_get(c, &k, &len));
 	} else {
 		fprintf(stderr, "SKIPPED part of test_put_get: needs root\n");
-		assert_false(namecache_put(c, fd, &k, &sb, a, strlen(a), 0));
+		assert_false(namecache_put(c, fd, &k, &sb, a, strlen(a)));
 	}
 	/* Not a regular file: a directory. */
 	close(fd);
 	fd = open(base, O_RDONLY | O_DIRECTORY);
 	assert_int_equal(namecache_stat(fd, &k, &sb), 0);
-	assert_false(namecache_put(c, fd, &k, &sb, base, strlen(base), 0));
+	assert_false(namecache_put(c, fd, &k, &sb, base, strlen(base)));
 	close(fd);
 	unlink(a);
 	namecache_free(c);
