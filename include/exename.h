@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include "table.h"
 
@@ -32,8 +33,11 @@ int	exename_host(const char *path, dev_t dev, ino_t ino, char *buf,
  */
 int	exename_proc(int dirfd, char *buf, size_t size, char *loader,
 	    size_t lsize, struct exe_id *id);
-/* Is dev/ino the system's dynamic loader (our own PT_INTERP)? */
-bool	exename_is_loader(dev_t dev, ino_t ino);
+/*
+ * Is the file sb the system's dynamic loader (our own PT_INTERP), with the
+ * same device, inode and change time?  NULL: just learn the loader.
+ */
+bool	exename_is_loader(const struct stat *sb);
 /* The path of the system's dynamic loader (our own PT_INTERP), or -errno. */
 int	exename_loader(char *path, size_t size);
 /* arg resolved as the process at dirfd would, named as the host sees it. */

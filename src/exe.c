@@ -68,7 +68,7 @@ struct pid_notes {
 struct interp_cache {
 	dev_t		 dev;
 	ino_t		 ino;
-	struct timespec	 ctime;
+	char		*interp;	/* its path, as the file names it */
 	bool		 valid, has;
 	enum kind	 kind;
 	dev_t		 idev;
@@ -84,11 +84,14 @@ struct exe_src {
 	uint64_t	*mnt;		/* its mount ids, sorted */
 	size_t		 nmnt;
 	unsigned	 nloaders;
-	struct {
-		dev_t	 dev;
-		ino_t	 ino;
-		char	*path;	/* a path it was run by (names do not matter) */
-	} loader[LOADERS_MAX];
+	struct { dev_t dev; ino_t ino; } loader[LOADERS_MAX];
+	/*
+	 * A path of the system's loader (exename_is_loader()), whose two
+	 * links namecache cannot keep: no exec is named after it (exe_take()
+	 * names a loader run alone from /proc), so a readlink per exec is
+	 * spared.
+	 */
+	char		*sysloader;
 	struct pid_notes	*pend;		/* open addressing by pid */
 	size_t		 pmask;
 	size_t		 pcount;
@@ -299,44 +302,56 @@ name_hash(const char *s)
 	return h == 0 ? 1 : h;
 }
 
-/* Look up, or read and cache, what kind of executable a file is. */
+/*
+ * What kind of executable a file is, and its interpreter.  The header is
+ * read every time: a write through a shared mapping may change it and
+ * leave the ctime alone.  What is cached, by inode, is an ELF
+ * interpreter's identity (a stat by path), reused while the path read
+ * from the file is the same; a script's is looked up every time (its
+ * interpreter may be a link that its owner points elsewhere, and a stale
+ * identity would lose the script's name).
+ */
 static const struct interp_cache *
 interp_of(struct exe_src *x, int fd, const struct stat *sb)
 {
 	struct interp_cache *c = &x->cache[(sb->st_ino ^ sb->st_dev) %
 	    CACHE_SLOTS];
 	unsigned char hdr[4096];
-	char path[PATH_MAX + 1], *ip = path;
+	char path[PATH_MAX + 1], *ip = NULL;
 	uint64_t off, size;
+	enum kind kind = K_OTHER;
 	struct stat is;
 	ssize_t n;
 	const char *base;
+	int r;
 
+	if ((n = pread(fd, hdr, sizeof(hdr), 0)) > 0) {
+		if ((ip = binfmt_script_interp(hdr, (size_t)n)) != NULL)
+			kind = K_SCRIPT;
+		else if ((r = binfmt_elf_interp(hdr, (size_t)n, &off,
+		    &size)) == 0) {
+			kind = K_ELF;
+			if (pread(fd, path, (size_t)size, (off_t)off) ==
+			    (ssize_t)size) {
+				path[size] = '\0';
+				ip = path;
+			}
+		} else if (r == -ENOENT)
+			kind = K_ELF;	/* an ELF image without PT_INTERP */
+	}
 	if (c->valid && c->dev == sb->st_dev && c->ino == sb->st_ino &&
-	    c->ctime.tv_sec == sb->st_ctim.tv_sec &&
-	    c->ctime.tv_nsec == sb->st_ctim.tv_nsec)
+	    c->kind == kind && kind != K_SCRIPT && (ip == NULL ?
+	    c->interp == NULL :
+	    c->interp != NULL && strcmp(c->interp, ip) == 0))
 		return c;
+	free(c->interp);
 	memset(c, 0, sizeof(*c));
 	c->valid = true;
 	c->dev = sb->st_dev;
 	c->ino = sb->st_ino;
-	c->ctime = sb->st_ctim;
-	if ((n = pread(fd, hdr, sizeof(hdr), 0)) <= 0)
+	c->kind = kind;
+	if (ip == NULL || (c->interp = strdup(ip)) == NULL)
 		return c;
-	if ((ip = binfmt_script_interp(hdr, (size_t)n)) != NULL) {
-		c->kind = K_SCRIPT;
-	} else if (binfmt_elf_interp(hdr, (size_t)n, &off, &size) == 0) {
-		c->kind = K_ELF;
-		if (pread(fd, path, (size_t)size, (off_t)off) != (ssize_t)size)
-			return c;
-		path[size] = '\0';
-		ip = path;
-	} else {
-		/* An ELF image without PT_INTERP is still one. */
-		if (binfmt_elf_interp(hdr, (size_t)n, &off, &size) == -ENOENT)
-			c->kind = K_ELF;
-		return c;
-	}
 	c->has = true;
 	base = strrchr(ip, '/');
 	base = base == NULL ? ip : base + 1;
@@ -392,6 +407,21 @@ mounts_load(struct exe_src *x)
 }
 
 /*
+ * Reread the host's mounts if the kernel says they changed, after each
+ * read of notifications and before they are looked at: the id of a mount
+ * gone before one of them was queued (and perhaps given to a user's mount
+ * in a namespace of theirs) is then no longer taken for the host's.
+ */
+static void
+mounts_check(struct exe_src *x)
+{
+	struct pollfd pfd = { .fd = x->mountinfo, .events = POLLPRI };
+
+	if (x->mountinfo >= 0 && poll(&pfd, 1, 0) > 0)
+		mounts_load(x);
+}
+
+/*
  * Is mount id one of the host's?  A mount made since the last look is
  * found after a reread, done only when the kernel says the table changed.
  */
@@ -423,26 +453,6 @@ loader_add(struct exe_src *x, dev_t dev, ino_t ino)
 		return;
 	x->loader[x->nloaders].dev = dev;
 	x->loader[x->nloaders++].ino = ino;
-}
-
-/*
- * A path of the loader dev/ino, or NULL.  No exec is named after a loader
- * (exe_take() names a loader run alone from /proc): this spares a readlink
- * per exec for a file that has two links, which namecache cannot keep.
- */
-static const char *
-loader_path(struct exe_src *x, dev_t dev, ino_t ino, const char *seen)
-{
-	unsigned i;
-
-	for (i = 0; i < x->nloaders; i++) {
-		if (x->loader[i].dev != dev || x->loader[i].ino != ino)
-			continue;
-		if (x->loader[i].path == NULL && seen != NULL)
-			x->loader[i].path = strdup(seen);
-		return x->loader[i].path;
-	}
-	return NULL;
 }
 
 static bool
@@ -633,12 +643,12 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 	if (namecache_stat(fd, &k, &sb) < 0)
 		return;
 	host = k.mnt != 0 && host_mount(x, k.mnt);
-	if ((path = namecache_get(x->names, &k, &len, NULL)) != NULL)
+	if ((path = namecache_get(x->names, &k, &len)) != NULL)
 		x->st.kept++;
-	else if (host && (path = loader_path(x, sb.st_dev, sb.st_ino,
-	    NULL)) != NULL)
+	else if (host && x->sysloader != NULL && exename_is_loader(&sb)) {
+		path = x->sysloader;
 		len = strlen(path);
-	else {
+	} else {
 		n = fd_path(x, fd, buf, sizeof(buf));
 		if (n <= 0 || (size_t)n >= sizeof(buf))
 			return;
@@ -646,8 +656,9 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 		len = (size_t)n;
 		buf[len] = '\0';
 		/* A private mount's path is no path to keep. */
-		if (host && !namecache_put(x->names, fd, &k, &sb, buf, len, 0))
-			(void)loader_path(x, sb.st_dev, sb.st_ino, buf);
+		if (host && !namecache_put(x->names, fd, &k, &sb, buf, len) &&
+		    x->sysloader == NULL && exename_is_loader(&sb))
+			x->sysloader = strdup(buf);
 	}
 	if (x->pcount >= PENDING_MAX) {
 		/*
@@ -705,6 +716,7 @@ exe_drain(struct exe_src *x, struct table *t)
 		}
 		if (len == 0)
 			return 0;
+		mounts_check(x);
 		got = len;
 		for (m = (void *)buf; FAN_EVENT_OK(m, len);
 		    m = FAN_EVENT_NEXT(m, len)) {
@@ -904,8 +916,9 @@ exe_close(struct exe_src *x, struct table *t)
 		close(x->mountinfo);
 	free(x->mnt);
 	free(x->pend);
-	for (i = 0; i < x->nloaders; i++)
-		free(x->loader[i].path);
+	free(x->sysloader);
+	for (i = 0; i < CACHE_SLOTS; i++)
+		free(x->cache[i].interp);
 	namecache_free(x->names);
 	free(x);
 }

@@ -63,7 +63,7 @@ exename_host(const char *path, dev_t dev, ino_t ino, char *buf,
 }
 
 bool
-exename_is_loader(dev_t dev, ino_t ino)
+exename_is_loader(const struct stat *sb)
 {
 	static struct stat loader;
 	static int state;	/* 0: not looked up, 1: known, -1: none */
@@ -72,7 +72,11 @@ exename_is_loader(dev_t dev, ino_t ino)
 	if (state == 0)
 		state = exename_loader(path, sizeof(path)) == 0 &&
 		    stat(path, &loader) == 0 ? 1 : -1;
-	return state == 1 && loader.st_dev == dev && loader.st_ino == ino;
+	/* The change time too: a file given a freed inode number is not it. */
+	return state == 1 && sb != NULL && loader.st_dev == sb->st_dev &&
+	    loader.st_ino == sb->st_ino &&
+	    loader.st_ctim.tv_sec == sb->st_ctim.tv_sec &&
+	    loader.st_ctim.tv_nsec == sb->st_ctim.tv_nsec;
 }
 
 int
@@ -176,7 +180,7 @@ exename_proc(int dirfd, char *buf, size_t size, char *loader,
 		return -errno;
 	id->dev = sb.st_dev;
 	id->ino = sb.st_ino;
-	if (loader == NULL || !exename_is_loader(sb.st_dev, sb.st_ino) ||
+	if (loader == NULL || !exename_is_loader(&sb) ||
 	    proc_read_argv(dirfd, argv, sizeof(argv), &len) < 0 ||
 	    (prog = exename_loader_program(argv, len)) == NULL)
 		return exename_host(raw, sb.st_dev, sb.st_ino, buf, size);
