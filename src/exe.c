@@ -68,6 +68,7 @@ struct pid_notes {
 struct interp_cache {
 	dev_t		 dev;
 	ino_t		 ino;
+	struct timespec	 ctime;
 	char		*interp;	/* its path, as the file names it */
 	bool		 valid, has;
 	enum kind	 kind;
@@ -303,13 +304,15 @@ name_hash(const char *s)
 }
 
 /*
- * What kind of executable a file is, and its interpreter.  The header is
- * read every time: a write through a shared mapping may change it and
- * leave the ctime alone.  What is cached, by inode, is an ELF
- * interpreter's identity (a stat by path), reused while the path read
- * from the file is the same; a script's is looked up every time (its
- * interpreter may be a link that its owner points elsewhere, and a stale
- * identity would lose the script's name).
+ * What kind of executable a file is, and its interpreter, cached by inode
+ * and ctime.  A write through a shared mapping may change a file and
+ * leave its ctime alone, so the cache is trusted only for a file that no
+ * one but root may write (root's, not writable by its group or others: the
+ * system's programs); any other file's header is read at every exec, and
+ * only an ELF interpreter's identity (a stat by path) is reused while the
+ * path the file names is the same.  A script's interpreter is looked up
+ * each time: it may be a link that its owner points elsewhere, and a stale
+ * identity would lose the script's name.
  */
 static const struct interp_cache *
 interp_of(struct exe_src *x, int fd, const struct stat *sb)
@@ -325,6 +328,11 @@ interp_of(struct exe_src *x, int fd, const struct stat *sb)
 	const char *base;
 	int r;
 
+	if (c->valid && c->dev == sb->st_dev && c->ino == sb->st_ino &&
+	    c->ctime.tv_sec == sb->st_ctim.tv_sec &&
+	    c->ctime.tv_nsec == sb->st_ctim.tv_nsec && sb->st_uid == 0 &&
+	    !(sb->st_mode & (S_IWGRP | S_IWOTH)) && c->kind != K_SCRIPT)
+		return c;
 	if ((n = pread(fd, hdr, sizeof(hdr), 0)) > 0) {
 		if ((ip = binfmt_script_interp(hdr, (size_t)n)) != NULL)
 			kind = K_SCRIPT;
@@ -342,13 +350,16 @@ interp_of(struct exe_src *x, int fd, const struct stat *sb)
 	if (c->valid && c->dev == sb->st_dev && c->ino == sb->st_ino &&
 	    c->kind == kind && kind != K_SCRIPT && (ip == NULL ?
 	    c->interp == NULL :
-	    c->interp != NULL && strcmp(c->interp, ip) == 0))
+	    c->interp != NULL && strcmp(c->interp, ip) == 0)) {
+		c->ctime = sb->st_ctim;
 		return c;
+	}
 	free(c->interp);
 	memset(c, 0, sizeof(*c));
 	c->valid = true;
 	c->dev = sb->st_dev;
 	c->ino = sb->st_ino;
+	c->ctime = sb->st_ctim;
 	c->kind = kind;
 	if (ip == NULL || (c->interp = strdup(ip)) == NULL)
 		return c;
