@@ -439,13 +439,9 @@ mounts_check(struct exe_src *x)
 static bool
 host_mount(struct exe_src *x, uint64_t id)
 {
-	struct pollfd pfd = { .fd = x->mountinfo, .events = POLLPRI };
-
 	if (bsearch(&id, x->mnt, x->nmnt, sizeof(id), cmp_u64) != NULL)
 		return true;
-	if (x->mountinfo < 0 || poll(&pfd, 1, 0) <= 0)
-		return false;
-	mounts_load(x);
+	mounts_check(x);
 	return bsearch(&id, x->mnt, x->nmnt, sizeof(id), cmp_u64) != NULL;
 }
 
