@@ -109,8 +109,6 @@ struct exe_src {
 	struct exe_stats st;
 };
 
-static const struct interp_cache *interp_of(struct exe_src *, int,
-	    const struct stat *);
 static void	loader_add(struct exe_src *, dev_t, ino_t);
 static void	mounts_load(struct exe_src *);
 
@@ -121,15 +119,11 @@ static void	mounts_load(struct exe_src *);
 static void
 seed_loader(struct exe_src *x)
 {
-	const struct interp_cache *c;
+	char path[PATH_MAX];
 	struct stat sb;
-	int fd;
 
-	if ((fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	if (fstat(fd, &sb) == 0 && (c = interp_of(x, fd, &sb))->has)
-		loader_add(x, c->idev, c->iino);
-	close(fd);
+	if (exename_loader(path, sizeof(path)) == 0 && stat(path, &sb) == 0)
+		loader_add(x, sb.st_dev, sb.st_ino);
 }
 
 int
@@ -326,10 +320,10 @@ interp_of(struct exe_src *x, int fd, const struct stat *sb)
 	struct stat is;
 	ssize_t n;
 	const char *base;
+	bool same = c->valid && c->dev == sb->st_dev && c->ino == sb->st_ino;
 	int r;
 
-	if (c->valid && c->dev == sb->st_dev && c->ino == sb->st_ino &&
-	    c->ctime.tv_sec == sb->st_ctim.tv_sec &&
+	if (same && c->ctime.tv_sec == sb->st_ctim.tv_sec &&
 	    c->ctime.tv_nsec == sb->st_ctim.tv_nsec && sb->st_uid == 0 &&
 	    !(sb->st_mode & (S_IWGRP | S_IWOTH)) && c->kind != K_SCRIPT)
 		return c;
@@ -347,8 +341,7 @@ interp_of(struct exe_src *x, int fd, const struct stat *sb)
 		} else if (r == -ENOENT)
 			kind = K_ELF;	/* an ELF image without PT_INTERP */
 	}
-	if (c->valid && c->dev == sb->st_dev && c->ino == sb->st_ino &&
-	    c->kind == kind && kind != K_SCRIPT && (ip == NULL ?
+	if (same && c->kind == kind && kind != K_SCRIPT && (ip == NULL ?
 	    c->interp == NULL :
 	    c->interp != NULL && strcmp(c->interp, ip) == 0)) {
 		c->ctime = sb->st_ctim;
