@@ -151,6 +151,23 @@ open(sys.argv[1], "wb").write(b)
 PY
 }
 
+# caches_user_loader: the user's programs $T/u/a and $T/u/b, b naming a
+# (through a link in /tmp: the path must fit in b's PT_INTERP) as its
+# loader; b is run, so that the event loop sees a as a loader, then a.
+caches_user_loader() {
+	local link
+	link=$(mktemp -u /tmp/phrXXXXXX)
+	as_user "$GATE_USER" cp "$HELPER" "$T/u/a"
+	as_user "$GATE_USER" cp "$HELPER" "$T/u/b"
+	as_user "$GATE_USER" ln -s "$T/u/a" "$link"
+	caches_set_interp "$T/u/b" "$link"
+	# b's exec names a as its loader (the kernel runs a in its place:
+	# it crashes, without a loader of its own; that does not matter).
+	as_user "$GATE_USER" "$T/u/b" exit 0 2>/dev/null || true
+	as_user "$GATE_USER" "$T/u/a" exit 0
+	rm -f "$link"
+}
+
 # A trial build of the event loop kept, for ever, the first path by which
 # it saw each file some program named as its PT_INTERP ("no exec is named
 # after a loader"), and served it for any later exec of that device and
@@ -172,17 +189,7 @@ exe = $T/u/*
 action = log
 EOF
 	start_daemon -c "$T/p.conf"
-	local link
-	link=$(mktemp -u /tmp/phrXXXXXX)
-	as_user "$GATE_USER" cp "$HELPER" "$T/u/a"
-	as_user "$GATE_USER" cp "$HELPER" "$T/u/b"
-	as_user "$GATE_USER" ln -s "$T/u/a" "$link"
-	caches_set_interp "$T/u/b" "$link"
-	# b's exec names a as its loader (the kernel runs a in its place:
-	# it crashes, without a loader of its own; that does not matter).
-	as_user "$GATE_USER" "$T/u/b" exit 0 2>/dev/null || true
-	as_user "$GATE_USER" "$T/u/a" exit 0
-	rm -f "$link"
+	caches_user_loader
 	as_user "$GATE_USER" mv "$T/u/a" "$T/u/evil-a"
 	as_user "$GATE_USER" "$T/u/evil-a" exit 0
 	wait_for "$T/err" "rule user-programs \(log\): .* exec .*$T/u/[a-z-]* -- [^ ]*evil-a" ||
@@ -209,15 +216,8 @@ exe = $T/u/*
 action = log
 EOF
 	start_daemon -c "$T/p.conf"
-	local link ino
-	link=$(mktemp -u /tmp/phrXXXXXX)
-	as_user "$GATE_USER" cp "$HELPER" "$T/u/a"
-	as_user "$GATE_USER" cp "$HELPER" "$T/u/b"
-	as_user "$GATE_USER" ln -s "$T/u/a" "$link"
-	caches_set_interp "$T/u/b" "$link"
-	as_user "$GATE_USER" "$T/u/b" exit 0 2>/dev/null || true
-	as_user "$GATE_USER" "$T/u/a" exit 0
-	rm -f "$link"
+	local ino
+	caches_user_loader
 	ino=$(stat -c %i "$T/u/a")
 	as_user "$GATE_USER" rm -f "$T/u/a" "$T/u/b"
 	cp "$HELPER" "$T/bin/tool"
