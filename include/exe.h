@@ -56,6 +56,8 @@ int	exe_mark_mounts_fd(int fanfd, int mountinfo_fd, unsigned *n);
  */
 int	exe_mark_mounts_mask(int fanfd, int mountinfo_fd, uint64_t mask,
 	    unsigned *n);
+/* Remove every file system and mount mark of fanfd. */
+int	exe_unmark_mounts(int fanfd);
 int	exe_fd(const struct exe_src *);
 /* Read every queued notification. */
 int	exe_drain(struct exe_src *, struct table *);

@@ -39,6 +39,18 @@ int	gate_plan(const struct config *, struct gate_plan *);
 void	gate_plan_free(struct gate_plan *);
 /* The keys a rule tests, an RK_BIT() set. */
 uint32_t gate_rule_keys(const struct rule *);
+/*
+ * Can the gate judge every rule alone, so that the event loop need not
+ * see execs?  True when plan is GATE_INODES, every rule of cfg is a deny
+ * or ask rule, and no one but root can put another file at any of the
+ * plan's paths: each directory above it, as written and as resolved, is
+ * root's and not group- or other-writable (a symlink there, root's).
+ * Then the gate sees every exec that could match (its inode marks; the
+ * loader's open of a marked file, ld.so PROGRAM), and whatever else runs
+ * is named otherwise (a memfd, a private mount) or is a copy, which no
+ * exact path matches.
+ */
+bool	gate_plan_quiet(const struct config *, const struct gate_plan *);
 
 /*
  * The effective ids an exec of a file with mode, owner and group gives a

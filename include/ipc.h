@@ -97,6 +97,8 @@ struct ipc_msg {
 			uint32_t gen;
 			uint32_t file;	/* index; 0 is the main file */
 			uint32_t last;	/* the last chunk of the last file */
+			uint32_t quiet;	/* 1: no exec events for the loop */
+			uint32_t pad;
 			char	 name[PROC_PATH_MAX];
 			char	 data[IPC_CHUNK];
 		} cfg;

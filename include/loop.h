@@ -37,6 +37,9 @@ struct loop_sink {
 	void	(*stats)(void *arg);
 	/* SIGHUP. */
 	void	(*reload)(void *arg);
+	/* The rules in force leave execs to the gate: no exec events come
+	 * (set by the sink with its configuration). */
+	bool	  quiet;
 	/* Another descriptor to watch (-1: none), and what to do when it is
 	 * readable: anything but LOOP_GO_ON stops the loop. */
 	int	  fd;
@@ -78,6 +81,7 @@ struct loop {
 	bool		 bulk_polled;	/* idle: a fork or exit may wake us */
 	bool		 backlog;	/* events read and not handled yet */
 	bool		 loss;		/* the kernel dropped events: catch up */
+	bool		 quiet;		/* sink.quiet, as last seen */
 	int64_t		 loss_since;	/* CLOCK_MONOTONIC: when loss was set */
 	struct loop_stats st;
 };
@@ -90,6 +94,7 @@ struct loop_args {
 	int		 sigfd;		/* from loop_signals() */
 	struct config	*cfg;		/* the rules; NULL for --monitor */
 	bool		 monitor, json, dry_run;
+	bool		 quiet;		/* no exec events: see privd_execs() */
 	int		 ipc;		/* to the privileged part; -1: none */
 	const struct sandbox_user *user;	/* with ipc: the user to become */
 };

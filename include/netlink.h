@@ -84,9 +84,10 @@ uint32_t nl_config_events(const struct config *);
 uint32_t nl_part_events(enum nl_part);
 /*
  * Keep only the part's events in the kernel (classic BPF), and drop thread
- * fork/exit events there unless threads.
+ * fork/exit events there unless threads, and exec events unless execs
+ * (before Linux 6.6, where nl_narrow() cannot).
  */
-int	nl_filter(struct nl *, enum nl_part, bool threads);
+int	nl_filter(struct nl *, enum nl_part, bool threads, bool execs);
 int	nl_unsubscribe(struct nl *);
 /* Receive what is queued, without waiting; n = 0 when nothing is. */
 int	nl_recv(struct nl *, struct nl_batch *);

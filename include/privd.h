@@ -27,6 +27,7 @@ struct privd_args {
 	struct config	*gate_cfg;	/* -m -c: the gate's rules; owned */
 	int		 sigfd;
 	bool		 dry_run;
+	bool		 quiet;		/* the loop sees no execs: privd_execs() */
 };
 
 /*
@@ -35,6 +36,17 @@ struct privd_args {
  * Takes ownership of args->cfg, args->ipc and args->nl.
  */
 int	privd_main(struct privd_args *);
+
+/*
+ * Whether the event loop is told of execs: the connector's exec events and
+ * the exec notifications of its fanotify group fanfd (-1: none), marked
+ * again from mountinfo.  Not when the gate judges every rule alone
+ * (gate_plan_quiet()): an exec storm then never wakes the loop.
+ */
+void	privd_execs(struct nl *nl[NL_NPARTS], const struct config *,
+	    int fanfd, int mountinfo, bool execs);
+#define PRIVD_QUIET_MSG	"execs left to the gate: every rule is a deny or " \
+	"ask rule on files only root may replace"
 
 /*
  * Between privd.c and privgate.c (the gate's side of the privileged
@@ -93,6 +105,7 @@ struct privd {
 	uint64_t	 rate_warned_ns;
 	struct proc_clock clock;
 	bool		 loop_ready;
+	bool		 quiet;		/* the loop sees no execs */
 	bool		 sweep;		/* orphans of hooks may be ours now */
 	uint64_t	 born_ns;	/* CLOCK_BOOTTIME when serving began */
 	struct privd_ask asks[ASKS_MAX];

@@ -31,6 +31,7 @@ struct rulesink {
 	uint32_t	*by_type[EV__MAX];
 	size_t		 n_type[EV__MAX];
 	struct enrich	*en;
+	struct loop_sink *sink;		/* its quiet, from the configuration */
 	int		 ipc;		/* to the privileged part */
 	bool		 dry_run;
 	struct obuf	 line;
@@ -43,7 +44,7 @@ struct rulesink {
 };
 
 int	rulesink_init(struct rulesink *, struct loop_sink *, struct config *,
-	    struct enrich *, int ipc, bool dry_run);
+	    bool quiet, struct enrich *, int ipc, bool dry_run);
 void	rulesink_free(struct rulesink *);
 /* For enrich: ask the privileged part to name an executable. */
 struct str *rulesink_ask_exe(void *, pid_t, uint64_t start_ns, struct exe_id *,

@@ -288,6 +288,17 @@ exe_mark_mounts_mask(int fanfd, int mountinfo_fd, uint64_t mask, unsigned *n)
 	return 0;
 }
 
+int
+exe_unmark_mounts(int fanfd)
+{
+	if (fanotify_mark(fanfd, FAN_MARK_FLUSH | FAN_MARK_FILESYSTEM, 0,
+	    AT_FDCWD, "/") < 0 ||
+	    fanotify_mark(fanfd, FAN_MARK_FLUSH | FAN_MARK_MOUNT, 0, AT_FDCWD,
+	    "/") < 0)
+		return -errno;
+	return 0;
+}
+
 /* A basename's hash; 0 is kept for "none". */
 static uint32_t
 name_hash(const char *s)

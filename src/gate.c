@@ -94,6 +94,7 @@ struct gate_stats {
 	uint64_t	 ours;		/* our own processes and hooks: allowed */
 	uint64_t	 unknown;	/* a key's value could not be read: allowed */
 	uint64_t	 loaders;	/* the loader of an exec judged already */
+	uint64_t	 by_loader;	/* ld.so PROGRAM: its open judged */
 	uint64_t	 kept;		/* paths taken from the name cache */
 	uint64_t	 dry;		/* --dry-run: would deny */
 	uint64_t	 reports_dropped;
@@ -359,11 +360,27 @@ ask_end(struct gate *g, size_t i, bool allow)
 }
 
 /*
- * Decide one event.  Returns true when it is answered (fd closed), false
- * when it waits for an ask.
+ * Is pid the system's dynamic loader run as a command (ld.so PROGRAM)?  Its
+ * executable stays the loader while the program it maps runs.
  */
 static bool
-decide(struct gate *g, int fd, pid_t pid)
+run_by_loader(struct gate *g, pid_t pid)
+{
+	char lnk[32];
+	struct stat sb;
+
+	snprintf(lnk, sizeof(lnk), "%d/exe", (int)pid);
+	return fstatat(g->procfd, lnk, &sb, 0) == 0 && exename_is_loader(&sb);
+}
+
+/*
+ * Decide one event: an exec of the file fd, or (by_loader) the loader's
+ * open of the program it is about to map, judged as its exec but for
+ * set-user-ID bits, which the loader does not honour.  Returns true when
+ * it is answered (fd closed), false when it waits for an ask.
+ */
+static bool
+decide(struct gate *g, int fd, pid_t pid, bool by_loader)
 {
 	char raw[PROC_PATH_MAX], lnk[32], interp_buf[256];
 	const uint32_t names = RK_BIT(RK_EXE) | RK_BIT(RK_SCRIPT);
@@ -384,8 +401,8 @@ decide(struct gate *g, int fd, pid_t pid)
 
 	if (g->nrules == 0 || namecache_stat(fd, &key, &sb) < 0)
 		return respond(g, fd, true), true;
-	if (exename_is_loader(&sb) ||
-	    script_interp(g, pid, &sb)) {
+	if (!by_loader && (exename_is_loader(&sb) ||
+	    script_interp(g, pid, &sb))) {
 		g->st.loaders++;
 		return respond(g, fd, true), true;
 	}
@@ -404,7 +421,7 @@ decide(struct gate *g, int fd, pid_t pid)
 	 * What the file is, read every time: a write through a shared
 	 * mapping may change it and leave its ctime alone.
 	 */
-	n = pread(fd, interp_buf, sizeof(interp_buf), 0);
+	n = by_loader ? 0 : pread(fd, interp_buf, sizeof(interp_buf), 0);
 	if (n > 0 && (interp = binfmt_script_interp((unsigned char *)
 	    interp_buf, (size_t)n)) != NULL)
 		script_remember(g, pid, interp);
@@ -434,6 +451,8 @@ decide(struct gate *g, int fd, pid_t pid)
 		p.exe = host_name(g, raw, sb.st_dev, sb.st_ino, g->need_host);
 	if (p.exe == NULL)
 		p.flags &= ~P_EXE;
+	if (by_loader && exename_loader(raw, sizeof(raw)) == 0)
+		p.loader = str_intern(g->t, raw, strlen(raw));
 	memset(&pe, 0, sizeof(pe));
 	pe.ev = &ev;
 	pe.p = &p;
@@ -446,7 +465,9 @@ decide(struct gate *g, int fd, pid_t pid)
 			keys |= g->keys[i];
 		}
 	if (nc > 0 && (dirfd = proc_open(g->procfd, pid)) >= 0) {
-		if (keys & (RK_BIT(RK_EUID) | RK_BIT(RK_EGID)))
+		if (by_loader)
+			nosuid = true;
+		else if (keys & (RK_BIT(RK_EUID) | RK_BIT(RK_EGID)))
 			nosuid = fstatvfs(fd, &vfs) == 0 &&
 			    (vfs.f_flag & ST_NOSUID);
 		read_keys(g, dirfd, keys, &p, &sb, nosuid, interp != NULL,
@@ -498,6 +519,7 @@ decide(struct gate *g, int fd, pid_t pid)
 		lineage_forget(g->t, &p);
 	str_set(g->t, &p.exe, NULL);
 	str_set(g->t, &p.script, NULL);
+	str_set(g->t, &p.loader, NULL);
 	str_set(g->t, &p.pexe, NULL);
 	str_set(g->t, &p.cgroup, NULL);
 	return fd >= 0;
@@ -532,11 +554,16 @@ read_events(struct gate *g)
 			if (m->fd < 0)
 				continue;
 			g->st.events++;
-			if (!(m->mask & FAN_OPEN_EXEC_PERM)) {
+			if (m->mask & FAN_OPEN_EXEC_PERM)
+				(void)decide(g, m->fd, m->pid, false);
+			else if ((m->mask & FAN_OPEN_PERM) &&
+			    run_by_loader(g, m->pid)) {
+				g->st.by_loader++;
+				(void)decide(g, m->fd, m->pid, true);
+			} else {
 				respond(g, m->fd, true);
 				continue;
 			}
-			(void)decide(g, m->fd, m->pid);
 			latency(g, t0);
 		}
 	}
@@ -574,19 +601,26 @@ aliases(struct gate *g)
 	g->nalias = n;
 }
 
-/* Mark the plan's files; a file replaced since is marked anew. */
+/*
+ * The marks on the plan's files: their execs, and their other opens, of
+ * which decide() judges only the dynamic loader's (ld.so PROGRAM maps the
+ * program it opens without an exec of it).
+ */
+#define INODE_MASK	(FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM)
+
+/* Mark the plan's files (a file replaced since is marked anew). */
 static unsigned
-mark_inodes(struct gate *g)
+mark_paths(int fanfd, const struct gate_plan *plan)
 {
 	unsigned n = 0;
 	size_t i;
 
-	for (i = 0; i < g->plan.npaths; i++)
-		if (fanotify_mark(g->a->fanfd, FAN_MARK_ADD, FAN_OPEN_EXEC_PERM,
-		    AT_FDCWD, g->plan.paths[i]) == 0)
+	for (i = 0; i < plan->npaths; i++)
+		if (fanotify_mark(fanfd, FAN_MARK_ADD, INODE_MASK, AT_FDCWD,
+		    plan->paths[i]) == 0)
 			n++;
 		else
-			log_warn("gate: cannot mark %s", g->plan.paths[i]);
+			log_warn("gate: cannot mark %s", plan->paths[i]);
 	return n;
 }
 
@@ -631,15 +665,12 @@ remark(struct gate *g, const struct gate_plan *old)
 	bool kept;
 
 	if (g->plan.mode == GATE_INODES)
-		n = mark_inodes(g);
+		n = mark_paths(g->a->fanfd, &g->plan);
 	else if (g->plan.mode == GATE_FILESYSTEMS &&
 	    old->mode != GATE_FILESYSTEMS)
 		n = mark_filesystems(g);
 	if (old->mode == GATE_FILESYSTEMS && g->plan.mode != GATE_FILESYSTEMS) {
-		(void)fanotify_mark(g->a->fanfd, FAN_MARK_FLUSH |
-		    FAN_MARK_FILESYSTEM, 0, AT_FDCWD, "/");
-		(void)fanotify_mark(g->a->fanfd, FAN_MARK_FLUSH |
-		    FAN_MARK_MOUNT, 0, AT_FDCWD, "/");
+		(void)exe_unmark_mounts(g->a->fanfd);
 	}
 	if (old->mode == GATE_INODES && g->plan.mode != GATE_INODES)
 		(void)fanotify_mark(g->a->fanfd, FAN_MARK_FLUSH, 0, AT_FDCWD,
@@ -651,8 +682,8 @@ remark(struct gate *g, const struct gate_plan *old)
 				    g->plan.paths[j]) == 0;
 			if (!kept)
 				(void)fanotify_mark(g->a->fanfd,
-				    FAN_MARK_REMOVE, FAN_OPEN_EXEC_PERM,
-				    AT_FDCWD, old->paths[i]);
+				    FAN_MARK_REMOVE, INODE_MASK, AT_FDCWD,
+				    old->paths[i]);
 		}
 	if (g->plan.mode == GATE_FILESYSTEMS)
 		ignore_loader(g->a->fanfd);
@@ -768,6 +799,7 @@ log_stats(struct gate *g)
 	    "asked (%llu allowed, %llu denied, %llu timed out, %llu could "
 	    "not be asked), %llu of ours allowed, %llu with an unknown value "
 	    "allowed, %llu loaders and interpreters of judged execs, %llu "
+	    "programs opened by the loader run as a command judged, %llu "
 	    "would be denied (dry run), %llu reports dropped, %llu paths "
 	    "from the name cache; %zu waiting",
 	    (unsigned long long)s->events, (unsigned long long)s->allowed,
@@ -777,7 +809,7 @@ log_stats(struct gate *g)
 	    (unsigned long long)s->ask_timeout,
 	    (unsigned long long)s->ask_dropped, (unsigned long long)s->ours,
 	    (unsigned long long)s->unknown, (unsigned long long)s->loaders,
-	    (unsigned long long)s->dry,
+	    (unsigned long long)s->by_loader, (unsigned long long)s->dry,
 	    (unsigned long long)s->reports_dropped,
 	    (unsigned long long)s->kept, g->nask);
 	log_info("gate: answer latency: mean %llu ns, median under %llu ns, "
@@ -880,7 +912,7 @@ recheck(struct gate *g)
 	if (g->plan.mode == GATE_INODES) {
 		log_info("gate: a marked file was replaced or created: "
 		    "marking it again");
-		(void)mark_inodes(g);
+		(void)mark_paths(g->a->fanfd, &g->plan);
 	}
 }
 
@@ -888,7 +920,6 @@ int
 gate_open(const struct gate_plan *plan, unsigned *nmarks)
 {
 	int fd, mi;
-	size_t i;
 
 	*nmarks = 0;
 	fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK |
@@ -896,13 +927,7 @@ gate_open(const struct gate_plan *plan, unsigned *nmarks)
 	if (fd < 0)
 		return -errno;
 	if (plan->mode == GATE_INODES) {
-		for (i = 0; i < plan->npaths; i++)
-			if (fanotify_mark(fd, FAN_MARK_ADD, FAN_OPEN_EXEC_PERM,
-			    AT_FDCWD, plan->paths[i]) == 0)
-				(*nmarks)++;
-			else
-				log_warn("gate: cannot mark %s",
-				    plan->paths[i]);
+		*nmarks = mark_paths(fd, plan);
 	} else if (plan->mode == GATE_FILESYSTEMS) {
 		if ((mi = open("/proc/self/mountinfo", O_RDONLY |
 		    O_CLOEXEC)) >= 0) {

@@ -7,6 +7,7 @@
  * whenever the rules allow: when every gated rule names its files exactly.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -104,6 +105,66 @@ gate_plan(const struct config *cfg, struct gate_plan *p)
 		p->mode = mode;
 	}
 	return 0;
+}
+
+/*
+ * Is every directory above path (an absolute path) root's and not group-
+ * or other-writable, so that only root may change what the path names?
+ * resolve: check the directories of its resolved parent too.
+ */
+static bool
+root_only_dirs(const char *path, bool resolve)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	struct stat sb;
+	char *slash;
+	size_t len = strlen(path);
+
+	if (path[0] != '/' || len >= sizeof(dir))
+		return false;
+	memcpy(dir, path, len + 1);
+	/* From the parent up to "/": each prefix ending before a '/'. */
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		if (slash == dir)
+			dir[1] = '\0';		/* "/" itself, last */
+		else
+			*slash = '\0';
+		if (lstat(dir, &sb) < 0 || sb.st_uid != 0)
+			return false;
+		if (!S_ISLNK(sb.st_mode) && (!S_ISDIR(sb.st_mode) ||
+		    (sb.st_mode & (S_IWGRP | S_IWOTH))))
+			return false;
+		if (slash == dir)
+			break;
+	}
+	if (!resolve)
+		return true;
+	memcpy(dir, path, len + 1);
+	*strrchr(dir, '/') = '\0';
+	if (realpath(dir[0] ? dir : "/", real) == NULL)
+		return false;
+	len = strlen(real);
+	if (len + 2 > sizeof(real))
+		return false;
+	/* The resolved parent is checked as the last prefix of real/x. */
+	memcpy(real + len, "/x", 3);
+	return root_only_dirs(real, false);
+}
+
+bool
+gate_plan_quiet(const struct config *cfg, const struct gate_plan *p)
+{
+	size_t i;
+
+	if (p->mode != GATE_INODES)
+		return false;
+	for (i = 0; i < cfg->nrules; i++)
+		if (!ACT_GATED(cfg->rules[i].action))
+			return false;
+	for (i = 0; i < p->npaths; i++)
+		if (!root_only_dirs(p->paths[i], true))
+			return false;
+	return true;
 }
 
 void

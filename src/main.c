@@ -231,7 +231,7 @@ open_connector(enum nl_part part, size_t rcvbuf, bool threads, uint32_t what)
 	    part == NL_FAST ? "exec and other" : "fork and exit",
 	    mode == NL_MODE_FILTERED ? "Linux 6.6+: events filtered by type "
 	    "in the kernel" : "before Linux 6.6: every event type", got);
-	if ((r = nl_filter(nl, part, threads)) < 0)
+	if ((r = nl_filter(nl, part, threads, true)) < 0)
 		log_warnx("cannot filter events in the kernel: %s",
 		    strerror(-r));
 	if ((r = nl_narrow(nl, what & nl_part_events(part))) < 0)
@@ -516,6 +516,14 @@ split(const struct options *o, struct startup *s, struct loop_args *la)
 	memset(&plan, 0, sizeof(plan));
 	if (s->cfg != NULL || s->gate_cfg != NULL)
 		fanfd = open_gate(s->cfg ? s->cfg : s->gate_cfg, &plan);
+	/* The gate judges every rule alone: the loop needs no execs. */
+	la->quiet = s->cfg != NULL && fanfd >= 0 && !o->dry_run &&
+	    gate_plan_quiet(s->cfg, &plan);
+	if (la->quiet) {
+		privd_execs(s->nl, s->cfg, s->exe ? exe_fd(s->exe) : -1, -1,
+		    false);
+		log_info(PRIVD_QUIET_MSG);
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		fatal(EXIT_PART, "socketpair");
 	ipc_buffers(sv[0]);
@@ -547,6 +555,7 @@ split(const struct options *o, struct startup *s, struct loop_args *la)
 	pa.fanfd = s->exe != NULL ? exe_fd(s->exe) : -1;
 	pa.sigfd = s->sigfd;
 	pa.dry_run = o->dry_run;
+	pa.quiet = la->quiet;
 	status = privd_main(&pa);
 	exe_close(s->exe, s->t);
 	table_free(s->t);

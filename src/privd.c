@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "event.h"
 #include "exe.h"
+#include "gate.h"
 #include "exename.h"
 #include "hold.h"
 #include "hookjob.h"
@@ -359,7 +360,7 @@ name_ids(struct privd *d, const struct ipc_msg *req)
  * same.
  */
 static int
-send_config(int fd, const struct config *cfg, uint32_t gen)
+send_config(int fd, const struct config *cfg, uint32_t gen, bool quiet)
 {
 	static struct ipc_msg m;
 	size_t i, off, n;
@@ -382,6 +383,7 @@ send_config(int fd, const struct config *cfg, uint32_t gen)
 			off += n;
 			m.u.cfg.last = i + 1 == cfg->nfiles &&
 			    off == cfg->files[i].len;
+			m.u.cfg.quiet = quiet;
 			/* The loop reads between events: a second is plenty. */
 			for (tries = 0; (r = ipc_send(fd, &m)) == -EAGAIN &&
 			    tries < 10; tries++) {
@@ -422,12 +424,56 @@ hooks_cap(unsigned max_hooks)
 	return (unsigned)cap;
 }
 
+void
+privd_execs(struct nl *nl[NL_NPARTS], const struct config *cfg, int fanfd,
+    int mountinfo, bool execs)
+{
+	uint32_t what = nl_config_events(cfg) & ~(execs ? 0 : NL_W_EXEC);
+	unsigned n;
+	int r, i;
+
+	for (i = 0; i < NL_NPARTS; i++) {
+		if ((r = nl_narrow(nl[i], what & nl_part_events(i))) < 0)
+			log_warnx("cannot narrow the subscription: %s",
+			    strerror(-r));
+		if ((r = nl_filter(nl[i], i, cfg->threads, execs)) < 0)
+			log_warnx("cannot filter events: %s", strerror(-r));
+	}
+	if (fanfd < 0)
+		return;
+	r = execs ? (mountinfo < 0 ? -EBADF :
+	    exe_mark_mounts_fd(fanfd, mountinfo, &n)) :
+	    exe_unmark_mounts(fanfd);
+	if (r < 0)
+		log_warnx("cannot %s the exec notifications: %s", execs ?
+		    "restore" : "stop", strerror(-r));
+}
+
+/*
+ * Can the gate judge every rule alone?  Then the event loop need not see
+ * execs.  Not with --dry-run, where the gate allows what it would deny,
+ * nor without a gate.
+ */
+static bool
+quiet(const struct privd *d, const struct config *cfg)
+{
+	struct gate_plan plan;
+	bool q;
+
+	if (d->a->gate <= 0 || d->a->dry_run || gate_plan(cfg, &plan) < 0)
+		return false;
+	q = gate_plan_quiet(cfg, &plan);
+	gate_plan_free(&plan);
+	return q;
+}
+
 /* SIGHUP: a bad file leaves everything as it was. */
 static void
 reload(struct privd *d)
 {
 	struct config *cfg;
-	int r, i;
+	bool q;
+	int r;
 
 	(void)notify_send("RELOADING=1");
 	log_info("reloading %s", d->a->cfgpath);
@@ -450,7 +496,11 @@ reload(struct privd *d)
 		config_free(cfg);
 		goto refused;
 	}
-	if ((r = send_config(d->a->ipc, cfg, d->gen + 1)) < 0) {
+	/* Execs are shown again before the loop needs them, hidden after. */
+	q = quiet(d, cfg);
+	if (!q && d->quiet)
+		privd_execs(d->a->nl, cfg, d->a->fanfd, d->mountinfo, true);
+	if ((r = send_config(d->a->ipc, cfg, d->gen + 1, q)) < 0) {
 		log_warnx("cannot hand the configuration to the event loop: "
 		    "%s; the rules in force stay", strerror(-r));
 		config_free(cfg);
@@ -458,7 +508,7 @@ reload(struct privd *d)
 	}
 	/* The loop has it: the gate must follow, or the two disagree. */
 	if (d->a->gate_ipc >= 0 &&
-	    (r = send_config(d->a->gate_ipc, cfg, d->gen + 1)) < 0)
+	    (r = send_config(d->a->gate_ipc, cfg, d->gen + 1, q)) < 0)
 		log_warnx("cannot hand the configuration to the gate: %s; it "
 		    "keeps the deny and ask rules it has", strerror(-r));
 	if (strcmp(cfg->user, d->cfg->user) != 0 ||
@@ -475,14 +525,11 @@ reload(struct privd *d)
 	d->rates[1] = d->rates[0];
 	d->rates[0] = NULL;
 	spawn_limits(d->sp, hooks_cap(cfg->max_hooks), cfg->queue_size);
-	for (i = 0; i < NL_NPARTS; i++) {
-		if ((r = nl_narrow(d->a->nl[i], nl_config_events(cfg) &
-		    nl_part_events(i))) < 0)
-			log_warnx("cannot narrow the subscription: %s",
-			    strerror(-r));
-		if ((r = nl_filter(d->a->nl[i], i, cfg->threads)) < 0)
-			log_warnx("cannot filter events: %s", strerror(-r));
-	}
+	privd_execs(d->a->nl, cfg, q ? d->a->fanfd : -1, d->mountinfo, !q);
+	if (q != d->quiet)
+		log_info("%s", q ? PRIVD_QUIET_MSG :
+		    "the event loop sees execs again");
+	d->quiet = q;
 	log_info("configuration reloaded: %zu rules", cfg->nrules);
 	(void)notify_send("READY=1");
 	return;
@@ -716,7 +763,7 @@ mounts_changed(struct privd *d)
 {
 	unsigned n;
 
-	if (d->a->fanfd >= 0 &&
+	if (d->a->fanfd >= 0 && !d->quiet &&
 	    exe_mark_mounts_fd(d->a->fanfd, d->mountinfo, &n) == 0)
 		log_debug("mounts changed: exec notifications on %u file "
 		    "systems", n);
@@ -784,6 +831,7 @@ privd_run(struct privd_args *a)
 	d.a = a;
 	d.cfg = a->cfg;
 	d.gen = 1;
+	d.quiet = a->quiet;
 	proc_clock_init(&d.clock);
 	d.born_ns = (uint64_t)clock_ns(CLOCK_BOOTTIME);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)

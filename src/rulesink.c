@@ -358,6 +358,7 @@ config_chunk(struct rulesink *a, const struct ipc_msg *m)
 		    "the old rules stay");
 		return;
 	}
+	a->sink->quiet = m->u.cfg.quiet;
 	log_info("configuration %u in force: %zu rules", a->gen, cfg->nrules);
 }
 
@@ -413,10 +414,11 @@ rulesink_ask_ids(void *arg, struct enrich_idq *q, size_t n)
 
 int
 rulesink_init(struct rulesink *a, struct loop_sink *sink, struct config *cfg,
-    struct enrich *en, int ipc, bool dry_run)
+    bool quiet, struct enrich *en, int ipc, bool dry_run)
 {
 	memset(a, 0, sizeof(*a));
 	a->en = en;
+	a->sink = sink;
 	a->ipc = ipc;
 	a->dry_run = dry_run;
 	if (ob_init(&a->line, -1, 1024) < 0 || (a->users = users_new()) == NULL ||
@@ -436,6 +438,7 @@ rulesink_init(struct rulesink *a, struct loop_sink *sink, struct config *cfg,
 	sink->stats = rulesink_stats;
 	sink->fd = ipc;
 	sink->ready = rulesink_ready;
+	sink->quiet = quiet;
 	sink->arg = a;
 	return 0;
 }

@@ -197,6 +197,50 @@ test_setid(void **state)
 	assert_int_equal(eg, 1000);
 }
 
+static bool
+quiet(void)
+{
+	struct gate_plan p;
+	bool q;
+
+	plan(&p);
+	q = gate_plan_quiet(&cfg, &p);
+	gate_plan_free(&p);
+	return q;
+}
+
+/*
+ * Execs left to the gate: only deny and ask rules, all on plain paths
+ * whose directories only root may write (as written and as resolved).
+ */
+static void
+test_quiet(void **state)
+{
+	(void)state;
+	/* /usr/bin is root's, 755, everywhere; /bin is it or a link to it. */
+	add("deny", "exe=/usr/bin/env /usr/bin/no-such-prochook-file");
+	add("ask", "exe=/bin/env;hook=/bin/true");
+	assert_true(quiet());
+	/* Any other rule needs the event loop's eyes. */
+	add("log", "exe=/usr/bin/env");
+	assert_false(quiet());
+	reset(NULL);
+	/* A glob: file system marks. */
+	add("deny", "exe=/usr/bin/env*");
+	assert_false(quiet());
+	reset(NULL);
+	/* /tmp: anyone may put a file there. */
+	add("deny", "exe=/usr/bin/env /tmp/prochook-no-such-file");
+	assert_false(quiet());
+	reset(NULL);
+	/* A directory that does not exist: anyone may be able to make it. */
+	add("deny", "exe=/no-such-prochook-dir/x");
+	assert_false(quiet());
+	reset(NULL);
+	/* No rule at all: nothing for the gate (no marks, no gate). */
+	assert_false(quiet());
+}
+
 int
 main(void)
 {
@@ -207,6 +251,7 @@ main(void)
 		cmocka_unit_test_teardown(test_filesystems, reset),
 		cmocka_unit_test_teardown(test_keys, reset),
 		cmocka_unit_test_teardown(test_setid, reset),
+		cmocka_unit_test_teardown(test_quiet, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

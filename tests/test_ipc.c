@@ -129,6 +129,13 @@ test_unterminated(void **state)
 	m.type = IPC_CONFIG;
 	m.len = IPC_CHUNK + 1;
 	assert_int_equal(ipc_check(&m, sizeof(m)), -EBADMSG);
+	/* quiet is a flag: 0 or 1. */
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_CONFIG;
+	m.u.cfg.quiet = 1;
+	assert_int_equal(ipc_check(&m, sizeof(m)), 0);
+	m.u.cfg.quiet = 2;
+	assert_int_equal(ipc_check(&m, sizeof(m)), -EBADMSG);
 }
 
 /* Random messages: never accepted unless well-formed, never a crash. */

@@ -945,19 +945,32 @@ test_gate_attack_renamed() {
 	stop_daemon
 }
 
-# The dynamic loader maps the program without an exec of it (no
-# permission event for the program): refused, or killed before its body.
+# The dynamic loader maps the program without an exec of it (no exec
+# permission event for the program): its open of a marked file is judged
+# as an exec, and refused (see also test_gatequiet_loader).
 test_gate_attack_loader() {
 	gate_setup
 	gate_attack_conf
-	local ld
+	start_daemon -c "$T/p.conf"
+	gate_loader_refused "$GATE_USER" "$T/u/forbidden" "$T/u/ran"
+	stop_daemon
+}
+
+# gate_loader_refused USER PROG RAN: USER runs "ld.so PROG create-after
+# 3000 RAN"; the loader's open of PROG is refused (it exits 127 saying
+# so), PROG's body never runs, and the refusal is logged with the loader.
+gate_loader_refused() {
+	local ld st=0 out
 	ld=$(readelf -l /bin/sh | sed -n 's/.*interpreter: \(.*\)]/\1/p')
 	[ -x "$ld" ] || fail "no loader found"
-	start_daemon -c "$T/p.conf"
-	local st=0 out
-	out=$(gate_exec_as "$GATE_USER" "$ld" "$T/u/forbidden" create-after 3000 "$T/u/ran") || st=$?
-	gate_refused_or_killed "the program run by the loader" "$st" "$out" "$T/u/ran"
-	stop_daemon
+	out=$(gate_exec_as "$1" "$ld" "$2" create-after 3000 "$3" 2>&1) || st=$?
+	[ "$st" = 127 ] && [[ "$out" == *"Operation not permitted"* ]] ||
+		fail "the program run by the loader: status $st, output" \
+		    "'$out'; want the loader's open of it refused"
+	sleep 3.5
+	gate_not_run "the program run by the loader" "$3"
+	wait_for "$T/err" "\(deny\):.* $2 loader=$ld " ||
+		fail "no refusal naming the loader: $(grep deny "$T/err")"
 }
 
 test_gate_attack_execveat() {

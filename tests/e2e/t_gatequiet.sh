@@ -1,0 +1,189 @@
+# t_gatequiet.sh - execs left to the gate: when every rule is a deny or
+# ask rule on exact paths that only root may replace, the gate alone
+# judges them and the event loop is told of no exec (an exec storm never
+# wakes it).  Uses t_gate.sh's helpers.  What an ordinary user tries
+# against that: the loader run as a command, and the same rule on a file
+# the user may replace (then the loop keeps watching).
+
+GATEQ_USER=phgateq
+
+# The exec counter of the event loop's last SIGUSR1 lines.
+gateq_loop_execs() {
+	sed -n 's/.*events: fork [0-9]*, exec \([0-9]*\),.*/\1/p' "$T/err" | tail -1
+}
+
+# SIGUSR1, then wait for its Nth "events:" line.
+gateq_usr1() {
+	kill -USR1 "$DPID"
+	local i
+	for i in $(seq 1 100); do
+		[ "$(grep -c 'events: fork' "$T/err")" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "no counters after SIGUSR1: $(cat "$T/err")"
+}
+
+gateq_conf() {
+	conf "$@" <<EOF
+[no-forbidden-for-phgateq]
+event = exec
+exe = $T/bin/forbidden
+uid = $GATEQ_USER
+action = deny
+EOF
+}
+
+# The loop is told of no exec, and the gate still refuses: the user's
+# exec of the file is refused, root's runs, 50 other execs go by.
+test_gatequiet_loop_sees_no_execs() {
+	gate_setup
+	ordinary_user "$GATEQ_USER" >/dev/null
+	cp "$HELPER" "$T/bin/forbidden"
+	gateq_conf
+	start_daemon -c "$T/p.conf"
+	grep -q "execs left to the gate" "$T/err" ||
+		fail "the loop still sees execs: $(cat "$T/err")"
+	gateq_usr1 1
+	local before after st=0 out i
+	before=$(gateq_loop_execs)
+	for i in $(seq 1 50); do /bin/true; done
+	out=$(gate_exec_as "$GATEQ_USER" "$T/bin/forbidden" create-after 0 "$T/rec/ran") || st=$?
+	gate_refused "the user's exec" "$st" "$out"
+	gate_not_run "the user's exec" "$T/rec/ran"
+	st=0
+	gate_exec "$T/bin/forbidden" create-after 0 "$T/rec/ran-root" || st=$?
+	gate_ran "root's exec" "$st" "$T/rec/ran-root"
+	gateq_usr1 2
+	after=$(gateq_loop_execs)
+	[ "$before" = "$after" ] ||
+		fail "the loop was told of $((after - before)) execs, want none"
+	wait_for "$T/err" "no-forbidden-for-phgateq \(deny\):" ||
+		fail "the refusal was not logged: $(cat "$T/err")"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# The loader run as a command (ld.so PROGRAM) opens the program without
+# an exec of it, and the loop, told of no exec, cannot kill it afterwards:
+# the gate judges the loader's open of the marked file, and refuses it.
+test_gatequiet_loader() {
+	gate_setup
+	ordinary_user "$GATEQ_USER" >/dev/null
+	cp "$HELPER" "$T/bin/forbidden"
+	gateq_conf
+	start_daemon -c "$T/p.conf"
+	grep -q "execs left to the gate" "$T/err" ||
+		fail "the loop still sees execs: $(cat "$T/err")"
+	gate_loader_refused "$GATEQ_USER" "$T/bin/forbidden" "$T/rec/ran"
+	# The loader itself, and what it runs otherwise, still run.
+	local ld st=0
+	ld=$(readelf -l /bin/sh | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+	as_user "$GATEQ_USER" "$ld" /bin/true || st=$?
+	[ "$st" = 0 ] || fail "ld.so /bin/true: status $st"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# The same rule on a file in a directory the user owns: the user may put
+# another file at that path, which no mark covers until the gate's next
+# check, so the loop keeps watching execs: the new file, run at once, is
+# refused or killed before its body runs.  --dry-run, where the gate
+# allows everything, keeps the loop watching too.
+test_gatequiet_user_dir_stays_watched() {
+	gate_setup
+	ordinary_user "$GATEQ_USER" >/dev/null
+	cp "$HELPER" "$T/u/forbidden"
+	chown "$GATEQ_USER:" "$T/u" "$T/u/forbidden"
+	conf <<EOF
+[no-forbidden-for-phgateq]
+event = exec
+exe = $T/u/forbidden
+uid = $GATEQ_USER
+action = deny
+EOF
+	start_daemon -c "$T/p.conf"
+	grep -q "execs left to the gate" "$T/err" &&
+		fail "execs left to the gate for a file the user may replace"
+	as_user "$GATEQ_USER" cp "$HELPER" "$T/u/new" || fail "cp"
+	as_user "$GATEQ_USER" mv "$T/u/new" "$T/u/forbidden" || fail "mv"
+	local st=0 out
+	out=$(gate_exec_as "$GATEQ_USER" "$T/u/forbidden" create-after 3000 "$T/u/ran") || st=$?
+	gate_refused_or_killed "the file put in its place" "$st" "$out" "$T/u/ran"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+	cp "$HELPER" "$T/bin/forbidden"
+	gateq_conf
+	start_daemon --dry-run -c "$T/p.conf"
+	grep -q "execs left to the gate" "$T/err" &&
+		fail "execs left to the gate with --dry-run"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# A reload that adds a rule the gate cannot judge alone: the loop is told
+# of execs again, and learns what ran while it was not (a program started
+# then is named at its exit); a reload back leaves execs to the gate again.
+test_gatequiet_reload() {
+	gate_setup
+	ordinary_user "$GATEQ_USER" >/dev/null
+	cp "$HELPER" "$T/bin/forbidden"
+	cp /bin/sleep "$T/bin/longrun"
+	gateq_conf
+	cp "$T/p.conf" "$T/quiet.conf"
+	start_daemon -c "$T/p.conf"
+	grep -q "execs left to the gate" "$T/err" ||
+		fail "the loop still sees execs: $(cat "$T/err")"
+	"$T/bin/longrun" 60 &
+	local lp=$! st=0 out
+	sleep 0.2
+	cat >>"$T/p.conf" <<EOF
+
+[longrun-exit]
+event = exit
+exe = $T/bin/longrun
+action = log
+EOF
+	kill -HUP "$DPID"
+	wait_for "$T/err" "the event loop sees execs again" ||
+		fail "no return to watching execs: $(cat "$T/err")"
+	wait_for "$T/err" "execs watched again; [0-9]+ processes read" ||
+		fail "the loop did not read the processes: $(cat "$T/err")"
+	kill "$lp"
+	wait "$lp" 2>/dev/null || true
+	wait_for "$T/err" "longrun-exit \(log\):.* $T/bin/longrun " ||
+		fail "the program started before the reload was not named at" \
+		    "its exit: $(cat "$T/err")"
+	# The gate still refuses.
+	out=$(gate_exec_as "$GATEQ_USER" "$T/bin/forbidden" create-after 0 "$T/rec/ran") || st=$?
+	gate_refused "the user's exec after the reload" "$st" "$out"
+	cp "$T/quiet.conf" "$T/p.conf"
+	kill -HUP "$DPID"
+	wait_for "$T/err" "configuration 3 in force" ||
+		fail "the third configuration: $(cat "$T/err")"
+	[ "$(grep -c 'execs left to the gate' "$T/err")" = 2 ] ||
+		fail "execs not left to the gate again: $(cat "$T/err")"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# The user mounts an overlay (in a namespace of the user's own) whose
+# lower layer holds the denied file, and runs it through the overlay:
+# another mount and another inode in name, the same file underneath.
+test_gatequiet_overlay() {
+	gate_setup
+	ordinary_user "$GATEQ_USER" >/dev/null
+	cp "$HELPER" "$T/bin/forbidden"
+	gateq_conf
+	mkdir "$T/u/upper" "$T/u/work" "$T/u/merged"
+	chown -R "$GATEQ_USER:" "$T/u"
+	start_daemon -c "$T/p.conf"
+	grep -q "execs left to the gate" "$T/err" ||
+		fail "the loop still sees execs: $(cat "$T/err")"
+	local st=0 out
+	out=$(as_user "$GATEQ_USER" unshare -Urm sh -c \
+	    "mount -t overlay overlay -o lowerdir=$T/bin,upperdir=$T/u/upper,workdir=$T/u/work $T/u/merged &&
+	     exec /usr/bin/python3 $T/exec.py $T/u/merged/forbidden create-after 3000 $T/u/ran") || st=$?
+	gate_refused_or_killed "the program run through an overlay" "$st" "$out" "$T/u/ran"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
