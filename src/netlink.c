@@ -270,14 +270,19 @@ nl_filter(struct nl *nl, enum nl_part part, bool threads, bool execs)
 {
 	struct sock_filter fast[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 68, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 40, 1, 0),
 		ACCEPT,
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 36),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(NL_W_FORK), 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(NL_W_EXIT), 2, 0),
-		/* Without execs: the exec events too (no event is all ones). */
+		/* Without execs: every exec event (no event is all ones). */
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		    execs ? 0xffffffffu : htonl(NL_W_EXEC), 1, 0),
+		    execs ? 0xffffffffu : htonl(NL_W_EXEC), 8, 0),
+		BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 68, 1, 0),
+		ACCEPT,
+		BPF_STMT(BPF_MISC | BPF_TXA, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(NL_W_FORK), 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(NL_W_EXIT), 1, 0),
 		ACCEPT,
 		DROP,
 	};

@@ -503,6 +503,8 @@ reload(struct privd *d)
 	if ((r = send_config(d->a->ipc, cfg, d->gen + 1, q)) < 0) {
 		log_warnx("cannot hand the configuration to the event loop: "
 		    "%s; the rules in force stay", strerror(-r));
+		if (!q && d->quiet)
+			privd_execs(d->a->nl, d->cfg, d->a->fanfd, -1, false);
 		config_free(cfg);
 		goto refused;
 	}

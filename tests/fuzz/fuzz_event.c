@@ -233,7 +233,7 @@ same_event(const struct event *a, const struct event *b, size_t i)
 }
 
 /* Sockets with each of nl_filter()'s programs, and one to send from. */
-enum { F_FAST, F_BULK, F_BULK_THREADS, F_N };
+enum { F_FAST, F_FAST_NOEXEC, F_BULK, F_BULK_THREADS, F_N };
 static struct nl *rx[F_N];
 static int tx = -1;
 static bool no_sockets;
@@ -241,8 +241,9 @@ static bool no_sockets;
 static void
 sockets(void)
 {
-	static const struct { enum nl_part part; bool threads; } f[F_N] = {
-		{ NL_FAST, false }, { NL_BULK, false }, { NL_BULK, true },
+	static const struct { enum nl_part part; bool threads, execs; } f[F_N] = {
+		{ NL_FAST, false, true }, { NL_FAST, false, false },
+		{ NL_BULK, false, true }, { NL_BULK, true, true },
 	};
 	struct sockaddr_nl sa;
 	socklen_t sl = sizeof(sa);
@@ -266,7 +267,7 @@ sockets(void)
 			abort();
 		sa.nl_groups = 0;
 		if (bind(nl_fd(rx[i]), (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-		    nl_filter(rx[i], f[i].part, f[i].threads) < 0)
+		    nl_filter(rx[i], f[i].part, f[i].threads, f[i].execs) < 0)
 			abort();
 	}
 	/* Bound now, so that its port is known before it sends. */
@@ -335,6 +336,8 @@ check_filters(const uint8_t *data, size_t size, const struct event *first)
 	    in[F_FAST] ? "both" : "neither");
 	MODEL_CHECK(!in[F_BULK] || in[F_BULK_THREADS], "bulk without threads "
 	    "takes what bulk with threads drops");
+	MODEL_CHECK(!in[F_FAST_NOEXEC] || in[F_FAST], "the fast part without "
+	    "execs takes what the fast part drops");
 	if (first == NULL)
 		return;
 	if (first->type == EV_FORK || first->type == EV_EXIT) {
@@ -344,9 +347,14 @@ check_filters(const uint8_t *data, size_t size, const struct event *first)
 		    "%s by the bulk part without threads",
 		    event_name(first->type), first->thread ? "thread" :
 		    "process", in[F_BULK] ? "kept" : "dropped");
-	} else
+	} else {
 		MODEL_CHECK(in[F_FAST], "%s event not in the fast part",
 		    event_name(first->type));
+		MODEL_CHECK(in[F_FAST_NOEXEC] == (first->type != EV_EXEC),
+		    "%s event %s by the fast part without execs",
+		    event_name(first->type), in[F_FAST_NOEXEC] ? "kept" :
+		    "dropped");
+	}
 }
 
 int
