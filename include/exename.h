@@ -38,6 +38,11 @@ int	exename_proc(int dirfd, char *buf, size_t size, char *loader,
  * same device, inode and change time?  NULL: just learn the loader.
  */
 bool	exename_is_loader(const struct stat *sb);
+/*
+ * Learn the loader's file again from its path (a library upgrade replaces
+ * it, a chmod or a new link changes its change time); once it is known.
+ */
+void	exename_loader_recheck(void);
 /* The path of the system's dynamic loader (our own PT_INTERP), or -errno. */
 int	exename_loader(char *path, size_t size);
 /* arg resolved as the process at dirfd would, named as the host sees it. */

@@ -62,21 +62,31 @@ exename_host(const char *path, dev_t dev, ino_t ino, char *buf,
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+static struct stat loader_sb;
+static char loader_path[PATH_MAX];
+static int loader_state;	/* 0: not looked up, 1: known, -1: none */
+
+void
+exename_loader_recheck(void)
+{
+	struct stat sb;
+
+	if (loader_state == 1 && stat(loader_path, &sb) == 0)
+		loader_sb = sb;
+}
+
 bool
 exename_is_loader(const struct stat *sb)
 {
-	static struct stat loader;
-	static int state;	/* 0: not looked up, 1: known, -1: none */
-	char path[PATH_MAX];
-
-	if (state == 0)
-		state = exename_loader(path, sizeof(path)) == 0 &&
-		    stat(path, &loader) == 0 ? 1 : -1;
+	if (loader_state == 0)
+		loader_state = exename_loader(loader_path,
+		    sizeof(loader_path)) == 0 && stat(loader_path,
+		    &loader_sb) == 0 ? 1 : -1;
 	/* The change time too: a file given a freed inode number is not it. */
-	return state == 1 && sb != NULL && loader.st_dev == sb->st_dev &&
-	    loader.st_ino == sb->st_ino &&
-	    loader.st_ctim.tv_sec == sb->st_ctim.tv_sec &&
-	    loader.st_ctim.tv_nsec == sb->st_ctim.tv_nsec;
+	return loader_state == 1 && sb != NULL &&
+	    loader_sb.st_dev == sb->st_dev && loader_sb.st_ino == sb->st_ino &&
+	    loader_sb.st_ctim.tv_sec == sb->st_ctim.tv_sec &&
+	    loader_sb.st_ctim.tv_nsec == sb->st_ctim.tv_nsec;
 }
 
 int

@@ -26,6 +26,7 @@
 #include <sys/fanotify.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 
 #include "binfmt.h"
@@ -78,11 +79,16 @@ struct gate_script {
 	int64_t		 at;
 };
 
-/* A plain path of a gated rule and the file it names now. */
+/*
+ * A plain path of a gated rule and the file it names now, or (replaced)
+ * named until it was replaced: still marked, and still that path's file
+ * when run through a descriptor opened before (execveat).
+ */
 struct gate_alias {
 	char		*path;
 	dev_t		 dev;
 	ino_t		 ino;
+	bool		 replaced;
 };
 
 struct gate_stats {
@@ -118,7 +124,14 @@ struct gate {
 	struct namecache *names;	/* paths of files run in the last second */
 	int		 procfd;
 	int		 mountinfo;
+	int		 dirfan;	/* GATE_INODES: files created in their
+					 * directories (-1: none) */
 	pid_t		 privd;
+	struct {			/* the last exec judged and allowed */
+		pid_t	 pid;
+		dev_t	 dev;
+		ino_t	 ino;
+	} exec_open;
 	struct gate_ask	 ask[ASK_MAX];
 	size_t		 nask;
 	uint64_t	 cookie;
@@ -367,10 +380,43 @@ static bool
 run_by_loader(struct gate *g, pid_t pid)
 {
 	char lnk[32];
+	struct statx sx;
 	struct stat sb;
 
 	snprintf(lnk, sizeof(lnk), "%d/exe", (int)pid);
-	return fstatat(g->procfd, lnk, &sb, 0) == 0 && exename_is_loader(&sb);
+	/*
+	 * Cached attributes only: the caller's executable may be on a
+	 * user's own FUSE mount (under an overlay), whose server would
+	 * otherwise decide when, if ever, the gate answers.
+	 */
+	if (statx(g->procfd, lnk, AT_STATX_DONT_SYNC, STATX_INO |
+	    STATX_CTIME, &sx) < 0)
+		return false;
+	memset(&sb, 0, sizeof(sb));
+	sb.st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	sb.st_ino = sx.stx_ino;
+	sb.st_ctim.tv_sec = sx.stx_ctime.tv_sec;
+	sb.st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+	return exename_is_loader(&sb);
+}
+
+/*
+ * A plain open of a marked file: the loader's open of the program it is
+ * to map (judged as its exec), or anything else (allowed at once).  An
+ * exec opens its file twice, for the exec and then plainly: the second
+ * belongs to the exec judged just before.
+ */
+static bool
+loader_open(struct gate *g, int fd, pid_t pid)
+{
+	struct stat sb;
+
+	if (pid == g->exec_open.pid && fstat(fd, &sb) == 0 &&
+	    sb.st_dev == g->exec_open.dev && sb.st_ino == g->exec_open.ino) {
+		g->exec_open.pid = 0;
+		return false;
+	}
+	return run_by_loader(g, pid);
 }
 
 /*
@@ -500,6 +546,11 @@ decide(struct gate *g, int fd, pid_t pid, bool by_loader)
 	if (hit == SIZE_MAX) {
 		g->st.unknown += miss;
 		g->st.allowed++;
+		if (!by_loader) {
+			g->exec_open.pid = pid;
+			g->exec_open.dev = sb.st_dev;
+			g->exec_open.ino = sb.st_ino;
+		}
 		respond(g, fd, true);
 	} else if (g->a->dry_run) {
 		g->st.dry++;
@@ -557,7 +608,7 @@ read_events(struct gate *g)
 			if (m->mask & FAN_OPEN_EXEC_PERM)
 				(void)decide(g, m->fd, m->pid, false);
 			else if ((m->mask & FAN_OPEN_PERM) &&
-			    run_by_loader(g, m->pid)) {
+			    loader_open(g, m->fd, m->pid)) {
 				g->st.by_loader++;
 				(void)decide(g, m->fd, m->pid, true);
 			} else {
@@ -574,13 +625,14 @@ read_events(struct gate *g)
 static void
 aliases(struct gate *g)
 {
+	struct gate_alias old[ALIAS_MAX];
 	const struct rule *r;
 	const struct glob_list *gl[2];
 	struct stat sb;
-	size_t i, j, k, n = 0;
+	size_t i, j, k, n = 0, nold = g->nalias;
+	bool named;
 
-	for (i = 0; i < g->nalias; i++)
-		free(g->alias[i].path);
+	memcpy(old, g->alias, nold * sizeof(old[0]));
 	for (i = 0; i < g->nrules; i++) {
 		r = &g->cfg->rules[g->rules[i]];
 		gl[0] = &r->exe;
@@ -595,10 +647,23 @@ aliases(struct gate *g)
 					continue;
 				g->alias[n].dev = sb.st_dev;
 				g->alias[n].ino = sb.st_ino;
+				g->alias[n].replaced = false;
 				n++;
 			}
 	}
 	g->nalias = n;
+	/* A file replaced at a path still named keeps that name. */
+	for (i = 0; i < nold; i++) {
+		for (named = false, j = 0; j < n && !named; j++)
+			named = strcmp(g->alias[j].path, old[i].path) == 0;
+		if (!named || g->nalias == ALIAS_MAX ||
+		    alias_of(g, old[i].dev, old[i].ino) != NULL) {
+			free(old[i].path);
+			continue;
+		}
+		old[i].replaced = true;
+		g->alias[g->nalias++] = old[i];
+	}
 }
 
 /*
@@ -656,6 +721,34 @@ mark_filesystems(struct gate *g)
 	return n;
 }
 
+/*
+ * The directories of the plan's files: a file created or renamed there
+ * may be put at a marked path (a package upgrade renames a new file over
+ * the old one), and is then marked at once, not at the next check.
+ */
+static void
+watch_dirs(struct gate *g)
+{
+	char dir[PATH_MAX], *slash;
+	size_t i;
+
+	if (g->dirfan < 0)
+		return;
+	(void)fanotify_mark(g->dirfan, FAN_MARK_FLUSH, 0, AT_FDCWD, "/");
+	for (i = 0; g->plan.mode == GATE_INODES && i < g->plan.npaths; i++) {
+		snprintf(dir, sizeof(dir), "%s", g->plan.paths[i]);
+		if ((slash = strrchr(dir, '/')) == NULL)
+			continue;
+		if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if (fanotify_mark(g->dirfan, FAN_MARK_ADD, FAN_CREATE |
+		    FAN_MOVED_TO, AT_FDCWD, dir) < 0)
+			log_warn("gate: cannot watch %s", dir);
+	}
+}
+
 /* Marks for a new plan: the new ones first, then the old ones go. */
 static void
 remark(struct gate *g, const struct gate_plan *old)
@@ -687,6 +780,7 @@ remark(struct gate *g, const struct gate_plan *old)
 		}
 	if (g->plan.mode == GATE_FILESYSTEMS)
 		ignore_loader(g->a->fanfd);
+	watch_dirs(g);
 	if (g->plan.mode == GATE_INODES)
 		log_info("gate: %u files marked: only their execs wait", n);
 	else if (g->plan.mode == GATE_FILESYSTEMS &&
@@ -897,8 +991,9 @@ recheck(struct gate *g)
 	bool moved = false;
 
 	g->recheck_at = now_ns() + RECHECK_NS;
+	exename_loader_recheck();
 	for (i = 0; i < g->nalias; i++)
-		if (stat(g->alias[i].path, &sb) == 0 &&
+		if (!g->alias[i].replaced && stat(g->alias[i].path, &sb) == 0 &&
 		    (sb.st_dev != g->alias[i].dev ||
 		    sb.st_ino != g->alias[i].ino))
 			moved = true;
@@ -914,6 +1009,17 @@ recheck(struct gate *g)
 		    "marking it again");
 		(void)mark_paths(g->a->fanfd, &g->plan);
 	}
+}
+
+/* Files were created or renamed there: were marked paths among them? */
+static void
+dirs_changed(struct gate *g)
+{
+	static char buf[4096] __attribute__((aligned(8)));
+
+	while (read(g->dirfan, buf, sizeof(buf)) > 0)
+		;
+	recheck(g);
 }
 
 int
@@ -940,7 +1046,7 @@ gate_open(const struct gate_plan *plan, unsigned *nmarks)
 	return fd;
 }
 
-enum { PFD_FAN, PFD_IPC, PFD_MOUNTS, PFD_MAX };
+enum { PFD_FAN, PFD_IPC, PFD_MOUNTS, PFD_DIRS, PFD_MAX };
 
 int
 gate_main(struct gate_args *a)
@@ -957,6 +1063,8 @@ gate_main(struct gate_args *a)
 	(void)prctl(PR_SET_NAME, "prochook-gate", 0, 0, 0);
 	g.procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	g.mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	g.dirfan = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
+	    FAN_REPORT_DFID_NAME, O_RDONLY | O_CLOEXEC);
 	g.t = table_new();
 	g.names = namecache_new();
 	if (g.procfd < 0 || g.t == NULL || g.names == NULL)
@@ -964,6 +1072,7 @@ gate_main(struct gate_args *a)
 	/* gate_open() placed the plan's marks before the fork. */
 	if (set_config(&g, a->cfg, 1, &a->plan, true) < 0)
 		fatalx(EXIT_PART, "gate: out of memory");
+	watch_dirs(&g);
 	(void)exename_is_loader(NULL);	/* learn the loader before the filter */
 	if ((r = loop_sched_deadline(SCHED_DL_RUNTIME_NS,
 	    SCHED_DL_PERIOD_NS)) < 0)
@@ -980,6 +1089,7 @@ gate_main(struct gate_args *a)
 		pfd[PFD_FAN] = (struct pollfd){ a->fanfd, POLLIN, 0 };
 		pfd[PFD_IPC] = (struct pollfd){ a->ipc, POLLIN, 0 };
 		pfd[PFD_MOUNTS] = (struct pollfd){ g.mountinfo, POLLPRI, 0 };
+		pfd[PFD_DIRS] = (struct pollfd){ g.dirfan, POLLIN, 0 };
 		timeout = expire(&g);
 		if (poll(pfd, PFD_MAX, timeout) < 0 && errno != EINTR)
 			fatal(EXIT_PART, "gate: poll");
@@ -993,6 +1103,8 @@ gate_main(struct gate_args *a)
 		if ((pfd[PFD_MOUNTS].revents & POLLPRI) &&
 		    g.plan.mode == GATE_FILESYSTEMS)
 			(void)mark_filesystems(&g);
+		if (pfd[PFD_DIRS].revents & POLLIN)
+			dirs_changed(&g);
 		if (now_ns() >= g.recheck_at)
 			recheck(&g);
 	}

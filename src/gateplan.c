@@ -161,9 +161,15 @@ gate_plan_quiet(const struct config *cfg, const struct gate_plan *p)
 	for (i = 0; i < cfg->nrules; i++)
 		if (!ACT_GATED(cfg->rules[i].action))
 			return false;
-	for (i = 0; i < p->npaths; i++)
-		if (!root_only_dirs(p->paths[i], true))
+	for (i = 0; i < p->npaths; i++) {
+		char real[PATH_MAX];
+
+		/* A link's target too: it is the file marked. */
+		if (!root_only_dirs(p->paths[i], true) ||
+		    (realpath(p->paths[i], real) != NULL &&
+		    !root_only_dirs(real, false)))
 			return false;
+	}
 	return true;
 }
 

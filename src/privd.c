@@ -510,9 +510,11 @@ reload(struct privd *d)
 	}
 	/* The loop has it: the gate must follow, or the two disagree. */
 	if (d->a->gate_ipc >= 0 &&
-	    (r = send_config(d->a->gate_ipc, cfg, d->gen + 1, q)) < 0)
+	    (r = send_config(d->a->gate_ipc, cfg, d->gen + 1, q)) < 0) {
 		log_warnx("cannot hand the configuration to the gate: %s; it "
 		    "keeps the deny and ask rules it has", strerror(-r));
+		q = false;	/* its old rules: the loop must catch the new */
+	}
 	if (strcmp(cfg->user, d->cfg->user) != 0 ||
 	    cfg->rcvbuf != d->cfg->rcvbuf ||
 	    cfg->log_target != d->cfg->log_target)
@@ -527,7 +529,8 @@ reload(struct privd *d)
 	d->rates[1] = d->rates[0];
 	d->rates[0] = NULL;
 	spawn_limits(d->sp, hooks_cap(cfg->max_hooks), cfg->queue_size);
-	privd_execs(d->a->nl, cfg, q ? d->a->fanfd : -1, d->mountinfo, !q);
+	privd_execs(d->a->nl, cfg, q != d->quiet ? d->a->fanfd : -1,
+	    d->mountinfo, !q);
 	if (q != d->quiet)
 		log_info("%s", q ? PRIVD_QUIET_MSG :
 		    "the event loop sees execs again");

@@ -118,6 +118,21 @@ EOF
 		fail "execs left to the gate with --dry-run"
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+	# A link in root's directory to the user's file: the file marked is
+	# the user's, so the loop keeps watching.
+	ln -s "$T/u/forbidden" "$T/bin/link"
+	conf <<EOF2
+[no-link-for-phgateq]
+event = exec
+exe = $T/bin/link
+uid = $GATEQ_USER
+action = deny
+EOF2
+	start_daemon -c "$T/p.conf"
+	grep -q "execs left to the gate" "$T/err" &&
+		fail "execs left to the gate for a link to the user's file"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
 
 # A reload that adds a rule the gate cannot judge alone: the loop is told
@@ -184,6 +199,114 @@ test_gatequiet_overlay() {
 	    "mount -t overlay overlay -o lowerdir=$T/bin,upperdir=$T/u/upper,workdir=$T/u/work $T/u/merged &&
 	     exec /usr/bin/python3 $T/exec.py $T/u/merged/forbidden create-after 3000 $T/u/ran") || st=$?
 	gate_refused_or_killed "the program run through an overlay" "$st" "$out" "$T/u/ran"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# Root replaces the denied file as a package upgrade does (a new file
+# renamed over it) and the user runs the new one at once: its inode is
+# marked as soon as it is renamed there (or created), not at the gate's
+# next check a second later, which the event loop no longer backs up.
+test_gatequiet_replaced_at_once() {
+	gate_setup
+	ordinary_user "$GATEQ_USER" >/dev/null
+	cp "$HELPER" "$T/bin/forbidden"
+	gateq_conf
+	start_daemon -c "$T/p.conf"
+	grep -q "execs left to the gate" "$T/err" ||
+		fail "the loop still sees execs: $(cat "$T/err")"
+	local st out i
+	for i in 1 2 3; do
+		cp "$HELPER" "$T/bin/.forbidden.new"
+		mv "$T/bin/.forbidden.new" "$T/bin/forbidden"
+		st=0
+		out=$(gate_exec_as "$GATEQ_USER" "$T/bin/forbidden" create-after 0 "$T/rec/ran") || st=$?
+		gate_refused "the new file, run at once (round $i)" "$st" "$out"
+		gate_not_run "the new file, run at once (round $i)" "$T/rec/ran"
+	done
+	# A file created at a named path that did not exist.
+	rm -f "$T/bin/forbidden"
+	sleep 0.2
+	cp "$HELPER" "$T/bin/forbidden"
+	st=0
+	out=$(gate_exec_as "$GATEQ_USER" "$T/bin/forbidden" create-after 0 "$T/rec/ran") || st=$?
+	gate_refused "the file created at the path" "$st" "$out"
+	gate_not_run "the file created at the path" "$T/rec/ran"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# The user opens the denied file (O_PATH: no read right needed) before
+# root replaces it, and runs it through that descriptor afterwards: the
+# replaced file keeps its rule's name, and is refused.
+test_gatequiet_replaced_kept_descriptor() {
+	gate_setup
+	ordinary_user "$GATEQ_USER" >/dev/null
+	cp "$HELPER" "$T/bin/forbidden"
+	chmod 711 "$T/bin/forbidden"
+	gateq_conf
+	start_daemon -c "$T/p.conf"
+	cat >"$T/keep.py" <<'PY'
+import errno, os, sys, time
+fd = os.open(sys.argv[1], os.O_PATH)
+open(sys.argv[2], "w").close()
+while os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+try:
+    os.execve(fd, [sys.argv[1], "create-after", "0", sys.argv[3]], {})
+except OSError as e:
+    print(errno.errorcode.get(e.errno, str(e.errno)), flush=True)
+    sys.exit(100)
+PY
+	as_user "$GATEQ_USER" /usr/bin/python3 "$T/keep.py" "$T/bin/forbidden" \
+	    "$T/rec/opened" "$T/rec/ran" >"$T/keep.out" 2>&1 &
+	local kp=$! st=0 i
+	for i in $(seq 1 100); do [ -e "$T/rec/opened" ] && break; sleep 0.05; done
+	[ -e "$T/rec/opened" ] || fail "the user's program did not start"
+	cp "$HELPER" "$T/bin/.forbidden.new"
+	chmod 711 "$T/bin/.forbidden.new"
+	mv "$T/bin/.forbidden.new" "$T/bin/forbidden"
+	wait_for "$T/err" "marked file was replaced" ||
+		fail "the replacement was not seen: $(cat "$T/err")"
+	rm "$T/rec/opened"
+	wait "$kp" || st=$?
+	gate_refused "the replaced file run through a kept descriptor" "$st" \
+	    "$(cat "$T/keep.out")"
+	gate_not_run "the replaced file run through a kept descriptor" "$T/rec/ran"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# An exec opens its file twice (for the exec, then plainly), and a
+# process the loader runs as a command is judged at its plain opens: an
+# exec such a process makes is judged once, at the exec, not again.
+test_gatequiet_exec_judged_once() {
+	gate_setup
+	ordinary_user "$GATEQ_USER" >/dev/null
+	cp "$HELPER" "$T/bin/forbidden"
+	gateq_conf
+	start_daemon -c "$T/p.conf"
+	local ld st=0
+	ld=$(readelf -l /bin/sh | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+	# Root's exec (allowed) from python run by the loader.
+	"$ld" /usr/bin/python3 "$T/exec.py" "$T/bin/forbidden" create-after 0 "$T/rec/ran" || st=$?
+	gate_ran "root's exec from a program the loader runs" "$st" "$T/rec/ran"
+	kill -USR1 "$DPID"
+	wait_for "$T/err" "gate: answer latency" || fail "no gate counters"
+	grep -q " 0 programs opened by the loader run as a command judged" "$T/err" ||
+		fail "the exec was judged again at its plain open: $(grep 'gate:' "$T/err")"
+	# Root's ld.so PROGRAM: judged at the open (and allowed: not the user).
+	rm -f "$T/rec/ran"
+	st=0
+	"$ld" "$T/bin/forbidden" create-after 0 "$T/rec/ran" || st=$?
+	gate_ran "root's ld.so PROGRAM" "$st" "$T/rec/ran"
+	kill -USR1 "$DPID"
+	for st in $(seq 1 100); do
+		grep -q " 1 programs opened by the loader run as a command judged" "$T/err" && break
+		sleep 0.05
+	done
+	grep -q " 1 programs opened by the loader run as a command judged" "$T/err" ||
+		fail "ld.so PROGRAM was not judged: $(grep 'gate:' "$T/err")"
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
