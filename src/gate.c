@@ -80,15 +80,15 @@ struct gate_script {
 };
 
 /*
- * A plain path of a gated rule and the file it names now, or (replaced)
- * named until it was replaced: still marked, and still that path's file
- * when run through a descriptor opened before (execveat).
+ * A plain path of a gated rule and the file it names now: its device and
+ * inode, and its change time (a file deleted and another created gets the
+ * same inode number at once on ext4).
  */
 struct gate_alias {
 	char		*path;
 	dev_t		 dev;
 	ino_t		 ino;
-	bool		 replaced;
+	struct timespec	 ctime;
 };
 
 struct gate_stats {
@@ -289,8 +289,22 @@ alias_of(const struct gate *g, dev_t dev, ino_t ino)
 static struct str *
 host_name(struct gate *g, const char *raw, dev_t dev, ino_t ino, bool check)
 {
+	static const char deleted[] = " (deleted)";
 	char buf[PROC_PATH_MAX];
 	const char *s = alias_of(g, dev, ino);
+	size_t i, n = strlen(raw);
+
+	/*
+	 * A file replaced at a rule's path, run through a descriptor opened
+	 * before (execveat): the kernel names it after that path.
+	 */
+	if (s == NULL && n > sizeof(deleted) - 1 &&
+	    strcmp(raw + n - (sizeof(deleted) - 1), deleted) == 0)
+		for (i = 0; i < g->nalias && s == NULL; i++)
+			if (strlen(g->alias[i].path) == n - (sizeof(deleted) -
+			    1) && strncmp(raw, g->alias[i].path, n -
+			    (sizeof(deleted) - 1)) == 0)
+				s = g->alias[i].path;
 
 	if (s == NULL && check && exename_host(raw, dev, ino, buf,
 	    sizeof(buf)) == 0)
@@ -625,14 +639,13 @@ read_events(struct gate *g)
 static void
 aliases(struct gate *g)
 {
-	struct gate_alias old[ALIAS_MAX];
 	const struct rule *r;
 	const struct glob_list *gl[2];
 	struct stat sb;
-	size_t i, j, k, n = 0, nold = g->nalias;
-	bool named;
+	size_t i, j, k, n = 0;
 
-	memcpy(old, g->alias, nold * sizeof(old[0]));
+	for (i = 0; i < g->nalias; i++)
+		free(g->alias[i].path);
 	for (i = 0; i < g->nrules; i++) {
 		r = &g->cfg->rules[g->rules[i]];
 		gl[0] = &r->exe;
@@ -647,23 +660,11 @@ aliases(struct gate *g)
 					continue;
 				g->alias[n].dev = sb.st_dev;
 				g->alias[n].ino = sb.st_ino;
-				g->alias[n].replaced = false;
+				g->alias[n].ctime = sb.st_ctim;
 				n++;
 			}
 	}
 	g->nalias = n;
-	/* A file replaced at a path still named keeps that name. */
-	for (i = 0; i < nold; i++) {
-		for (named = false, j = 0; j < n && !named; j++)
-			named = strcmp(g->alias[j].path, old[i].path) == 0;
-		if (!named || g->nalias == ALIAS_MAX ||
-		    alias_of(g, old[i].dev, old[i].ino) != NULL) {
-			free(old[i].path);
-			continue;
-		}
-		old[i].replaced = true;
-		g->alias[g->nalias++] = old[i];
-	}
 }
 
 /*
@@ -993,9 +994,11 @@ recheck(struct gate *g)
 	g->recheck_at = now_ns() + RECHECK_NS;
 	exename_loader_recheck();
 	for (i = 0; i < g->nalias; i++)
-		if (!g->alias[i].replaced && stat(g->alias[i].path, &sb) == 0 &&
+		if (stat(g->alias[i].path, &sb) == 0 &&
 		    (sb.st_dev != g->alias[i].dev ||
-		    sb.st_ino != g->alias[i].ino))
+		    sb.st_ino != g->alias[i].ino ||
+		    sb.st_ctim.tv_sec != g->alias[i].ctime.tv_sec ||
+		    sb.st_ctim.tv_nsec != g->alias[i].ctime.tv_nsec))
 			moved = true;
 	for (i = 0; !moved && i < g->plan.npaths; i++)
 		if (stat(g->plan.paths[i], &sb) == 0 &&

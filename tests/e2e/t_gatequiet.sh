@@ -23,34 +23,60 @@ gateq_usr1() {
 	fail "no counters after SIGUSR1: $(cat "$T/err")"
 }
 
+# t_gate.sh's set-up, the user, and the file to deny, $T/bin/forbidden.
+gateq_setup() {
+	gate_setup
+	ordinary_user "$GATEQ_USER" >/dev/null
+	cp "$HELPER" "$T/bin/forbidden"
+}
+
+# gateq_conf [PATH]: the user's execs of PATH ($T/bin/forbidden) denied.
 gateq_conf() {
-	conf "$@" <<EOF
+	conf <<EOF
 [no-forbidden-for-phgateq]
 event = exec
-exe = $T/bin/forbidden
+exe = ${1:-$T/bin/forbidden}
 uid = $GATEQ_USER
 action = deny
 EOF
 }
 
+# The user's exec of $T/bin/forbidden is refused before it runs (WHAT).
+gateq_user_refused() {
+	local st=0 out
+	out=$(gate_exec_as "$GATEQ_USER" "$T/bin/forbidden" create-after 0 "$T/rec/ran") || st=$?
+	gate_refused "$1" "$st" "$out"
+	gate_not_run "$1" "$T/rec/ran"
+}
+
+# Start the daemon [with ARGS] on $T/p.conf; execs are left to the gate.
+gateq_start_quiet() {
+	start_daemon "$@" -c "$T/p.conf"
+	grep -q "execs left to the gate" "$T/err" ||
+		fail "the loop still sees execs: $(cat "$T/err")"
+}
+
+# gateq_watched WHY [ARGS]: with ARGS, the loop keeps watching execs.
+gateq_watched() {
+	local why=$1
+	shift
+	start_daemon "$@" -c "$T/p.conf"
+	grep -q "execs left to the gate" "$T/err" &&
+		fail "execs left to the gate $why"
+	return 0
+}
+
 # The loop is told of no exec, and the gate still refuses: the user's
 # exec of the file is refused, root's runs, 50 other execs go by.
 test_gatequiet_loop_sees_no_execs() {
-	gate_setup
-	ordinary_user "$GATEQ_USER" >/dev/null
-	cp "$HELPER" "$T/bin/forbidden"
+	gateq_setup
 	gateq_conf
-	start_daemon -c "$T/p.conf"
-	grep -q "execs left to the gate" "$T/err" ||
-		fail "the loop still sees execs: $(cat "$T/err")"
+	gateq_start_quiet
 	gateq_usr1 1
-	local before after st=0 out i
+	local before after st=0 i
 	before=$(gateq_loop_execs)
 	for i in $(seq 1 50); do /bin/true; done
-	out=$(gate_exec_as "$GATEQ_USER" "$T/bin/forbidden" create-after 0 "$T/rec/ran") || st=$?
-	gate_refused "the user's exec" "$st" "$out"
-	gate_not_run "the user's exec" "$T/rec/ran"
-	st=0
+	gateq_user_refused "the user's exec"
 	gate_exec "$T/bin/forbidden" create-after 0 "$T/rec/ran-root" || st=$?
 	gate_ran "root's exec" "$st" "$T/rec/ran-root"
 	gateq_usr1 2
@@ -67,13 +93,9 @@ test_gatequiet_loop_sees_no_execs() {
 # an exec of it, and the loop, told of no exec, cannot kill it afterwards:
 # the gate judges the loader's open of the marked file, and refuses it.
 test_gatequiet_loader() {
-	gate_setup
-	ordinary_user "$GATEQ_USER" >/dev/null
-	cp "$HELPER" "$T/bin/forbidden"
+	gateq_setup
 	gateq_conf
-	start_daemon -c "$T/p.conf"
-	grep -q "execs left to the gate" "$T/err" ||
-		fail "the loop still sees execs: $(cat "$T/err")"
+	gateq_start_quiet
 	gate_loader_refused "$GATEQ_USER" "$T/bin/forbidden" "$T/rec/ran"
 	# The loader itself, and what it runs otherwise, still run.
 	local ld st=0
@@ -94,16 +116,8 @@ test_gatequiet_user_dir_stays_watched() {
 	ordinary_user "$GATEQ_USER" >/dev/null
 	cp "$HELPER" "$T/u/forbidden"
 	chown "$GATEQ_USER:" "$T/u" "$T/u/forbidden"
-	conf <<EOF
-[no-forbidden-for-phgateq]
-event = exec
-exe = $T/u/forbidden
-uid = $GATEQ_USER
-action = deny
-EOF
-	start_daemon -c "$T/p.conf"
-	grep -q "execs left to the gate" "$T/err" &&
-		fail "execs left to the gate for a file the user may replace"
+	gateq_conf "$T/u/forbidden"
+	gateq_watched "for a file the user may replace"
 	as_user "$GATEQ_USER" cp "$HELPER" "$T/u/new" || fail "cp"
 	as_user "$GATEQ_USER" mv "$T/u/new" "$T/u/forbidden" || fail "mv"
 	local st=0 out
@@ -113,24 +127,14 @@ EOF
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 	cp "$HELPER" "$T/bin/forbidden"
 	gateq_conf
-	start_daemon --dry-run -c "$T/p.conf"
-	grep -q "execs left to the gate" "$T/err" &&
-		fail "execs left to the gate with --dry-run"
+	gateq_watched "with --dry-run" --dry-run
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 	# A link in root's directory to the user's file: the file marked is
 	# the user's, so the loop keeps watching.
 	ln -s "$T/u/forbidden" "$T/bin/link"
-	conf <<EOF2
-[no-link-for-phgateq]
-event = exec
-exe = $T/bin/link
-uid = $GATEQ_USER
-action = deny
-EOF2
-	start_daemon -c "$T/p.conf"
-	grep -q "execs left to the gate" "$T/err" &&
-		fail "execs left to the gate for a link to the user's file"
+	gateq_conf "$T/bin/link"
+	gateq_watched "for a link to the user's file"
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
@@ -139,17 +143,13 @@ EOF2
 # of execs again, and learns what ran while it was not (a program started
 # then is named at its exit); a reload back leaves execs to the gate again.
 test_gatequiet_reload() {
-	gate_setup
-	ordinary_user "$GATEQ_USER" >/dev/null
-	cp "$HELPER" "$T/bin/forbidden"
+	gateq_setup
 	cp /bin/sleep "$T/bin/longrun"
 	gateq_conf
 	cp "$T/p.conf" "$T/quiet.conf"
-	start_daemon -c "$T/p.conf"
-	grep -q "execs left to the gate" "$T/err" ||
-		fail "the loop still sees execs: $(cat "$T/err")"
+	gateq_start_quiet
 	"$T/bin/longrun" 60 &
-	local lp=$! st=0 out
+	local lp=$!
 	sleep 0.2
 	cat >>"$T/p.conf" <<EOF
 
@@ -169,8 +169,7 @@ EOF
 		fail "the program started before the reload was not named at" \
 		    "its exit: $(cat "$T/err")"
 	# The gate still refuses.
-	out=$(gate_exec_as "$GATEQ_USER" "$T/bin/forbidden" create-after 0 "$T/rec/ran") || st=$?
-	gate_refused "the user's exec after the reload" "$st" "$out"
+	gateq_user_refused "the user's exec after the reload"
 	cp "$T/quiet.conf" "$T/p.conf"
 	kill -HUP "$DPID"
 	wait_for "$T/err" "configuration 3 in force" ||
@@ -185,15 +184,11 @@ EOF
 # lower layer holds the denied file, and runs it through the overlay:
 # another mount and another inode in name, the same file underneath.
 test_gatequiet_overlay() {
-	gate_setup
-	ordinary_user "$GATEQ_USER" >/dev/null
-	cp "$HELPER" "$T/bin/forbidden"
+	gateq_setup
 	gateq_conf
 	mkdir "$T/u/upper" "$T/u/work" "$T/u/merged"
 	chown -R "$GATEQ_USER:" "$T/u"
-	start_daemon -c "$T/p.conf"
-	grep -q "execs left to the gate" "$T/err" ||
-		fail "the loop still sees execs: $(cat "$T/err")"
+	gateq_start_quiet
 	local st=0 out
 	out=$(as_user "$GATEQ_USER" unshare -Urm sh -c \
 	    "mount -t overlay overlay -o lowerdir=$T/bin,upperdir=$T/u/upper,workdir=$T/u/work $T/u/merged &&
@@ -208,30 +203,20 @@ test_gatequiet_overlay() {
 # marked as soon as it is renamed there (or created), not at the gate's
 # next check a second later, which the event loop no longer backs up.
 test_gatequiet_replaced_at_once() {
-	gate_setup
-	ordinary_user "$GATEQ_USER" >/dev/null
-	cp "$HELPER" "$T/bin/forbidden"
+	gateq_setup
 	gateq_conf
-	start_daemon -c "$T/p.conf"
-	grep -q "execs left to the gate" "$T/err" ||
-		fail "the loop still sees execs: $(cat "$T/err")"
-	local st out i
+	gateq_start_quiet
+	local i
 	for i in 1 2 3; do
 		cp "$HELPER" "$T/bin/.forbidden.new"
 		mv "$T/bin/.forbidden.new" "$T/bin/forbidden"
-		st=0
-		out=$(gate_exec_as "$GATEQ_USER" "$T/bin/forbidden" create-after 0 "$T/rec/ran") || st=$?
-		gate_refused "the new file, run at once (round $i)" "$st" "$out"
-		gate_not_run "the new file, run at once (round $i)" "$T/rec/ran"
+		gateq_user_refused "the new file, run at once (round $i)"
 	done
 	# A file created at a named path that did not exist.
 	rm -f "$T/bin/forbidden"
 	sleep 0.2
 	cp "$HELPER" "$T/bin/forbidden"
-	st=0
-	out=$(gate_exec_as "$GATEQ_USER" "$T/bin/forbidden" create-after 0 "$T/rec/ran") || st=$?
-	gate_refused "the file created at the path" "$st" "$out"
-	gate_not_run "the file created at the path" "$T/rec/ran"
+	gateq_user_refused "the file created at the path"
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
@@ -240,12 +225,10 @@ test_gatequiet_replaced_at_once() {
 # root replaces it, and runs it through that descriptor afterwards: the
 # replaced file keeps its rule's name, and is refused.
 test_gatequiet_replaced_kept_descriptor() {
-	gate_setup
-	ordinary_user "$GATEQ_USER" >/dev/null
-	cp "$HELPER" "$T/bin/forbidden"
+	gateq_setup
 	chmod 711 "$T/bin/forbidden"
 	gateq_conf
-	start_daemon -c "$T/p.conf"
+	gateq_start_quiet
 	cat >"$T/keep.py" <<'PY'
 import errno, os, sys, time
 fd = os.open(sys.argv[1], os.O_PATH)
@@ -281,11 +264,9 @@ PY
 # process the loader runs as a command is judged at its plain opens: an
 # exec such a process makes is judged once, at the exec, not again.
 test_gatequiet_exec_judged_once() {
-	gate_setup
-	ordinary_user "$GATEQ_USER" >/dev/null
-	cp "$HELPER" "$T/bin/forbidden"
+	gateq_setup
 	gateq_conf
-	start_daemon -c "$T/p.conf"
+	gateq_start_quiet
 	local ld st=0
 	ld=$(readelf -l /bin/sh | sed -n 's/.*interpreter: \(.*\)]/\1/p')
 	# Root's exec (allowed) from python run by the loader.
