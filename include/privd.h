@@ -45,6 +45,8 @@ int	privd_main(struct privd_args *);
  */
 void	privd_execs(struct nl *nl[NL_NPARTS], const struct config *,
 	    int fanfd, int mountinfo, bool execs);
+/* After a reload, execs are left to the gate only once it has marked. */
+#define QUIET_DELAY_NS	1000000000ll
 #define PRIVD_QUIET_MSG	"execs left to the gate: every rule is a deny or " \
 	"ask rule on files only root may replace"
 
@@ -106,6 +108,7 @@ struct privd {
 	struct proc_clock clock;
 	bool		 loop_ready;
 	bool		 quiet;		/* the loop sees no execs */
+	int64_t		 quiet_due;	/* CLOCK_MONOTONIC: from then, or 0 */
 	bool		 sweep;		/* orphans of hooks may be ours now */
 	uint64_t	 born_ns;	/* CLOCK_BOOTTIME when serving began */
 	struct privd_ask asks[ASKS_MAX];

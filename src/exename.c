@@ -94,6 +94,11 @@ exename_loader(char *path, size_t size)
 {
 	int fd, r;
 
+	/* Learnt once: our own file may be one the gate marks. */
+	if (loader_state == 1) {
+		r = snprintf(path, size, "%s", loader_path);
+		return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+	}
 	if ((fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
 	r = binfmt_read_interp(fd, path, size);

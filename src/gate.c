@@ -50,6 +50,7 @@
 #define SCRIPTS_MAX	64	/* scripts whose interpreter is to be opened */
 #define SCRIPT_TTL_NS	1000000000ll
 #define RECHECK_NS	1000000000ll	/* marked files replaced, mounts */
+#define DIRS_NS		1000000ll	/* their directories changed: soon */
 #define OURS_MAX	1024	/* ppid steps looked up */
 #define ALIAS_MAX	256
 /*
@@ -139,6 +140,7 @@ struct gate {
 	unsigned	 script_next;
 	struct config_rx rx;
 	int64_t		 recheck_at;
+	int64_t		 dirs_at;	/* the last check for dirfan */
 	int64_t		 warned_ns;
 	struct gate_stats st;
 };
@@ -411,6 +413,10 @@ run_by_loader(struct gate *g, pid_t pid)
 	sb.st_ino = sx.stx_ino;
 	sb.st_ctim.tv_sec = sx.stx_ctime.tv_sec;
 	sb.st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+	if (exename_is_loader(&sb))
+		return true;
+	/* The loader replaced or touched since the last check? */
+	exename_loader_recheck();
 	return exename_is_loader(&sb);
 }
 
@@ -1019,9 +1025,17 @@ static void
 dirs_changed(struct gate *g)
 {
 	static char buf[4096] __attribute__((aligned(8)));
+	int64_t now = now_ns();
 
 	while (read(g->dirfan, buf, sizeof(buf)) > 0)
 		;
+	/* A user creating files in a loop gets one check a millisecond. */
+	if (now - g->dirs_at < DIRS_NS) {
+		if (g->recheck_at > g->dirs_at + DIRS_NS)
+			g->recheck_at = g->dirs_at + DIRS_NS;
+		return;
+	}
+	g->dirs_at = now;
 	recheck(g);
 }
 
@@ -1076,7 +1090,7 @@ gate_main(struct gate_args *a)
 	if (set_config(&g, a->cfg, 1, &a->plan, true) < 0)
 		fatalx(EXIT_PART, "gate: out of memory");
 	watch_dirs(&g);
-	(void)exename_is_loader(NULL);	/* learn the loader before the filter */
+	(void)exename_is_loader(NULL);	/* learnt before the marks, in main */
 	if ((r = loop_sched_deadline(SCHED_DL_RUNTIME_NS,
 	    SCHED_DL_PERIOD_NS)) < 0)
 		log_debug("gate: no SCHED_DEADLINE budget (%s)", strerror(-r));

@@ -144,7 +144,7 @@ root_only_dirs(const char *path, bool resolve)
 	if (realpath(dir[0] ? dir : "/", real) == NULL)
 		return false;
 	len = strlen(real);
-	if (len + 2 > sizeof(real))
+	if (len + 3 > sizeof(real))
 		return false;
 	/* The resolved parent is checked as the last prefix of real/x. */
 	memcpy(real + len, "/x", 3);
@@ -163,12 +163,16 @@ gate_plan_quiet(const struct config *cfg, const struct gate_plan *p)
 			return false;
 	for (i = 0; i < p->npaths; i++) {
 		char real[PATH_MAX];
+		struct stat sb;
 
-		/* A link's target too: it is the file marked. */
-		if (!root_only_dirs(p->paths[i], true) ||
-		    (realpath(p->paths[i], real) != NULL &&
-		    !root_only_dirs(real, false)))
+		if (!root_only_dirs(p->paths[i], true))
 			return false;
+		/* A link's target too: it is the file marked. */
+		if (realpath(p->paths[i], real) != NULL) {
+			if (!root_only_dirs(real, false))
+				return false;
+		} else if (lstat(p->paths[i], &sb) == 0)
+			return false;	/* a link to nowhere: anywhere */
 	}
 	return true;
 }

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "enrich.h"
 #include "exe.h"
+#include "exename.h"
 #include "exitcode.h"
 #include "explain.h"
 #include "gate.h"
@@ -431,7 +432,7 @@ start(const struct options *o, bool root, struct startup *s)
  * any part starts), or -1 when no rule needs it and it cannot be had.
  */
 static int
-open_gate(const struct config *cfg, struct gate_plan *plan)
+open_gate(const struct config *cfg, struct gate_plan *plan, unsigned *marked)
 {
 	unsigned n;
 	int fd;
@@ -448,6 +449,7 @@ open_gate(const struct config *cfg, struct gate_plan *plan)
 		    "reload will act only after the exec", strerror(-fd));
 		return -1;
 	}
+	*marked = n;
 	if (plan->mode == GATE_INODES)
 		log_info("exec gate: %u of %zu files marked: only their execs "
 		    "wait", n, plan->npaths);
@@ -510,15 +512,26 @@ split(const struct options *o, struct startup *s, struct loop_args *la)
 {
 	struct privd_args pa;
 	struct gate_plan plan;
+	struct stat sb;
+	unsigned marked = 0, existing = 0;
+	size_t i;
 	int sv[2], status, fanfd = -1, gate_ipc = -1;
 	pid_t pid, gate = 0;
 
 	memset(&plan, 0, sizeof(plan));
+	/* Before any mark: our own file may be one (the gate opens it). */
+	(void)exename_is_loader(NULL);
 	if (s->cfg != NULL || s->gate_cfg != NULL)
-		fanfd = open_gate(s->cfg ? s->cfg : s->gate_cfg, &plan);
-	/* The gate judges every rule alone: the loop needs no execs. */
+		fanfd = open_gate(s->cfg ? s->cfg : s->gate_cfg, &plan,
+		    &marked);
+	/*
+	 * The gate judges every rule alone: the loop needs no execs.  Not if
+	 * a file that exists could not be marked.
+	 */
+	for (i = 0; i < plan.npaths; i++)
+		existing += stat(plan.paths[i], &sb) == 0;
 	la->quiet = s->cfg != NULL && fanfd >= 0 && !o->dry_run &&
-	    gate_plan_quiet(s->cfg, &plan);
+	    marked >= existing && gate_plan_quiet(s->cfg, &plan);
 	if (la->quiet) {
 		privd_execs(s->nl, s->cfg, s->exe ? exe_fd(s->exe) : -1, -1,
 		    false);

@@ -529,12 +529,18 @@ reload(struct privd *d)
 	d->rates[1] = d->rates[0];
 	d->rates[0] = NULL;
 	spawn_limits(d->sp, hooks_cap(cfg->max_hooks), cfg->queue_size);
-	privd_execs(d->a->nl, cfg, q != d->quiet ? d->a->fanfd : -1,
-	    d->mountinfo, !q);
-	if (q != d->quiet)
-		log_info("%s", q ? PRIVD_QUIET_MSG :
-		    "the event loop sees execs again");
-	d->quiet = q;
+	d->quiet_due = 0;
+	if (q && !d->quiet) {
+		/* The loop watches until the gate has marked the new files. */
+		privd_execs(d->a->nl, cfg, -1, d->mountinfo, true);
+		d->quiet_due = clock_ns(CLOCK_MONOTONIC) + QUIET_DELAY_NS;
+	} else {
+		privd_execs(d->a->nl, cfg, q != d->quiet ? d->a->fanfd : -1,
+		    d->mountinfo, !q);
+		if (q != d->quiet)
+			log_info("the event loop sees execs again");
+		d->quiet = q;
+	}
 	log_info("configuration reloaded: %zu rules", cfg->nrules);
 	(void)notify_send("READY=1");
 	return;
@@ -830,7 +836,7 @@ privd_run(struct privd_args *a)
 	static struct pollfd pfd[PFD_MAX];
 	struct privd d;
 	size_t n;
-	int r, status = 0;
+	int r, timeout, status = 0;
 
 	memset(&d, 0, sizeof(d));
 	d.a = a;
@@ -858,6 +864,13 @@ privd_run(struct privd_args *a)
 		    strerror(errno));
 
 	for (;;) {
+		if (d.quiet_due != 0 &&
+		    clock_ns(CLOCK_MONOTONIC) >= d.quiet_due) {
+			d.quiet_due = 0;
+			d.quiet = true;
+			privd_execs(a->nl, d.cfg, a->fanfd, -1, false);
+			log_info(PRIVD_QUIET_MSG);
+		}
 		pfd[PFD_IPC] = (struct pollfd){ a->ipc, POLLIN, 0 };
 		pfd[PFD_SIG] = (struct pollfd){ a->sigfd, POLLIN, 0 };
 		pfd[PFD_MOUNTS] = (struct pollfd){ d.mountinfo, POLLPRI, 0 };
@@ -865,7 +878,10 @@ privd_run(struct privd_args *a)
 		n = d.sp != NULL ? spawn_pollfds(d.sp, pfd + PFD_SPAWN,
 		    PFD_MAX - PFD_SPAWN) : 0;
 		out_ctx_clocks(&d.oc);
-		if (poll(pfd, PFD_SPAWN + n, n > 0 ? 100 : -1) < 0 &&
+		timeout = n > 0 ? 100 : -1;
+		if (d.quiet_due != 0)
+			timeout = 100;
+		if (poll(pfd, PFD_SPAWN + n, timeout) < 0 &&
 		    errno != EINTR)
 			fatal(EXIT_PART, "poll");
 		if ((pfd[PFD_SIG].revents & POLLIN) && signals(&d))

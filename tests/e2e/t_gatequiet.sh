@@ -137,6 +137,12 @@ test_gatequiet_user_dir_stays_watched() {
 	gateq_watched "for a link to the user's file"
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+	# A link to nowhere: its target may appear anywhere.
+	ln -s "$T/u/nothing-yet" "$T/bin/dangling"
+	gateq_conf "$T/bin/dangling"
+	gateq_watched "for a link to nowhere"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
 
 # A reload that adds a rule the gate cannot judge alone: the loop is told
@@ -174,6 +180,12 @@ EOF
 	kill -HUP "$DPID"
 	wait_for "$T/err" "configuration 3 in force" ||
 		fail "the third configuration: $(cat "$T/err")"
+	# A second later: the gate has marked the files by then.
+	local i
+	for i in $(seq 1 60); do
+		[ "$(grep -c 'execs left to the gate' "$T/err")" = 2 ] && break
+		sleep 0.05
+	done
 	[ "$(grep -c 'execs left to the gate' "$T/err")" = 2 ] ||
 		fail "execs not left to the gate again: $(cat "$T/err")"
 	stop_daemon
@@ -288,6 +300,23 @@ test_gatequiet_exec_judged_once() {
 	done
 	grep -q " 1 programs opened by the loader run as a command judged" "$T/err" ||
 		fail "ld.so PROGRAM was not judged: $(grep 'gate:' "$T/err")"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# A rule on prochookd's own file: the gate, which now also judges plain
+# opens of the files it marks, never opens that file itself (it would
+# wait for its own answer); the daemon starts, and refuses the user.
+test_gatequiet_own_file() {
+	gateq_setup
+	gateq_conf "$PROCHOOKD"
+	start_daemon -c "$T/p.conf"
+	local st=0 out
+	out=$(gate_exec_as "$GATEQ_USER" "$PROCHOOKD" --version) || st=$?
+	gate_refused "the user's exec of prochookd" "$st" "$out"
+	kill -USR1 "$DPID"
+	wait_for "$T/err" "gate: answer latency" ||
+		fail "the gate does not answer: $(cat "$T/err")"
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
