@@ -51,6 +51,16 @@ uint32_t gate_rule_keys(const struct rule *);
  * exact path matches.
  */
 bool	gate_plan_quiet(const struct config *, const struct gate_plan *);
+/*
+ * How many of the plan's files exist: execs are left to the gate only
+ * when it has marked as many.
+ */
+unsigned gate_plan_existing(const struct gate_plan *);
+/*
+ * Cut path, in place, to its parent directory ("/a/b" to "/a", "/a" to
+ * "/"); false, leaving it as it is, for "/" and a path without a '/'.
+ */
+bool	gate_path_parent(char *path);
 
 /*
  * The effective ids an exec of a file with mode, owner and group gives a

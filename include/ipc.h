@@ -30,6 +30,7 @@ enum ipc_type {
 	IPC_GATE_DENY,		/* gate: an exec was refused; run the hooks */
 	IPC_GATE_ASK,		/* gate: an exec waits; run the hooks, answer */
 	IPC_GATE_VERDICT,	/* privd: the answer to an IPC_GATE_ASK */
+	IPC_GATE_APPLIED,	/* gate: a configuration is in force, marked */
 	IPC__MAX
 };
 
@@ -93,6 +94,12 @@ struct ipc_msg {
 			uint32_t allow;		/* 1: every hook exited 0 */
 			uint32_t pad;
 		} verdict;
+		struct {
+			uint32_t gen;		/* the configuration in force */
+			uint32_t marked;	/* files of its plan marked */
+			uint32_t existing;	/* files of its plan that exist */
+			uint32_t pad;
+		} applied;
 		struct {
 			uint32_t gen;
 			uint32_t file;	/* index; 0 is the main file */

@@ -45,8 +45,8 @@ int	privd_main(struct privd_args *);
  */
 void	privd_execs(struct nl *nl[NL_NPARTS], const struct config *,
 	    int fanfd, int mountinfo, bool execs);
-/* After a reload, execs are left to the gate only once it has marked. */
-#define QUIET_DELAY_NS	1000000000ll
+#define PRIVD_UNMARKED_MSG "the gate marked %u of the %u files of the " \
+	"deny and ask rules: the event loop keeps watching execs"
 #define PRIVD_QUIET_MSG	"execs left to the gate: every rule is a deny or " \
 	"ask rule on files only root may replace"
 
@@ -108,7 +108,8 @@ struct privd {
 	struct proc_clock clock;
 	bool		 loop_ready;
 	bool		 quiet;		/* the loop sees no execs */
-	int64_t		 quiet_due;	/* CLOCK_MONOTONIC: from then, or 0 */
+	uint32_t	 quiet_gen;	/* execs left to the gate once it has
+					   marked this configuration; 0: no */
 	bool		 sweep;		/* orphans of hooks may be ours now */
 	uint64_t	 born_ns;	/* CLOCK_BOOTTIME when serving began */
 	struct privd_ask asks[ASKS_MAX];
@@ -127,6 +128,11 @@ void	 privd_run_hooks(struct privd *, const struct rule *,
  * loop asks, lest a subverted loop run hooks at will.
  */
 bool	 privd_rate(struct privd *, const struct config *, uint32_t rule);
+/*
+ * IPC_GATE_APPLIED: the gate has the configuration in force; execs are
+ * left to it if the last reload asked and every file that exists is marked.
+ */
+void	 privd_gate_applied(struct privd *, const struct ipc_msg *);
 /* A path fit for a log line: a process chose it. */
 const char *privd_esc(const struct str *, char *buf, size_t size);
 

@@ -736,7 +736,7 @@ mark_filesystems(struct gate *g)
 static void
 watch_dirs(struct gate *g)
 {
-	char dir[PATH_MAX], *slash;
+	char dir[PATH_MAX];
 	size_t i;
 
 	if (g->dirfan < 0)
@@ -744,12 +744,8 @@ watch_dirs(struct gate *g)
 	(void)fanotify_mark(g->dirfan, FAN_MARK_FLUSH, 0, AT_FDCWD, "/");
 	for (i = 0; g->plan.mode == GATE_INODES && i < g->plan.npaths; i++) {
 		snprintf(dir, sizeof(dir), "%s", g->plan.paths[i]);
-		if ((slash = strrchr(dir, '/')) == NULL)
+		if (!gate_path_parent(dir))
 			continue;
-		if (slash == dir)
-			dir[1] = '\0';
-		else
-			*slash = '\0';
 		if (fanotify_mark(g->dirfan, FAN_MARK_ADD, FAN_CREATE |
 		    FAN_MOVED_TO, AT_FDCWD, dir) < 0)
 			log_warn("gate: cannot watch %s", dir);
@@ -757,7 +753,8 @@ watch_dirs(struct gate *g)
 }
 
 /* Marks for a new plan: the new ones first, then the old ones go. */
-static void
+/* The files marked, for GATE_INODES. */
+static unsigned
 remark(struct gate *g, const struct gate_plan *old)
 {
 	unsigned n = 0;
@@ -794,15 +791,17 @@ remark(struct gate *g, const struct gate_plan *old)
 	    old->mode != GATE_FILESYSTEMS)
 		log_info("gate: %u file systems marked: every exec there waits "
 		    "for the gate", n);
+	return g->plan.mode == GATE_INODES ? n : 0;
 }
 
 /*
  * Use cfg (taking it) with plan (taking its paths), placing its marks
- * unless they are placed already; the rules change between two events.
+ * unless they are placed already (then *nmarks: the files marked); the
+ * rules change between two events.
  */
 static int
 set_config(struct gate *g, struct config *cfg, uint32_t gen,
-    struct gate_plan *plan, bool marked)
+    struct gate_plan *plan, bool marked, unsigned *nmarks)
 {
 	struct gate_plan old = g->plan;
 	uint32_t *rules, *keys, *cand;
@@ -844,7 +843,7 @@ set_config(struct gate *g, struct config *cfg, uint32_t gen,
 	g->plan = *plan;
 	aliases(g);
 	if (!marked)
-		remark(g, &old);
+		*nmarks = remark(g, &old);
 	gate_plan_free(&old);
 	memset(plan, 0, sizeof(*plan));
 	return 0;
@@ -854,8 +853,10 @@ set_config(struct gate *g, struct config *cfg, uint32_t gen,
 static void
 config_chunk(struct gate *g, const struct ipc_msg *m)
 {
+	static struct ipc_msg ack;
 	struct gate_plan plan;
 	struct config *cfg;
+	unsigned marked = 0;
 	int r;
 
 	r = config_rx_add(&g->rx, m->u.cfg.gen, m->u.cfg.file, m->u.cfg.name,
@@ -868,7 +869,7 @@ config_chunk(struct gate *g, const struct ipc_msg *m)
 		    "rules stay");
 		return;
 	}
-	if (set_config(g, cfg, m->u.cfg.gen, &plan, false) < 0) {
+	if (set_config(g, cfg, m->u.cfg.gen, &plan, false, &marked) < 0) {
 		gate_plan_free(&plan);
 		config_free(cfg);
 		log_warnx("gate: out of memory; the old rules stay");
@@ -876,6 +877,17 @@ config_chunk(struct gate *g, const struct ipc_msg *m)
 	}
 	log_info("gate: configuration %u in force: %zu deny and ask rules",
 	    g->gen, g->nrules);
+	/*
+	 * The privileged part leaves execs to the gate on this word only;
+	 * if it is lost, the event loop keeps watching them.
+	 */
+	memset(&ack, 0, sizeof(ack));
+	ack.type = IPC_GATE_APPLIED;
+	ack.u.applied.gen = g->gen;
+	ack.u.applied.marked = marked;
+	ack.u.applied.existing = gate_plan_existing(&g->plan);
+	if (ipc_send(g->a->ipc, &ack) < 0)
+		g->st.reports_dropped++;
 }
 
 /* The median and 99th percentile, to the power of two above. */
@@ -1087,7 +1099,7 @@ gate_main(struct gate_args *a)
 	if (g.procfd < 0 || g.t == NULL || g.names == NULL)
 		fatalx(EXIT_PART, "gate: cannot start: %s", strerror(errno));
 	/* gate_open() placed the plan's marks before the fork. */
-	if (set_config(&g, a->cfg, 1, &a->plan, true) < 0)
+	if (set_config(&g, a->cfg, 1, &a->plan, true, NULL) < 0)
 		fatalx(EXIT_PART, "gate: out of memory");
 	watch_dirs(&g);
 	(void)exename_is_loader(NULL);	/* learnt before the marks, in main */

@@ -107,6 +107,20 @@ gate_plan(const struct config *cfg, struct gate_plan *p)
 	return 0;
 }
 
+bool
+gate_path_parent(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (slash == NULL || (slash == path && path[1] == '\0'))
+		return false;
+	if (slash == path)
+		path[1] = '\0';
+	else
+		*slash = '\0';
+	return true;
+}
+
 /*
  * Is every directory above path (an absolute path) root's and not group-
  * or other-writable, so that only root may change what the path names?
@@ -117,31 +131,24 @@ root_only_dirs(const char *path, bool resolve)
 {
 	char dir[PATH_MAX], real[PATH_MAX];
 	struct stat sb;
-	char *slash;
 	size_t len = strlen(path);
 
-	if (path[0] != '/' || len >= sizeof(dir))
+	if (path[0] != '/' || len < 2 || len >= sizeof(dir))
 		return false;
 	memcpy(dir, path, len + 1);
-	/* From the parent up to "/": each prefix ending before a '/'. */
-	while ((slash = strrchr(dir, '/')) != NULL) {
-		if (slash == dir)
-			dir[1] = '\0';		/* "/" itself, last */
-		else
-			*slash = '\0';
+	/* From the parent up to "/" itself. */
+	while (gate_path_parent(dir)) {
 		if (lstat(dir, &sb) < 0 || sb.st_uid != 0)
 			return false;
 		if (!S_ISLNK(sb.st_mode) && (!S_ISDIR(sb.st_mode) ||
 		    (sb.st_mode & (S_IWGRP | S_IWOTH))))
 			return false;
-		if (slash == dir)
-			break;
 	}
 	if (!resolve)
 		return true;
 	memcpy(dir, path, len + 1);
-	*strrchr(dir, '/') = '\0';
-	if (realpath(dir[0] ? dir : "/", real) == NULL)
+	(void)gate_path_parent(dir);
+	if (realpath(dir, real) == NULL)
 		return false;
 	len = strlen(real);
 	if (len + 3 > sizeof(real))
@@ -175,6 +182,18 @@ gate_plan_quiet(const struct config *cfg, const struct gate_plan *p)
 			return false;	/* a link to nowhere: anywhere */
 	}
 	return true;
+}
+
+unsigned
+gate_plan_existing(const struct gate_plan *p)
+{
+	struct stat sb;
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < p->npaths; i++)
+		n += stat(p->paths[i], &sb) == 0;
+	return n;
 }
 
 void

@@ -131,6 +131,8 @@ ipc_check(const struct ipc_msg *m, size_t n)
 		if (m->u.verdict.allow > 1)
 			return -EBADMSG;
 		return 0;
+	case IPC_GATE_APPLIED:
+		return 0;
 	case IPC_CONFIG:
 		if (m->len > IPC_CHUNK || m->u.cfg.last > 1 ||
 		    m->u.cfg.quiet > 1 ||

@@ -512,9 +512,7 @@ split(const struct options *o, struct startup *s, struct loop_args *la)
 {
 	struct privd_args pa;
 	struct gate_plan plan;
-	struct stat sb;
-	unsigned marked = 0, existing = 0;
-	size_t i;
+	unsigned marked = 0, existing;
 	int sv[2], status, fanfd = -1, gate_ipc = -1;
 	pid_t pid, gate = 0;
 
@@ -528,10 +526,12 @@ split(const struct options *o, struct startup *s, struct loop_args *la)
 	 * The gate judges every rule alone: the loop needs no execs.  Not if
 	 * a file that exists could not be marked.
 	 */
-	for (i = 0; i < plan.npaths; i++)
-		existing += stat(plan.paths[i], &sb) == 0;
 	la->quiet = s->cfg != NULL && fanfd >= 0 && !o->dry_run &&
-	    marked >= existing && gate_plan_quiet(s->cfg, &plan);
+	    gate_plan_quiet(s->cfg, &plan);
+	if (la->quiet && marked < (existing = gate_plan_existing(&plan))) {
+		log_warnx(PRIVD_UNMARKED_MSG, marked, existing);
+		la->quiet = false;
+	}
 	if (la->quiet) {
 		privd_execs(s->nl, s->cfg, s->exe ? exe_fd(s->exe) : -1, -1,
 		    false);

@@ -467,12 +467,30 @@ quiet(const struct privd *d, const struct config *cfg)
 	return q;
 }
 
+void
+privd_gate_applied(struct privd *d, const struct ipc_msg *m)
+{
+	const unsigned marked = m->u.applied.marked;
+	const unsigned existing = m->u.applied.existing;
+
+	if (d->quiet_gen == 0 || m->u.applied.gen != d->quiet_gen)
+		return;
+	d->quiet_gen = 0;
+	if (marked < existing) {
+		log_warnx(PRIVD_UNMARKED_MSG, marked, existing);
+		return;
+	}
+	d->quiet = true;
+	privd_execs(d->a->nl, d->cfg, d->a->fanfd, -1, false);
+	log_info(PRIVD_QUIET_MSG);
+}
+
 /* SIGHUP: a bad file leaves everything as it was. */
 static void
 reload(struct privd *d)
 {
 	struct config *cfg;
-	bool q;
+	bool q, shown;
 	int r;
 
 	(void)notify_send("RELOADING=1");
@@ -496,14 +514,19 @@ reload(struct privd *d)
 		config_free(cfg);
 		goto refused;
 	}
-	/* Execs are shown again before the loop needs them, hidden after. */
+	/*
+	 * Execs are shown to the loop before it needs them, and left to the
+	 * gate again only once the gate says it marked the new configuration's
+	 * files (privd_gate_applied()).
+	 */
 	q = quiet(d, cfg);
-	if (!q && d->quiet)
+	shown = d->quiet;
+	if (shown)
 		privd_execs(d->a->nl, cfg, d->a->fanfd, d->mountinfo, true);
 	if ((r = send_config(d->a->ipc, cfg, d->gen + 1, q)) < 0) {
 		log_warnx("cannot hand the configuration to the event loop: "
 		    "%s; the rules in force stay", strerror(-r));
-		if (!q && d->quiet)
+		if (shown)
 			privd_execs(d->a->nl, d->cfg, d->a->fanfd, -1, false);
 		config_free(cfg);
 		goto refused;
@@ -529,18 +552,13 @@ reload(struct privd *d)
 	d->rates[1] = d->rates[0];
 	d->rates[0] = NULL;
 	spawn_limits(d->sp, hooks_cap(cfg->max_hooks), cfg->queue_size);
-	d->quiet_due = 0;
-	if (q && !d->quiet) {
-		/* The loop watches until the gate has marked the new files. */
+	/* The events the new rules need (done above if execs were shown). */
+	if (!shown)
 		privd_execs(d->a->nl, cfg, -1, d->mountinfo, true);
-		d->quiet_due = clock_ns(CLOCK_MONOTONIC) + QUIET_DELAY_NS;
-	} else {
-		privd_execs(d->a->nl, cfg, q != d->quiet ? d->a->fanfd : -1,
-		    d->mountinfo, !q);
-		if (q != d->quiet)
-			log_info("the event loop sees execs again");
-		d->quiet = q;
-	}
+	else if (!q)
+		log_info("the event loop sees execs again");
+	d->quiet = false;
+	d->quiet_gen = q ? d->gen : 0;
 	log_info("configuration reloaded: %zu rules", cfg->nrules);
 	(void)notify_send("READY=1");
 	return;
@@ -864,13 +882,6 @@ privd_run(struct privd_args *a)
 		    strerror(errno));
 
 	for (;;) {
-		if (d.quiet_due != 0 &&
-		    clock_ns(CLOCK_MONOTONIC) >= d.quiet_due) {
-			d.quiet_due = 0;
-			d.quiet = true;
-			privd_execs(a->nl, d.cfg, a->fanfd, -1, false);
-			log_info(PRIVD_QUIET_MSG);
-		}
 		pfd[PFD_IPC] = (struct pollfd){ a->ipc, POLLIN, 0 };
 		pfd[PFD_SIG] = (struct pollfd){ a->sigfd, POLLIN, 0 };
 		pfd[PFD_MOUNTS] = (struct pollfd){ d.mountinfo, POLLPRI, 0 };
@@ -879,8 +890,6 @@ privd_run(struct privd_args *a)
 		    PFD_MAX - PFD_SPAWN) : 0;
 		out_ctx_clocks(&d.oc);
 		timeout = n > 0 ? 100 : -1;
-		if (d.quiet_due != 0)
-			timeout = 100;
 		if (poll(pfd, PFD_SPAWN + n, timeout) < 0 &&
 		    errno != EINTR)
 			fatal(EXIT_PART, "poll");

@@ -230,6 +230,9 @@ privgate_read(struct privd *d)
 		case IPC_GATE_ASK:
 			gate_event(d, &m);
 			break;
+		case IPC_GATE_APPLIED:
+			privd_gate_applied(d, &m);
+			break;
 		default:
 			d->st.refused++;
 			break;

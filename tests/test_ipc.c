@@ -152,7 +152,8 @@ test_random(void **state)
 			b[j] = (unsigned char)rand_r(&seed);
 		m.type = 1 + (uint32_t)rand_r(&seed) % (IPC__MAX + 1);
 		if (ipc_check(&m, sizeof(m)) == 0)
-			assert_true(m.type == IPC_READY || m.type == IPC_STATS);
+			assert_true(m.type == IPC_READY || m.type == IPC_STATS ||
+			    m.type == IPC_GATE_APPLIED);
 	}
 }
 
@@ -210,6 +211,15 @@ test_gate_messages(void **state)
 	m.u.verdict.allow = 2;
 	assert_int_equal(ipc_check(&m, sizeof(m)), -EBADMSG);
 	m.u.verdict.allow = 0;
+	assert_int_equal(ipc_check(&m, sizeof(m) - 1), -EBADMSG);
+
+	/* What the gate marked: counts, which privd compares. */
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_GATE_APPLIED;
+	m.u.applied.gen = 2;
+	m.u.applied.marked = 1;
+	m.u.applied.existing = 3;
+	assert_int_equal(ipc_check(&m, sizeof(m)), 0);
 	assert_int_equal(ipc_check(&m, sizeof(m) - 1), -EBADMSG);
 }
 

@@ -180,9 +180,65 @@ EOF
 	kill -HUP "$DPID"
 	wait_for "$T/err" "configuration 3 in force" ||
 		fail "the third configuration: $(cat "$T/err")"
-	# A second later: the gate has marked the files by then.
+	# Once the gate says it has marked the files.
 	local i
 	for i in $(seq 1 60); do
+		[ "$(grep -c 'execs left to the gate' "$T/err")" = 2 ] && break
+		sleep 0.05
+	done
+	[ "$(grep -c 'execs left to the gate' "$T/err")" = 2 ] ||
+		fail "execs not left to the gate again: $(cat "$T/err")"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+# A file that exists but that the gate cannot mark (/proc refuses
+# permission events): the loop keeps watching execs, at start and after a
+# reload, which the gate answers with what it marked.  A reload back
+# leaves execs to the gate again.
+test_gatequiet_unmarked_stays_watched() {
+	gateq_setup
+	local unmarkable=/proc/sys/kernel/hostname
+	[ -e "$unmarkable" ] || fail "no $unmarkable"
+	gateq_conf
+	cp "$T/p.conf" "$T/quiet.conf"
+	cat >>"$T/p.conf" <<EOF
+
+[no-hostname-file]
+event = exec
+exe = $unmarkable
+action = deny
+EOF
+	cp "$T/p.conf" "$T/unmarked.conf"
+	gateq_watched "at start, with a file the gate cannot mark"
+	grep -q "the gate marked 1 of the 2 files" "$T/err" ||
+		fail "no word of the file not marked at start: $(cat "$T/err")"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+	cp "$T/quiet.conf" "$T/p.conf"
+	gateq_start_quiet
+	cp "$T/unmarked.conf" "$T/p.conf"
+	kill -HUP "$DPID"
+	wait_for "$T/err" "gate: configuration 2 in force" ||
+		fail "the second configuration: $(cat "$T/err")"
+	# Time for a wrong turn to quiet (the build before waited a second).
+	sleep 1.5
+	gateq_usr1 1
+	local before after i
+	before=$(gateq_loop_execs)
+	for i in $(seq 1 20); do /bin/true; done
+	gateq_usr1 2
+	after=$(gateq_loop_execs)
+	[ "$((after - before))" -ge 20 ] ||
+		fail "the loop was told of $((after - before)) execs, want 20"
+	[ "$(grep -c 'execs left to the gate' "$T/err")" = 1 ] ||
+		fail "execs left to the gate after the reload: $(cat "$T/err")"
+	grep -q "the gate marked 1 of the 2 files" "$T/err" ||
+		fail "no word of the file not marked: $(cat "$T/err")"
+	gateq_user_refused "the user's exec after the reload"
+	cp "$T/quiet.conf" "$T/p.conf"
+	kill -HUP "$DPID"
+	for i in $(seq 1 100); do
 		[ "$(grep -c 'execs left to the gate' "$T/err")" = 2 ] && break
 		sleep 0.05
 	done

@@ -46,6 +46,11 @@ model_valid(const struct ipc_msg *m, size_t n)
 	case IPC_READY:
 	case IPC_STATS:
 		return true;
+	case IPC_GATE_DENY:
+	case IPC_GATE_ASK:
+		if (e->type != EV_EXEC)
+			return false;
+		/* FALLTHROUGH */
 	case IPC_REQUEST:
 		if (e->type == EV_ACK || e->type > EV_LOST)
 			return false;
@@ -75,6 +80,10 @@ model_valid(const struct ipc_msg *m, size_t n)
 		for (i = 0; i < m->u.ids.n; i++)
 			if (m->u.ids.id[i].pid < 1 || m->u.ids.id[i].found > 1)
 				return false;
+		return true;
+	case IPC_GATE_VERDICT:
+		return m->u.verdict.allow <= 1;
+	case IPC_GATE_APPLIED:
 		return true;
 	case IPC_CONFIG:
 		return m->len <= IPC_CHUNK && m->u.cfg.last <= 1 &&
@@ -161,7 +170,8 @@ received(struct fin *f)
 	    "of type %u (size %zu) the contract %s", r == 0 ? "accepts" :
 	    "refuses", m.type, n, r == 0 ? "refuses" : "accepts");
 	if (r == 0 && m.type == IPC_REQUEST)
-		use_request(&m.u.ev, (int64_t)m.u.ev.start_ns);
+		/* A clock offset, as the real ones: far from INT64_MIN. */
+		use_request(&m.u.ev, (int64_t)(m.u.ev.start_ns >> 2));
 }
 
 static struct str *
