@@ -26,6 +26,8 @@ TOOLS = [  # id, label (order of the table)
     ("deny-path", "prochookd, deny rule (exact path)"),
     ("deny-glob", "prochookd, deny rule (glob)"),
     ("fapolicyd", "fapolicyd, 1 deny_audit rule"),
+    ("floor-gate", "a gate doing no work (floor)"),
+    ("floor-glob", "the loop + a gate doing no work"),
     ("bare-end", "bare storm (again)"),
 ]
 LABEL = dict(TOOLS)
@@ -345,7 +347,7 @@ def parse_gate(out, err, prog):
 
 
 # Rows whose cost is per exec (an exec gate), not per printed event.
-GATES = ("deny-path", "deny-glob", "fapolicyd")
+GATES = ("deny-path", "deny-glob", "fapolicyd", "floor-gate", "floor-glob")
 
 def parse_rules(out, err, prog):
     """prochookd with rules (run.sh --rules): nothing is printed per event;
@@ -358,7 +360,8 @@ def parse_rules(out, err, prog):
 
 PARSERS = {"prochookd": parse_prochookd, "forkstat": parse_forkstat,
            "forkstat-r": parse_forkstat, "extrace": parse_extrace,
-           "deny-path": parse_gate, "deny-glob": parse_gate, "fapolicyd": parse_gate}
+           "deny-path": parse_gate, "deny-glob": parse_gate, "fapolicyd": parse_gate,
+           "floor-gate": parse_gate, "floor-glob": parse_gate}
 
 
 def _pct(a, b):

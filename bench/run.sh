@@ -14,7 +14,8 @@
 #                 service would (autogroup then gives it half the CPU against
 #                 the storm: much better figures for every monitor)
 #     --tools L   comma-separated subset of: bare,prochookd,forkstat,forkstat-r,extrace,
-#                 deny-path,deny-glob,fapolicyd (default: all; the bare storm always runs first and last)
+#                 deny-path,deny-glob,fapolicyd,floor-gate,floor-glob (default: all; the
+#                 bare storm always runs first and last)
 #     --rules C   also a row "prochookd (rules: C)": the daemon with the rules
 #                 of the file C (e.g. conf/prochook.conf), or with N generated
 #                 rules when C is a number (see rules_conf below); repeatable
@@ -37,7 +38,14 @@
 #               its configuration bind-mounted on /etc/fapolicyd for the row
 #               only (skipped with the reason when not installed); see
 #               bench/README.md before installing it
-#   For these three rows exe % and cmdline % are "-" (they print no events)
+#   floor-gate  bench/floorgate: an exec gate that does no work (the storm's
+#               file system marked, every exec allowed at once): the kernel's
+#               permission round trip alone
+#   floor-glob  floorgate running $PROCHOOKD -c CONF --dry-run, CONF the
+#               deny-path row's: the event loop sees every exec, as under a
+#               glob, beside a gate that does no work (the best deny-glob
+#               can be while the loop must see every exec)
+#   For these five rows exe % and cmdline % are "-" (they print no events)
 #   and the notes give the CPU per exec of the storm.
 # For a monitor: start it (stdout/stderr to bench/out/runK/TOOL.out/.err), wait
 # until it is ready (prochookd: a stderr line containing "ready"; the others:
@@ -94,7 +102,7 @@
 set -u
 export LC_ALL=C
 
-N=6000 W=2 R=1 MODE=exec SESSION=shared TOOLS_SEL="prochookd,forkstat,forkstat-r,extrace,deny-path,deny-glob,fapolicyd"
+N=6000 W=2 R=1 MODE=exec SESSION=shared TOOLS_SEL="prochookd,forkstat,forkstat-r,extrace,deny-path,deny-glob,fapolicyd,floor-gate,floor-glob"
 RULES=()
 PROCHOOKD=${PROCHOOKD:-./prochookd}
 PROCHOOKD_ARGS=${PROCHOOKD_ARGS:-}
@@ -123,7 +131,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 for t in ${TOOLS_SEL//,/ }; do
-	case $t in bare|prochookd|forkstat|forkstat-r|extrace|deny-path|deny-glob|fapolicyd) ;;
+	case $t in bare|prochookd|forkstat|forkstat-r|extrace|deny-path|deny-glob|fapolicyd|floor-gate|floor-glob) ;;
 	*) echo "run.sh: unknown tool: $t" >&2; exit 2 ;; esac
 done
 [ "$(id -u)" = 0 ] || { echo "run.sh: must run as root (the proc connector needs it)" >&2; exit 2; }
@@ -177,6 +185,7 @@ done
 
 # ---- build the storm and its private program
 cc -O2 -Wall -o "$BENCH/storm" "$BENCH/storm.c" || { echo "run.sh: cannot build bench/storm" >&2; exit 1; }
+cc -O2 -Wall -o "$BENCH/floorgate" "$BENCH/floorgate.c" || { echo "run.sh: cannot build bench/floorgate" >&2; exit 1; }
 install -m 0755 /bin/true "$OUT/true-storm" || exit 1
 PROG=$(realpath "$OUT/true-storm")
 
@@ -251,7 +260,7 @@ wait_drained() {
 GATE_MOUNTED=
 
 gate_row() {
-	case $1 in deny-path|deny-glob|fapolicyd) return 0 ;; esac
+	case $1 in deny-path|deny-glob|fapolicyd|floor-gate|floor-glob) return 0 ;; esac
 	return 1
 }
 
@@ -262,7 +271,7 @@ gate_row_cmd() {
 	# The denied file exists (an exact path is marked by its inode), never runs.
 	install -m 0755 /bin/true "$OUT/deny-target" || return 1
 	case $t in
-	deny-path|deny-glob)
+	deny-path|deny-glob|floor-glob)
 		if [ ! -x "$PROCHOOKD" ]; then
 			echo "$PROCHOOKD not found or not executable (build it with make, or set PROCHOOKD)" >"$d/$t.skipped"
 			return 1
@@ -271,7 +280,14 @@ gate_row_cmd() {
 		[ "$t" = deny-glob ] && exe="${exe%-target}-targ*"
 		printf '[daemon]\nrules_dir = %s/none.d\n\n[never-in-storm]\nevent = exec\nexe = %s\naction = deny\n' \
 		    "$d" "$exe" >"$d/$t.conf"
-		cmd=("$PROCHOOKD" -c "$d/$t.conf") ;;
+		cmd=("$PROCHOOKD" -c "$d/$t.conf")
+		# --dry-run: the loop sees every exec (no exec is left to the
+		# gate), the gate marks one file; floorgate marks the storm's.
+		if [ "$t" = floor-glob ]; then
+			cmd=("$BENCH/floorgate" -m "$OUT" -- "${cmd[@]}" --dry-run)
+		fi ;;
+	floor-gate)
+		cmd=("$BENCH/floorgate" -m "$OUT") ;;
 	fapolicyd)
 		if ! command -v fapolicyd >/dev/null; then
 			echo "fapolicyd is not installed (apt-get install -y fapolicyd; read bench/README.md first)" >"$d/$t.skipped"
@@ -341,6 +357,8 @@ gate_row_ready() {
 	fapolicyd) grep -q "Starting to listen for events" "$d/$t.err"; return ;;
 	deny-path) want="files marked" ;;
 	deny-glob) want="file systems marked" ;;
+	floor-gate) grep -q "every exec allowed" "$d/$t.err"; return ;;
+	floor-glob) want="files marked" ;;
 	esac
 	grep -q ready "$d/$t.err" || return 1
 	grep -q "$want" "$d/$t.err" ||
@@ -392,7 +410,7 @@ run_monitor() {
 	forkstat)   cmd=(forkstat -l) ;;
 	forkstat-r) cmd=(forkstat -l -r) ;;
 	extrace)    cmd=(extrace -f) ;;
-	deny-path|deny-glob|fapolicyd)
+	deny-path|deny-glob|fapolicyd|floor-gate|floor-glob)
 		gate_row_cmd "$d" "$t" || { echo "  $t: skipped: $(cat "$d/$t.skipped")" >&2; return; }
 		sig=TERM ;;
 	esac
