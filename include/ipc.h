@@ -31,6 +31,7 @@ enum ipc_type {
 	IPC_GATE_ASK,		/* gate: an exec waits; run the hooks, answer */
 	IPC_GATE_VERDICT,	/* privd: the answer to an IPC_GATE_ASK */
 	IPC_GATE_APPLIED,	/* gate: a configuration is in force, marked */
+	IPC_QUIET,		/* privd: execs are left to the gate, or not */
 	IPC__MAX
 };
 
@@ -95,6 +96,10 @@ struct ipc_msg {
 			uint32_t pad;
 		} verdict;
 		struct {
+			uint32_t on;	/* 1: no exec events come from now */
+			uint32_t pad;
+		} quiet;
+		struct {
 			uint32_t gen;		/* the configuration in force */
 			uint32_t marked;	/* files of its plan marked */
 			uint32_t existing;	/* files of its plan that exist */
@@ -104,7 +109,6 @@ struct ipc_msg {
 			uint32_t gen;
 			uint32_t file;	/* index; 0 is the main file */
 			uint32_t last;	/* the last chunk of the last file */
-			uint32_t quiet;	/* 1: no exec events for the loop */
 			uint32_t pad;
 			char	 name[PROC_PATH_MAX];
 			char	 data[IPC_CHUNK];

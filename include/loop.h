@@ -38,7 +38,7 @@ struct loop_sink {
 	/* SIGHUP. */
 	void	(*reload)(void *arg);
 	/* The rules in force leave execs to the gate: no exec events come
-	 * (set by the sink with its configuration). */
+	 * (set by the sink on the privileged part's word, IPC_QUIET). */
 	bool	  quiet;
 	/* Another descriptor to watch (-1: none), and what to do when it is
 	 * readable: anything but LOOP_GO_ON stops the loop. */

@@ -31,7 +31,7 @@ struct rulesink {
 	uint32_t	*by_type[EV__MAX];
 	size_t		 n_type[EV__MAX];
 	struct enrich	*en;
-	struct loop_sink *sink;		/* its quiet, from the configuration */
+	struct loop_sink *sink;		/* its quiet, from IPC_QUIET */
 	int		 ipc;		/* to the privileged part */
 	bool		 dry_run;
 	struct obuf	 line;

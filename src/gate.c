@@ -752,8 +752,10 @@ watch_dirs(struct gate *g)
 	}
 }
 
-/* Marks for a new plan: the new ones first, then the old ones go. */
-/* The files marked, for GATE_INODES. */
+/*
+ * Marks for a new plan: the new ones first, then the old ones go.
+ * Returns the files marked (GATE_INODES).
+ */
 static unsigned
 remark(struct gate *g, const struct gate_plan *old)
 {

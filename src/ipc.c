@@ -133,9 +133,10 @@ ipc_check(const struct ipc_msg *m, size_t n)
 		return 0;
 	case IPC_GATE_APPLIED:
 		return 0;
+	case IPC_QUIET:
+		return m->u.quiet.on > 1 ? -EBADMSG : 0;
 	case IPC_CONFIG:
 		if (m->len > IPC_CHUNK || m->u.cfg.last > 1 ||
-		    m->u.cfg.quiet > 1 ||
 		    m->u.cfg.file > 65536 ||
 		    !terminated(m->u.cfg.name, sizeof(m->u.cfg.name)))
 			return -EBADMSG;

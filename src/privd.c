@@ -355,16 +355,31 @@ name_ids(struct privd *d, const struct ipc_msg *req)
 	(void)ipc_send(d->a->ipc, &m);
 }
 
+/* Send m, waiting for room at most a second: the loop reads between events. */
+static int
+send_wait(int fd, const struct ipc_msg *m)
+{
+	int r, tries;
+
+	for (tries = 0; (r = ipc_send(fd, m)) == -EAGAIN && tries < 10;
+	    tries++) {
+		struct pollfd pfd = { fd, POLLOUT, 0 };
+
+		(void)poll(&pfd, 1, 100);
+	}
+	return r;
+}
+
 /*
  * Send a configuration's texts to the loop or the gate, which parse the
  * same.
  */
 static int
-send_config(int fd, const struct config *cfg, uint32_t gen, bool quiet)
+send_config(int fd, const struct config *cfg, uint32_t gen)
 {
 	static struct ipc_msg m;
 	size_t i, off, n;
-	int r, tries;
+	int r;
 
 	for (i = 0; i < cfg->nfiles; i++) {
 		off = 0;
@@ -383,15 +398,7 @@ send_config(int fd, const struct config *cfg, uint32_t gen, bool quiet)
 			off += n;
 			m.u.cfg.last = i + 1 == cfg->nfiles &&
 			    off == cfg->files[i].len;
-			m.u.cfg.quiet = quiet;
-			/* The loop reads between events: a second is plenty. */
-			for (tries = 0; (r = ipc_send(fd, &m)) == -EAGAIN &&
-			    tries < 10; tries++) {
-				struct pollfd pfd = { fd, POLLOUT, 0 };
-
-				(void)poll(&pfd, 1, 100);
-			}
-			if (r < 0)
+			if ((r = send_wait(fd, &m)) < 0)
 				return r;
 		} while (off < cfg->files[i].len);
 	}
@@ -467,6 +474,27 @@ quiet(const struct privd *d, const struct config *cfg)
 	return q;
 }
 
+/*
+ * Leave execs to the gate (on), or show them to the event loop again, and
+ * tell the loop: it reads /proc when it sees them again.
+ */
+static void
+set_quiet(struct privd *d, const struct config *cfg, bool on)
+{
+	static struct ipc_msg m;
+	int r;
+
+	privd_execs(d->a->nl, cfg, d->a->fanfd, d->mountinfo, !on);
+	d->quiet = on;
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_QUIET;
+	m.u.quiet.on = on;
+	if ((r = send_wait(d->a->ipc, &m)) < 0)
+		log_warnx("cannot tell the event loop whether it sees execs: "
+		    "%s", strerror(-r));
+	log_info("%s", on ? PRIVD_QUIET_MSG : "the event loop sees execs again");
+}
+
 void
 privd_gate_applied(struct privd *d, const struct ipc_msg *m)
 {
@@ -480,9 +508,7 @@ privd_gate_applied(struct privd *d, const struct ipc_msg *m)
 		log_warnx(PRIVD_UNMARKED_MSG, marked, existing);
 		return;
 	}
-	d->quiet = true;
-	privd_execs(d->a->nl, d->cfg, d->a->fanfd, -1, false);
-	log_info(PRIVD_QUIET_MSG);
+	set_quiet(d, d->cfg, true);
 }
 
 /* SIGHUP: a bad file leaves everything as it was. */
@@ -520,20 +546,19 @@ reload(struct privd *d)
 	 * files (privd_gate_applied()).
 	 */
 	q = quiet(d, cfg);
-	shown = d->quiet;
-	if (shown)
-		privd_execs(d->a->nl, cfg, d->a->fanfd, d->mountinfo, true);
-	if ((r = send_config(d->a->ipc, cfg, d->gen + 1, q)) < 0) {
+	if ((shown = d->quiet))
+		set_quiet(d, cfg, false);
+	if ((r = send_config(d->a->ipc, cfg, d->gen + 1)) < 0) {
 		log_warnx("cannot hand the configuration to the event loop: "
 		    "%s; the rules in force stay", strerror(-r));
 		if (shown)
-			privd_execs(d->a->nl, d->cfg, d->a->fanfd, -1, false);
+			set_quiet(d, d->cfg, true);
 		config_free(cfg);
 		goto refused;
 	}
 	/* The loop has it: the gate must follow, or the two disagree. */
 	if (d->a->gate_ipc >= 0 &&
-	    (r = send_config(d->a->gate_ipc, cfg, d->gen + 1, q)) < 0) {
+	    (r = send_config(d->a->gate_ipc, cfg, d->gen + 1)) < 0) {
 		log_warnx("cannot hand the configuration to the gate: %s; it "
 		    "keeps the deny and ask rules it has", strerror(-r));
 		q = false;	/* its old rules: the loop must catch the new */
@@ -552,12 +577,9 @@ reload(struct privd *d)
 	d->rates[1] = d->rates[0];
 	d->rates[0] = NULL;
 	spawn_limits(d->sp, hooks_cap(cfg->max_hooks), cfg->queue_size);
-	/* The events the new rules need (done above if execs were shown). */
+	/* The events the new rules need (set above if execs were shown). */
 	if (!shown)
 		privd_execs(d->a->nl, cfg, -1, d->mountinfo, true);
-	else if (!q)
-		log_info("the event loop sees execs again");
-	d->quiet = false;
 	d->quiet_gen = q ? d->gen : 0;
 	log_info("configuration reloaded: %zu rules", cfg->nrules);
 	(void)notify_send("READY=1");

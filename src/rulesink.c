@@ -358,7 +358,6 @@ config_chunk(struct rulesink *a, const struct ipc_msg *m)
 		    "the old rules stay");
 		return;
 	}
-	a->sink->quiet = m->u.cfg.quiet;
 	log_info("configuration %u in force: %zu rules", a->gen, cfg->nrules);
 }
 
@@ -369,6 +368,9 @@ rulesink_msg(struct rulesink *a, const struct ipc_msg *m)
 	switch (m->type) {
 	case IPC_CONFIG:
 		config_chunk(a, m);
+		break;
+	case IPC_QUIET:
+		a->sink->quiet = m->u.quiet.on;
 		break;
 	case IPC_STATS:
 		/* SIGUSR1 reaches the privileged part; it passes it on. */

@@ -129,12 +129,12 @@ test_unterminated(void **state)
 	m.type = IPC_CONFIG;
 	m.len = IPC_CHUNK + 1;
 	assert_int_equal(ipc_check(&m, sizeof(m)), -EBADMSG);
-	/* quiet is a flag: 0 or 1. */
+	/* IPC_QUIET's word is a flag: 0 or 1. */
 	memset(&m, 0, sizeof(m));
-	m.type = IPC_CONFIG;
-	m.u.cfg.quiet = 1;
+	m.type = IPC_QUIET;
+	m.u.quiet.on = 1;
 	assert_int_equal(ipc_check(&m, sizeof(m)), 0);
-	m.u.cfg.quiet = 2;
+	m.u.quiet.on = 2;
 	assert_int_equal(ipc_check(&m, sizeof(m)), -EBADMSG);
 }
 

@@ -235,6 +235,9 @@ EOF
 		fail "execs left to the gate after the reload: $(cat "$T/err")"
 	grep -q "the gate marked 1 of the 2 files" "$T/err" ||
 		fail "no word of the file not marked: $(cat "$T/err")"
+	# It learnt from /proc what ran while it saw no execs.
+	grep -qE "execs watched again; [0-9]+ processes read" "$T/err" ||
+		fail "the loop did not read the processes: $(cat "$T/err")"
 	gateq_user_refused "the user's exec after the reload"
 	cp "$T/quiet.conf" "$T/p.conf"
 	kill -HUP "$DPID"

@@ -85,9 +85,10 @@ model_valid(const struct ipc_msg *m, size_t n)
 		return m->u.verdict.allow <= 1;
 	case IPC_GATE_APPLIED:
 		return true;
+	case IPC_QUIET:
+		return m->u.quiet.on <= 1;
 	case IPC_CONFIG:
 		return m->len <= IPC_CHUNK && m->u.cfg.last <= 1 &&
-		    m->u.cfg.quiet <= 1 &&
 		    m->u.cfg.file <= 65536 &&
 		    has_nul(m->u.cfg.name, sizeof(m->u.cfg.name));
 	default:
