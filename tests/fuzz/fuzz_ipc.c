@@ -106,8 +106,10 @@ no_user(void *arg, uint32_t uid)
 
 /* What the privileged part does with an accepted request. */
 static void
-use_request(const struct ipc_event *e, int64_t off)
+use_request(const struct ipc_event *e, uint64_t seed)
 {
+	/* A clock offset, as the real ones: far from INT64_MIN. */
+	const int64_t off = (int64_t)(seed >> 1) - ((int64_t)1 << 62);
 	struct out_ctx oc = { off, -off, no_user, NULL };
 	struct event ev;
 	struct proc p;
@@ -171,8 +173,7 @@ received(struct fin *f)
 	    "of type %u (size %zu) the contract %s", r == 0 ? "accepts" :
 	    "refuses", m.type, n, r == 0 ? "refuses" : "accepts");
 	if (r == 0 && m.type == IPC_REQUEST)
-		/* A clock offset, as the real ones: far from INT64_MIN. */
-		use_request(&m.u.ev, (int64_t)(m.u.ev.start_ns >> 2));
+		use_request(&m.u.ev, m.u.ev.start_ns);
 }
 
 static struct str *
@@ -308,7 +309,7 @@ sent(struct fin *f)
 	same_str("loader", p.loader, true, p2.loader, PROC_PATH_MAX);
 	same_str("cmdline", p.cmdline, p.flags & P_CMDLINE, p2.cmdline,
 	    PROC_CMDLINE_MAX + 1);
-	use_request(&m.u.ev, (int64_t)p.start_ns);
+	use_request(&m.u.ev, p.start_ns);
 	str_unref(NULL, p2.exe);
 	str_unref(NULL, p2.pexe);
 	str_unref(NULL, p2.cgroup);
