@@ -52,11 +52,6 @@ uint32_t gate_rule_keys(const struct rule *);
  */
 bool	gate_plan_quiet(const struct config *, const struct gate_plan *);
 /*
- * How many of the plan's files exist: execs are left to the gate only
- * when it has marked as many.
- */
-unsigned gate_plan_existing(const struct gate_plan *);
-/*
  * Cut path, in place, to its parent directory ("/a/b" to "/a", "/a" to
  * "/"); false, leaving it as it is, for "/" and a path without a '/'.
  */
@@ -73,9 +68,11 @@ void	gate_setid(mode_t mode, uid_t fuid, gid_t fgid, bool nosuid,
 
 /*
  * gate.c: open the fanotify group (FAN_CLASS_CONTENT) and place the marks
- * of plan, as root.  Returns the group's descriptor or -errno.
+ * of plan, as root: *nmarks placed, *unmarked files that exist but could
+ * not be marked.  Returns the group's descriptor or -errno.
  */
-int	gate_open(const struct gate_plan *, unsigned *nmarks);
+int	gate_open(const struct gate_plan *, unsigned *nmarks,
+	    unsigned *unmarked);
 
 struct gate_args {
 	struct config	*cfg;		/* owned */

@@ -31,7 +31,7 @@ enum ipc_type {
 	IPC_GATE_ASK,		/* gate: an exec waits; run the hooks, answer */
 	IPC_GATE_VERDICT,	/* privd: the answer to an IPC_GATE_ASK */
 	IPC_GATE_APPLIED,	/* gate: a configuration is in force, marked */
-	IPC_QUIET,		/* privd: execs are left to the gate, or not */
+	IPC_RESCAN,		/* privd: execs are shown again: read /proc */
 	IPC__MAX
 };
 
@@ -96,14 +96,9 @@ struct ipc_msg {
 			uint32_t pad;
 		} verdict;
 		struct {
-			uint32_t on;	/* 1: no exec events come from now */
-			uint32_t pad;
-		} quiet;
-		struct {
 			uint32_t gen;		/* the configuration in force */
-			uint32_t marked;	/* files of its plan marked */
-			uint32_t existing;	/* files of its plan that exist */
-			uint32_t pad;
+			uint32_t unmarked;	/* its files that exist, not
+						   marked */
 		} applied;
 		struct {
 			uint32_t gen;

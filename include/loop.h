@@ -37,9 +37,10 @@ struct loop_sink {
 	void	(*stats)(void *arg);
 	/* SIGHUP. */
 	void	(*reload)(void *arg);
-	/* The rules in force leave execs to the gate: no exec events come
-	 * (set by the sink on the privileged part's word, IPC_QUIET). */
-	bool	  quiet;
+	/* Execs were left to the gate and are shown again: read /proc for
+	 * what ran meanwhile (set by the sink on IPC_RESCAN, cleared by the
+	 * loop). */
+	bool	  rescan;
 	/* Another descriptor to watch (-1: none), and what to do when it is
 	 * readable: anything but LOOP_GO_ON stops the loop. */
 	int	  fd;
@@ -81,7 +82,6 @@ struct loop {
 	bool		 bulk_polled;	/* idle: a fork or exit may wake us */
 	bool		 backlog;	/* events read and not handled yet */
 	bool		 loss;		/* the kernel dropped events: catch up */
-	bool		 quiet;		/* sink.quiet, as last seen */
 	int64_t		 loss_since;	/* CLOCK_MONOTONIC: when loss was set */
 	struct loop_stats st;
 };
@@ -94,7 +94,6 @@ struct loop_args {
 	int		 sigfd;		/* from loop_signals() */
 	struct config	*cfg;		/* the rules; NULL for --monitor */
 	bool		 monitor, json, dry_run;
-	bool		 quiet;		/* no exec events: see privd_execs() */
 	int		 ipc;		/* to the privileged part; -1: none */
 	const struct sandbox_user *user;	/* with ipc: the user to become */
 };

@@ -45,8 +45,8 @@ int	privd_main(struct privd_args *);
  */
 void	privd_execs(struct nl *nl[NL_NPARTS], const struct config *,
 	    int fanfd, int mountinfo, bool execs);
-#define PRIVD_UNMARKED_MSG "the gate marked %u of the %u files of the " \
-	"deny and ask rules: the event loop keeps watching execs"
+#define PRIVD_UNMARKED_MSG "the gate could not mark %u of the files of " \
+	"the deny and ask rules: the event loop watches execs"
 #define PRIVD_QUIET_MSG	"execs left to the gate: every rule is a deny or " \
 	"ask rule on files only root may replace"
 
@@ -110,6 +110,7 @@ struct privd {
 	bool		 quiet;		/* the loop sees no execs */
 	uint32_t	 quiet_gen;	/* execs left to the gate once it has
 					   marked this configuration; 0: no */
+	bool		 rescan_due;	/* IPC_RESCAN not sent yet */
 	bool		 sweep;		/* orphans of hooks may be ours now */
 	uint64_t	 born_ns;	/* CLOCK_BOOTTIME when serving began */
 	struct privd_ask asks[ASKS_MAX];
@@ -129,8 +130,9 @@ void	 privd_run_hooks(struct privd *, const struct rule *,
  */
 bool	 privd_rate(struct privd *, const struct config *, uint32_t rule);
 /*
- * IPC_GATE_APPLIED: the gate has the configuration in force; execs are
- * left to it if the last reload asked and every file that exists is marked.
+ * IPC_GATE_APPLIED: the gate has marked the configuration in force; execs
+ * are left to it if the last reload asked and every file that exists is
+ * marked, and shown to the event loop again when one is not.
  */
 void	 privd_gate_applied(struct privd *, const struct ipc_msg *);
 /* A path fit for a log line: a process chose it. */

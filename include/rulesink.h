@@ -31,7 +31,7 @@ struct rulesink {
 	uint32_t	*by_type[EV__MAX];
 	size_t		 n_type[EV__MAX];
 	struct enrich	*en;
-	struct loop_sink *sink;		/* its quiet, from IPC_QUIET */
+	struct loop_sink *sink;		/* its rescan, from IPC_RESCAN */
 	int		 ipc;		/* to the privileged part */
 	bool		 dry_run;
 	struct obuf	 line;
@@ -44,7 +44,7 @@ struct rulesink {
 };
 
 int	rulesink_init(struct rulesink *, struct loop_sink *, struct config *,
-	    bool quiet, struct enrich *, int ipc, bool dry_run);
+	    struct enrich *, int ipc, bool dry_run);
 void	rulesink_free(struct rulesink *);
 /* For enrich: ask the privileged part to name an executable. */
 struct str *rulesink_ask_exe(void *, pid_t, uint64_t start_ns, struct exe_id *,

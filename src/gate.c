@@ -680,20 +680,42 @@ aliases(struct gate *g)
  */
 #define INODE_MASK	(FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM)
 
-/* Mark the plan's files (a file replaced since is marked anew). */
+/*
+ * Mark the plan's files (a file replaced since is marked anew).  Returns
+ * how many are marked; *unmarked: how many exist but could not be.
+ */
 static unsigned
-mark_paths(int fanfd, const struct gate_plan *plan)
+mark_paths(int fanfd, const struct gate_plan *plan, unsigned *unmarked)
 {
 	unsigned n = 0;
 	size_t i;
 
+	*unmarked = 0;
 	for (i = 0; i < plan->npaths; i++)
 		if (fanotify_mark(fanfd, FAN_MARK_ADD, INODE_MASK, AT_FDCWD,
 		    plan->paths[i]) == 0)
 			n++;
-		else
+		else if (errno != ENOENT && errno != ENOTDIR) {
 			log_warn("gate: cannot mark %s", plan->paths[i]);
+			(*unmarked)++;
+		}
 	return n;
+}
+
+/* Does path name one of the plan's files? */
+static bool
+plan_file(const struct gate_plan *plan, const char *path)
+{
+	struct stat a, b;
+	size_t i;
+
+	if (stat(path, &a) < 0)
+		return false;
+	for (i = 0; i < plan->npaths; i++)
+		if (stat(plan->paths[i], &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return true;
+	return false;
 }
 
 /*
@@ -753,18 +775,19 @@ watch_dirs(struct gate *g)
 }
 
 /*
- * Marks for a new plan: the new ones first, then the old ones go.
- * Returns the files marked (GATE_INODES).
+ * Marks for a new plan: the new ones first, then the old ones go, but for
+ * a file the new plan names too (by a link, or another path).  Returns
+ * the files that exist but could not be marked (GATE_INODES).
  */
 static unsigned
 remark(struct gate *g, const struct gate_plan *old)
 {
-	unsigned n = 0;
+	unsigned n = 0, unmarked = 0;
 	size_t i, j;
 	bool kept;
 
 	if (g->plan.mode == GATE_INODES)
-		n = mark_paths(g->a->fanfd, &g->plan);
+		n = mark_paths(g->a->fanfd, &g->plan, &unmarked);
 	else if (g->plan.mode == GATE_FILESYSTEMS &&
 	    old->mode != GATE_FILESYSTEMS)
 		n = mark_filesystems(g);
@@ -779,7 +802,8 @@ remark(struct gate *g, const struct gate_plan *old)
 			for (kept = false, j = 0; j < g->plan.npaths; j++)
 				kept |= strcmp(old->paths[i],
 				    g->plan.paths[j]) == 0;
-			if (!kept)
+			/* A mark is the file's: removing it unmarks both. */
+			if (!kept && !plan_file(&g->plan, old->paths[i]))
 				(void)fanotify_mark(g->a->fanfd,
 				    FAN_MARK_REMOVE, INODE_MASK, AT_FDCWD,
 				    old->paths[i]);
@@ -793,17 +817,17 @@ remark(struct gate *g, const struct gate_plan *old)
 	    old->mode != GATE_FILESYSTEMS)
 		log_info("gate: %u file systems marked: every exec there waits "
 		    "for the gate", n);
-	return g->plan.mode == GATE_INODES ? n : 0;
+	return unmarked;
 }
 
 /*
  * Use cfg (taking it) with plan (taking its paths), placing its marks
- * unless they are placed already (then *nmarks: the files marked); the
- * rules change between two events.
+ * unless they are placed already (then *unmarked: files that exist but
+ * could not be marked); the rules change between two events.
  */
 static int
 set_config(struct gate *g, struct config *cfg, uint32_t gen,
-    struct gate_plan *plan, bool marked, unsigned *nmarks)
+    struct gate_plan *plan, bool marked, unsigned *unmarked)
 {
 	struct gate_plan old = g->plan;
 	uint32_t *rules, *keys, *cand;
@@ -845,20 +869,41 @@ set_config(struct gate *g, struct config *cfg, uint32_t gen,
 	g->plan = *plan;
 	aliases(g);
 	if (!marked)
-		*nmarks = remark(g, &old);
+		*unmarked = remark(g, &old);
 	gate_plan_free(&old);
 	memset(plan, 0, sizeof(*plan));
 	return 0;
+}
+
+/*
+ * Tell the privileged part that the configuration in force is marked, and
+ * how many of its files that exist are not: it leaves execs to the gate on
+ * this word only, and shows them to the event loop again when a file is
+ * not marked.  Lost, the event loop keeps watching (or is not shown them:
+ * logged).
+ */
+static void
+report_marks(struct gate *g, unsigned unmarked)
+{
+	static struct ipc_msg m;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_GATE_APPLIED;
+	m.u.applied.gen = g->gen;
+	m.u.applied.unmarked = unmarked;
+	if ((r = ipc_send(g->a->ipc, &m)) < 0)
+		log_warnx("gate: cannot tell the privileged part what is "
+		    "marked: %s", strerror(-r));
 }
 
 /* A chunk of a new configuration from the privileged part. */
 static void
 config_chunk(struct gate *g, const struct ipc_msg *m)
 {
-	static struct ipc_msg ack;
 	struct gate_plan plan;
 	struct config *cfg;
-	unsigned marked = 0;
+	unsigned unmarked = 0;
 	int r;
 
 	r = config_rx_add(&g->rx, m->u.cfg.gen, m->u.cfg.file, m->u.cfg.name,
@@ -871,7 +916,7 @@ config_chunk(struct gate *g, const struct ipc_msg *m)
 		    "rules stay");
 		return;
 	}
-	if (set_config(g, cfg, m->u.cfg.gen, &plan, false, &marked) < 0) {
+	if (set_config(g, cfg, m->u.cfg.gen, &plan, false, &unmarked) < 0) {
 		gate_plan_free(&plan);
 		config_free(cfg);
 		log_warnx("gate: out of memory; the old rules stay");
@@ -879,17 +924,7 @@ config_chunk(struct gate *g, const struct ipc_msg *m)
 	}
 	log_info("gate: configuration %u in force: %zu deny and ask rules",
 	    g->gen, g->nrules);
-	/*
-	 * The privileged part leaves execs to the gate on this word only;
-	 * if it is lost, the event loop keeps watching them.
-	 */
-	memset(&ack, 0, sizeof(ack));
-	ack.type = IPC_GATE_APPLIED;
-	ack.u.applied.gen = g->gen;
-	ack.u.applied.marked = marked;
-	ack.u.applied.existing = gate_plan_existing(&g->plan);
-	if (ipc_send(g->a->ipc, &ack) < 0)
-		g->st.reports_dropped++;
+	report_marks(g, unmarked);
 }
 
 /* The median and 99th percentile, to the power of two above. */
@@ -1008,6 +1043,7 @@ static void
 recheck(struct gate *g)
 {
 	struct stat sb;
+	unsigned unmarked;
 	size_t i;
 	bool moved = false;
 
@@ -1030,7 +1066,9 @@ recheck(struct gate *g)
 	if (g->plan.mode == GATE_INODES) {
 		log_info("gate: a marked file was replaced or created: "
 		    "marking it again");
-		(void)mark_paths(g->a->fanfd, &g->plan);
+		(void)mark_paths(g->a->fanfd, &g->plan, &unmarked);
+		if (unmarked > 0)
+			report_marks(g, unmarked);
 	}
 }
 
@@ -1054,17 +1092,17 @@ dirs_changed(struct gate *g)
 }
 
 int
-gate_open(const struct gate_plan *plan, unsigned *nmarks)
+gate_open(const struct gate_plan *plan, unsigned *nmarks, unsigned *unmarked)
 {
 	int fd, mi;
 
-	*nmarks = 0;
+	*nmarks = *unmarked = 0;
 	fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK |
 	    FAN_UNLIMITED_QUEUE, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (plan->mode == GATE_INODES) {
-		*nmarks = mark_paths(fd, plan);
+		*nmarks = mark_paths(fd, plan, unmarked);
 	} else if (plan->mode == GATE_FILESYSTEMS) {
 		if ((mi = open("/proc/self/mountinfo", O_RDONLY |
 		    O_CLOEXEC)) >= 0) {

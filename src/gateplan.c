@@ -184,18 +184,6 @@ gate_plan_quiet(const struct config *cfg, const struct gate_plan *p)
 	return true;
 }
 
-unsigned
-gate_plan_existing(const struct gate_plan *p)
-{
-	struct stat sb;
-	unsigned n = 0;
-	size_t i;
-
-	for (i = 0; i < p->npaths; i++)
-		n += stat(p->paths[i], &sb) == 0;
-	return n;
-}
-
 void
 gate_plan_free(struct gate_plan *p)
 {

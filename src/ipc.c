@@ -132,9 +132,9 @@ ipc_check(const struct ipc_msg *m, size_t n)
 			return -EBADMSG;
 		return 0;
 	case IPC_GATE_APPLIED:
+		return m->u.applied.gen == 0 ? -EBADMSG : 0;
+	case IPC_RESCAN:
 		return 0;
-	case IPC_QUIET:
-		return m->u.quiet.on > 1 ? -EBADMSG : 0;
 	case IPC_CONFIG:
 		if (m->len > IPC_CHUNK || m->u.cfg.last > 1 ||
 		    m->u.cfg.file > 65536 ||

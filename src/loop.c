@@ -429,16 +429,14 @@ discard(void *arg, const struct pevent *pe)
 }
 
 /*
- * The rules in force now leave execs to the gate (no exec events come), or
- * no longer do: then the table learns from /proc what ran meanwhile, by a
- * rescan whose findings are not events.
+ * Execs were left to the gate (no exec events came) and are shown again:
+ * the table learns from /proc what ran meanwhile, by a rescan whose
+ * findings are not events.
  */
 static void
-quiet_changed(struct loop *l)
+watched_again(struct loop *l)
 {
-	l->quiet = l->sink.quiet;
-	if (l->quiet)
-		return;
+	l->sink.rescan = false;
 	if (l->exe != NULL)
 		(void)exe_drain(l->exe, l->en->t);
 	log_info("event loop: execs watched again; %zu processes read",
@@ -464,11 +462,10 @@ loop_run(struct loop *l)
 	for (r = 0; r < PFD_MAX; r++)
 		pfd[r].events = POLLIN;
 	l->bulk_polled = true;
-	l->quiet = l->sink.quiet;
 
 	for (;;) {
-		if (l->sink.quiet != l->quiet)
-			quiet_changed(l);
+		if (l->sink.rescan)
+			watched_again(l);
 		/*
 		 * Idle, a fork or exit wakes us; busy with them, they are
 		 * read with the fast events, or NL_BULK_DELAY_MS later.
@@ -583,8 +580,8 @@ serve(struct loop *l, const struct loop_args *a)
 		if (monitor_init(&mon, &l->sink, l->en, a->json,
 		    STDOUT_FILENO, a->ipc) < 0)
 			fatalx(EXIT_PART, "out of memory");
-	} else if (rulesink_init(&act, &l->sink, a->cfg, a->quiet, l->en,
-	    a->ipc, a->dry_run) < 0)
+	} else if (rulesink_init(&act, &l->sink, a->cfg, l->en, a->ipc,
+	    a->dry_run) < 0)
 		fatalx(EXIT_PART, "out of memory");
 	ready(l, a->ipc);
 	stop = loop_run(l);

@@ -432,14 +432,14 @@ start(const struct options *o, bool root, struct startup *s)
  * any part starts), or -1 when no rule needs it and it cannot be had.
  */
 static int
-open_gate(const struct config *cfg, struct gate_plan *plan, unsigned *marked)
+open_gate(const struct config *cfg, struct gate_plan *plan, unsigned *unmarked)
 {
 	unsigned n;
 	int fd;
 
 	if (gate_plan(cfg, plan) < 0)
 		fatalx(EXIT_PART, "out of memory");
-	if ((fd = gate_open(plan, &n)) < 0) {
+	if ((fd = gate_open(plan, &n, unmarked)) < 0) {
 		if (plan->mode != GATE_NONE)
 			fatalx(EXIT_KERNEL, "cannot open fanotify permission "
 			    "events for the deny and ask rules: %s (Linux 5.0 "
@@ -449,7 +449,6 @@ open_gate(const struct config *cfg, struct gate_plan *plan, unsigned *marked)
 		    "reload will act only after the exec", strerror(-fd));
 		return -1;
 	}
-	*marked = n;
 	if (plan->mode == GATE_INODES)
 		log_info("exec gate: %u of %zu files marked: only their execs "
 		    "wait", n, plan->npaths);
@@ -512,7 +511,8 @@ split(const struct options *o, struct startup *s, struct loop_args *la)
 {
 	struct privd_args pa;
 	struct gate_plan plan;
-	unsigned marked = 0, existing;
+	unsigned unmarked = 0;
+	bool quiet;
 	int sv[2], status, fanfd = -1, gate_ipc = -1;
 	pid_t pid, gate = 0;
 
@@ -521,18 +521,18 @@ split(const struct options *o, struct startup *s, struct loop_args *la)
 	(void)exename_is_loader(NULL);
 	if (s->cfg != NULL || s->gate_cfg != NULL)
 		fanfd = open_gate(s->cfg ? s->cfg : s->gate_cfg, &plan,
-		    &marked);
+		    &unmarked);
 	/*
 	 * The gate judges every rule alone: the loop needs no execs.  Not if
 	 * a file that exists could not be marked.
 	 */
-	la->quiet = s->cfg != NULL && fanfd >= 0 && !o->dry_run &&
+	quiet = s->cfg != NULL && fanfd >= 0 && !o->dry_run &&
 	    gate_plan_quiet(s->cfg, &plan);
-	if (la->quiet && marked < (existing = gate_plan_existing(&plan))) {
-		log_warnx(PRIVD_UNMARKED_MSG, marked, existing);
-		la->quiet = false;
+	if (quiet && unmarked > 0) {
+		log_warnx(PRIVD_UNMARKED_MSG, unmarked);
+		quiet = false;
 	}
-	if (la->quiet) {
+	if (quiet) {
 		privd_execs(s->nl, s->cfg, s->exe ? exe_fd(s->exe) : -1, -1,
 		    false);
 		log_info(PRIVD_QUIET_MSG);
@@ -568,7 +568,7 @@ split(const struct options *o, struct startup *s, struct loop_args *la)
 	pa.fanfd = s->exe != NULL ? exe_fd(s->exe) : -1;
 	pa.sigfd = s->sigfd;
 	pa.dry_run = o->dry_run;
-	pa.quiet = la->quiet;
+	pa.quiet = quiet;
 	status = privd_main(&pa);
 	exe_close(s->exe, s->t);
 	table_free(s->t);

@@ -475,40 +475,47 @@ quiet(const struct privd *d, const struct config *cfg)
 }
 
 /*
- * Leave execs to the gate (on), or show them to the event loop again, and
- * tell the loop: it reads /proc when it sees them again.
+ * Leave execs to the gate (on), or show them to the event loop again, which
+ * then reads /proc for what ran meanwhile (IPC_RESCAN, sent by
+ * send_rescan()).
  */
 static void
 set_quiet(struct privd *d, const struct config *cfg, bool on)
 {
-	static struct ipc_msg m;
-	int r;
-
 	privd_execs(d->a->nl, cfg, d->a->fanfd, d->mountinfo, !on);
 	d->quiet = on;
-	memset(&m, 0, sizeof(m));
-	m.type = IPC_QUIET;
-	m.u.quiet.on = on;
-	if ((r = send_wait(d->a->ipc, &m)) < 0)
-		log_warnx("cannot tell the event loop whether it sees execs: "
-		    "%s", strerror(-r));
+	d->rescan_due = !on;
 	log_info("%s", on ? PRIVD_QUIET_MSG : "the event loop sees execs again");
+}
+
+/* IPC_RESCAN, tried again from the poll loop until it goes. */
+static void
+send_rescan(struct privd *d)
+{
+	static struct ipc_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_RESCAN;
+	if (ipc_send(d->a->ipc, &m) == 0)
+		d->rescan_due = false;
 }
 
 void
 privd_gate_applied(struct privd *d, const struct ipc_msg *m)
 {
-	const unsigned marked = m->u.applied.marked;
-	const unsigned existing = m->u.applied.existing;
+	const unsigned unmarked = m->u.applied.unmarked;
 
-	if (d->quiet_gen == 0 || m->u.applied.gen != d->quiet_gen)
-		return;
-	d->quiet_gen = 0;
-	if (marked < existing) {
-		log_warnx(PRIVD_UNMARKED_MSG, marked, existing);
-		return;
+	if (m->u.applied.gen != d->gen)
+		return;		/* of a configuration replaced since */
+	if (unmarked > 0) {
+		log_warnx(PRIVD_UNMARKED_MSG, unmarked);
+		d->quiet_gen = 0;
+		if (d->quiet)
+			set_quiet(d, d->cfg, false);
+	} else if (d->quiet_gen == d->gen) {
+		d->quiet_gen = 0;
+		set_quiet(d, d->cfg, true);
 	}
-	set_quiet(d, d->cfg, true);
 }
 
 /* SIGHUP: a bad file leaves everything as it was. */
@@ -581,6 +588,9 @@ reload(struct privd *d)
 	if (!shown)
 		privd_execs(d->a->nl, cfg, -1, d->mountinfo, true);
 	d->quiet_gen = q ? d->gen : 0;
+	/* The loop reads /proc under the new rules. */
+	if (d->rescan_due)
+		send_rescan(d);
 	log_info("configuration reloaded: %zu rules", cfg->nrules);
 	(void)notify_send("READY=1");
 	return;
@@ -911,7 +921,9 @@ privd_run(struct privd_args *a)
 		n = d.sp != NULL ? spawn_pollfds(d.sp, pfd + PFD_SPAWN,
 		    PFD_MAX - PFD_SPAWN) : 0;
 		out_ctx_clocks(&d.oc);
-		timeout = n > 0 ? 100 : -1;
+		if (d.rescan_due)
+			send_rescan(&d);
+		timeout = n > 0 || d.rescan_due ? 100 : -1;
 		if (poll(pfd, PFD_SPAWN + n, timeout) < 0 &&
 		    errno != EINTR)
 			fatal(EXIT_PART, "poll");

@@ -369,8 +369,8 @@ rulesink_msg(struct rulesink *a, const struct ipc_msg *m)
 	case IPC_CONFIG:
 		config_chunk(a, m);
 		break;
-	case IPC_QUIET:
-		a->sink->quiet = m->u.quiet.on;
+	case IPC_RESCAN:
+		a->sink->rescan = true;
 		break;
 	case IPC_STATS:
 		/* SIGUSR1 reaches the privileged part; it passes it on. */
@@ -416,7 +416,7 @@ rulesink_ask_ids(void *arg, struct enrich_idq *q, size_t n)
 
 int
 rulesink_init(struct rulesink *a, struct loop_sink *sink, struct config *cfg,
-    bool quiet, struct enrich *en, int ipc, bool dry_run)
+    struct enrich *en, int ipc, bool dry_run)
 {
 	memset(a, 0, sizeof(*a));
 	a->en = en;
@@ -440,7 +440,6 @@ rulesink_init(struct rulesink *a, struct loop_sink *sink, struct config *cfg,
 	sink->stats = rulesink_stats;
 	sink->fd = ipc;
 	sink->ready = rulesink_ready;
-	sink->quiet = quiet;
 	sink->arg = a;
 	return 0;
 }

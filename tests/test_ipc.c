@@ -129,13 +129,11 @@ test_unterminated(void **state)
 	m.type = IPC_CONFIG;
 	m.len = IPC_CHUNK + 1;
 	assert_int_equal(ipc_check(&m, sizeof(m)), -EBADMSG);
-	/* IPC_QUIET's word is a flag: 0 or 1. */
+	/* IPC_RESCAN says nothing more. */
 	memset(&m, 0, sizeof(m));
-	m.type = IPC_QUIET;
-	m.u.quiet.on = 1;
+	m.type = IPC_RESCAN;
 	assert_int_equal(ipc_check(&m, sizeof(m)), 0);
-	m.u.quiet.on = 2;
-	assert_int_equal(ipc_check(&m, sizeof(m)), -EBADMSG);
+	assert_int_equal(ipc_check(&m, sizeof(m) - 1), -EBADMSG);
 }
 
 /* Random messages: never accepted unless well-formed, never a crash. */
@@ -153,7 +151,7 @@ test_random(void **state)
 		m.type = 1 + (uint32_t)rand_r(&seed) % (IPC__MAX + 1);
 		if (ipc_check(&m, sizeof(m)) == 0)
 			assert_true(m.type == IPC_READY || m.type == IPC_STATS ||
-			    m.type == IPC_GATE_APPLIED);
+			    m.type == IPC_RESCAN || m.type == IPC_GATE_APPLIED);
 	}
 }
 
@@ -213,14 +211,15 @@ test_gate_messages(void **state)
 	m.u.verdict.allow = 0;
 	assert_int_equal(ipc_check(&m, sizeof(m) - 1), -EBADMSG);
 
-	/* What the gate marked: counts, which privd compares. */
+	/* What the gate marked, for a configuration (generations from 1). */
 	memset(&m, 0, sizeof(m));
 	m.type = IPC_GATE_APPLIED;
 	m.u.applied.gen = 2;
-	m.u.applied.marked = 1;
-	m.u.applied.existing = 3;
+	m.u.applied.unmarked = 1;
 	assert_int_equal(ipc_check(&m, sizeof(m)), 0);
 	assert_int_equal(ipc_check(&m, sizeof(m) - 1), -EBADMSG);
+	m.u.applied.gen = 0;
+	assert_int_equal(ipc_check(&m, sizeof(m)), -EBADMSG);
 }
 
 int

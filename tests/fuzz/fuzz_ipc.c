@@ -84,9 +84,9 @@ model_valid(const struct ipc_msg *m, size_t n)
 	case IPC_GATE_VERDICT:
 		return m->u.verdict.allow <= 1;
 	case IPC_GATE_APPLIED:
+		return m->u.applied.gen >= 1;
+	case IPC_RESCAN:
 		return true;
-	case IPC_QUIET:
-		return m->u.quiet.on <= 1;
 	case IPC_CONFIG:
 		return m->len <= IPC_CHUNK && m->u.cfg.last <= 1 &&
 		    m->u.cfg.file <= 65536 &&
