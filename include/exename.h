@@ -39,6 +39,11 @@ int	exename_proc(int dirfd, char *buf, size_t size, char *loader,
  */
 bool	exename_is_loader(const struct stat *sb);
 /*
+ * The same, but when sb is not it, the loader's path is looked at again
+ * first (a C library upgrade replaces the loader while we run).
+ */
+bool	exename_is_loader_now(const struct stat *sb);
+/*
  * Learn the loader's file again from its path (a library upgrade replaces
  * it, a chmod or a new link changes its change time); once it is known.
  */

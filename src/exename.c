@@ -89,6 +89,15 @@ exename_is_loader(const struct stat *sb)
 	    loader_sb.st_ctim.tv_nsec == sb->st_ctim.tv_nsec;
 }
 
+bool
+exename_is_loader_now(const struct stat *sb)
+{
+	if (exename_is_loader(sb))
+		return true;
+	exename_loader_recheck();
+	return exename_is_loader(sb);
+}
+
 int
 exename_loader(char *path, size_t size)
 {
@@ -195,7 +204,7 @@ exename_proc(int dirfd, char *buf, size_t size, char *loader,
 		return -errno;
 	id->dev = sb.st_dev;
 	id->ino = sb.st_ino;
-	if (loader == NULL || !exename_is_loader(&sb) ||
+	if (loader == NULL || !exename_is_loader_now(&sb) ||
 	    proc_read_argv(dirfd, argv, sizeof(argv), &len) < 0 ||
 	    (prog = exename_loader_program(argv, len)) == NULL)
 		return exename_host(raw, sb.st_dev, sb.st_ino, buf, size);

@@ -413,11 +413,7 @@ run_by_loader(struct gate *g, pid_t pid)
 	sb.st_ino = sx.stx_ino;
 	sb.st_ctim.tv_sec = sx.stx_ctime.tv_sec;
 	sb.st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
-	if (exename_is_loader(&sb))
-		return true;
-	/* The loader replaced or touched since the last check? */
-	exename_loader_recheck();
-	return exename_is_loader(&sb);
+	return exename_is_loader_now(&sb);
 }
 
 /*

@@ -128,6 +128,35 @@ assert os.path.realpath(e["loader"]) == os.path.realpath(sys.argv[2]), e
 ' "$T/u/forbidden" "$ld" || fail "exe/loader: $e"
 }
 
+# The loader replaced while prochookd runs (a C library upgrade; here a
+# copy bind-mounted over it): the loader run as a command is still known
+# for what it is, and the program it runs is killed.  prochookd learnt the
+# loader's file at start and no longer knew the new one.
+test_naming_loader_replaced() {
+	naming_setup
+	cp /bin/sh "$T/u/forbidden"
+	chown "$NAMING_USER:" "$T/u/forbidden"
+	local ld real
+	ld=$(readelf -l /bin/sh | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+	real=$(realpath "$ld")
+	[ -x "$real" ] || fail "no loader found"
+	conf <<EOF
+[no-forbidden]
+event = exec
+exe = $T/u/forbidden
+action = kill
+EOF
+	start_daemon -c "$T/p.conf"
+	cp "$real" "$T/ld-copy"
+	mount --bind "$T/ld-copy" "$real" || fail "cannot bind-mount over $real"
+	local st=0
+	(cd "$T/u" && as_attacker "$ld" --argv0 x ./forbidden -c \
+	    "sleep 1; : > $T/u/pwned") || st=$?
+	# Lazily: what ran meanwhile still maps the copy.
+	umount -l "$real"
+	naming_killed "$st" "the program run by the new loader"
+}
+
 # argv = { "" } is a known, empty command line: a "!" cmdline value
 # matches it.
 test_naming_empty_argv() {
