@@ -108,8 +108,7 @@ struct privd {
 	struct proc_clock clock;
 	bool		 loop_ready;
 	bool		 quiet;		/* the loop sees no execs */
-	uint32_t	 quiet_gen;	/* execs left to the gate once it has
-					   marked this configuration; 0: no */
+	int64_t		 unmarked_warned_ns;
 	bool		 rescan_due;	/* IPC_RESCAN not sent yet */
 	bool		 sweep;		/* orphans of hooks may be ours now */
 	uint64_t	 born_ns;	/* CLOCK_BOOTTIME when serving began */
@@ -130,9 +129,10 @@ void	 privd_run_hooks(struct privd *, const struct rule *,
  */
 bool	 privd_rate(struct privd *, const struct config *, uint32_t rule);
 /*
- * IPC_GATE_APPLIED: the gate has marked the configuration in force; execs
- * are left to it if the last reload asked and every file that exists is
- * marked, and shown to the event loop again when one is not.
+ * IPC_GATE_APPLIED: what the gate has marked of the configuration in
+ * force.  Execs are left to it when every file that exists is marked and
+ * the configuration allows (gate_plan_quiet()), and shown to the event
+ * loop again when a file is not.
  */
 void	 privd_gate_applied(struct privd *, const struct ipc_msg *);
 /* A path fit for a log line: a process chose it. */

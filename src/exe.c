@@ -49,6 +49,7 @@ struct file_note {
 	struct str	*path;
 	dev_t		 dev;
 	ino_t		 ino;
+	struct timespec	 ctime;
 	enum kind	 kind;
 	dev_t		 idev;		/* its interpreter (PT_INTERP or #!) */
 	ino_t		 iino;
@@ -466,9 +467,15 @@ loader_add(struct exe_src *x, dev_t dev, ino_t ino)
 	x->loader[x->nloaders++].ino = ino;
 }
 
+/*
+ * A loader known from programs' PT_INTERP, or the system's, looked at
+ * again when a C library upgrade replaced it (the list may not have met
+ * the new one yet, or be full).
+ */
 static bool
 is_loader(const struct exe_src *x, const struct file_note *f)
 {
+	struct stat sb;
 	unsigned i;
 
 	if (f->kind != K_ELF || f->ibase != 0)
@@ -476,7 +483,11 @@ is_loader(const struct exe_src *x, const struct file_note *f)
 	for (i = 0; i < x->nloaders; i++)
 		if (x->loader[i].dev == f->dev && x->loader[i].ino == f->ino)
 			return true;
-	return false;
+	memset(&sb, 0, sizeof(sb));
+	sb.st_dev = f->dev;
+	sb.st_ino = f->ino;
+	sb.st_ctim = f->ctime;
+	return exename_is_loader_now(&sb);
 }
 
 /*
@@ -695,6 +706,7 @@ note(struct exe_src *x, struct table *t, pid_t pid, int fd)
 	p->n++;
 	f->dev = sb.st_dev;
 	f->ino = sb.st_ino;
+	f->ctime = sb.st_ctim;
 	f->setid = (sb.st_mode & (S_ISUID | S_ISGID)) != 0;
 	f->host = host;
 	c = interp_of(x, fd, &sb);

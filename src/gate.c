@@ -141,6 +141,9 @@ struct gate {
 	struct config_rx rx;
 	int64_t		 recheck_at;
 	int64_t		 dirs_at;	/* the last check for dirfan */
+	unsigned	 unmarked;	/* files that exist, not marked */
+	unsigned	 reported;	/* unmarked as privd knows it */
+	bool		 report_due;	/* privd is to be told */
 	int64_t		 warned_ns;
 	struct gate_stats st;
 };
@@ -678,10 +681,12 @@ aliases(struct gate *g)
 
 /*
  * Mark the plan's files (a file replaced since is marked anew).  Returns
- * how many are marked; *unmarked: how many exist but could not be.
+ * how many are marked; *unmarked: how many exist but could not be (warn:
+ * say which).
  */
 static unsigned
-mark_paths(int fanfd, const struct gate_plan *plan, unsigned *unmarked)
+mark_paths(int fanfd, const struct gate_plan *plan, unsigned *unmarked,
+    bool warn)
 {
 	unsigned n = 0;
 	size_t i;
@@ -692,7 +697,9 @@ mark_paths(int fanfd, const struct gate_plan *plan, unsigned *unmarked)
 		    plan->paths[i]) == 0)
 			n++;
 		else if (errno != ENOENT && errno != ENOTDIR) {
-			log_warn("gate: cannot mark %s", plan->paths[i]);
+			if (warn)
+				log_warn("gate: cannot mark %s",
+				    plan->paths[i]);
 			(*unmarked)++;
 		}
 	return n;
@@ -772,8 +779,11 @@ watch_dirs(struct gate *g)
 
 /*
  * Marks for a new plan: the new ones first, then the old ones go, but for
- * a file the new plan names too (by a link, or another path).  Returns
- * the files that exist but could not be marked (GATE_INODES).
+ * a file the new plan names too (by a link, or another path), then the new
+ * ones again: the count is of what is marked in the end, even if a path
+ * changed meanwhile (a user's link swapped between the check and the
+ * removal).  Returns the files that exist but could not be marked
+ * (GATE_INODES).
  */
 static unsigned
 remark(struct gate *g, const struct gate_plan *old)
@@ -783,7 +793,7 @@ remark(struct gate *g, const struct gate_plan *old)
 	bool kept;
 
 	if (g->plan.mode == GATE_INODES)
-		n = mark_paths(g->a->fanfd, &g->plan, &unmarked);
+		(void)mark_paths(g->a->fanfd, &g->plan, &unmarked, false);
 	else if (g->plan.mode == GATE_FILESYSTEMS &&
 	    old->mode != GATE_FILESYSTEMS)
 		n = mark_filesystems(g);
@@ -804,6 +814,8 @@ remark(struct gate *g, const struct gate_plan *old)
 				    FAN_MARK_REMOVE, INODE_MASK, AT_FDCWD,
 				    old->paths[i]);
 		}
+	if (g->plan.mode == GATE_INODES)
+		n = mark_paths(g->a->fanfd, &g->plan, &unmarked, true);
 	if (g->plan.mode == GATE_FILESYSTEMS)
 		ignore_loader(g->a->fanfd);
 	watch_dirs(g);
@@ -871,26 +883,38 @@ set_config(struct gate *g, struct config *cfg, uint32_t gen,
 	return 0;
 }
 
-/*
- * Tell the privileged part that the configuration in force is marked, and
- * how many of its files that exist are not: it leaves execs to the gate on
- * this word only, and shows them to the event loop again when a file is
- * not marked.  Lost, the event loop keeps watching (or is not shown them:
- * logged).
- */
+/* Tell the privileged part what is marked, if it is to be told. */
 static void
-report_marks(struct gate *g, unsigned unmarked)
+send_marks(struct gate *g)
 {
 	static struct ipc_msg m;
-	int r;
 
+	if (!g->report_due)
+		return;
 	memset(&m, 0, sizeof(m));
 	m.type = IPC_GATE_APPLIED;
 	m.u.applied.gen = g->gen;
-	m.u.applied.unmarked = unmarked;
-	if ((r = ipc_send(g->a->ipc, &m)) < 0)
-		log_warnx("gate: cannot tell the privileged part what is "
-		    "marked: %s", strerror(-r));
+	m.u.applied.unmarked = g->unmarked;
+	if (ipc_send(g->a->ipc, &m) == 0) {
+		g->reported = g->unmarked;
+		g->report_due = false;
+	}
+}
+
+/*
+ * How many files of the configuration in force exist but are not marked:
+ * the privileged part leaves execs to the gate on the word that none is,
+ * and shows them to the event loop again when one is.  It is told of a new
+ * configuration (fresh), and of any change since; a message that does not
+ * fit is sent again from the poll loop.
+ */
+static void
+note_marks(struct gate *g, unsigned unmarked, bool fresh)
+{
+	g->unmarked = unmarked;
+	if (fresh || unmarked != g->reported)
+		g->report_due = true;
+	send_marks(g);
 }
 
 /* A chunk of a new configuration from the privileged part. */
@@ -920,7 +944,7 @@ config_chunk(struct gate *g, const struct ipc_msg *m)
 	}
 	log_info("gate: configuration %u in force: %zu deny and ask rules",
 	    g->gen, g->nrules);
-	report_marks(g, unmarked);
+	note_marks(g, unmarked, true);
 }
 
 /* The median and 99th percentile, to the power of two above. */
@@ -1062,9 +1086,28 @@ recheck(struct gate *g)
 	if (g->plan.mode == GATE_INODES) {
 		log_info("gate: a marked file was replaced or created: "
 		    "marking it again");
-		(void)mark_paths(g->a->fanfd, &g->plan, &unmarked);
-		if (unmarked > 0)
-			report_marks(g, unmarked);
+		(void)mark_paths(g->a->fanfd, &g->plan, &unmarked, true);
+		note_marks(g, unmarked, false);
+	}
+}
+
+/*
+ * The mounts changed.  File systems: mark the new ones.  Files: a file
+ * system unmounted and mounted again lost the marks on its files and
+ * keeps their inode numbers and change times, which recheck() would take
+ * for the marked files: mark them all again.
+ */
+static void
+mounts_changed(struct gate *g)
+{
+	unsigned unmarked;
+
+	if (g->plan.mode == GATE_FILESYSTEMS)
+		(void)mark_filesystems(g);
+	else if (g->plan.mode == GATE_INODES) {
+		(void)mark_paths(g->a->fanfd, &g->plan, &unmarked, true);
+		watch_dirs(g);
+		note_marks(g, unmarked, false);
 	}
 }
 
@@ -1098,7 +1141,7 @@ gate_open(const struct gate_plan *plan, unsigned *nmarks, unsigned *unmarked)
 	if (fd < 0)
 		return -errno;
 	if (plan->mode == GATE_INODES) {
-		*nmarks = mark_paths(fd, plan, unmarked);
+		*nmarks = mark_paths(fd, plan, unmarked, true);
 	} else if (plan->mode == GATE_FILESYSTEMS) {
 		if ((mi = open("/proc/self/mountinfo", O_RDONLY |
 		    O_CLOEXEC)) >= 0) {
@@ -1122,6 +1165,7 @@ gate_main(struct gate_args *a)
 	size_t i;
 
 	memset(&g, 0, sizeof(g));
+	g.reported = UINT_MAX;	/* main told privd of the start */
 	g.a = a;
 	g.privd = getppid();
 	/* Told apart from the other parts in ps and pgrep. */
@@ -1156,6 +1200,8 @@ gate_main(struct gate_args *a)
 		pfd[PFD_MOUNTS] = (struct pollfd){ g.mountinfo, POLLPRI, 0 };
 		pfd[PFD_DIRS] = (struct pollfd){ g.dirfan, POLLIN, 0 };
 		timeout = expire(&g);
+		if (g.report_due && (timeout < 0 || timeout > 100))
+			timeout = 100;
 		if (poll(pfd, PFD_MAX, timeout) < 0 && errno != EINTR)
 			fatal(EXIT_PART, "gate: poll");
 		if ((pfd[PFD_FAN].revents & POLLIN) &&
@@ -1165,9 +1211,9 @@ gate_main(struct gate_args *a)
 		if ((pfd[PFD_IPC].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    from_privd(&g) == -EPIPE)
 			break;
-		if ((pfd[PFD_MOUNTS].revents & POLLPRI) &&
-		    g.plan.mode == GATE_FILESYSTEMS)
-			(void)mark_filesystems(&g);
+		if (pfd[PFD_MOUNTS].revents & POLLPRI)
+			mounts_changed(&g);
+		send_marks(&g);
 		if (pfd[PFD_DIRS].revents & POLLIN)
 			dirs_changed(&g);
 		if (now_ns() >= g.recheck_at)

@@ -504,18 +504,21 @@ void
 privd_gate_applied(struct privd *d, const struct ipc_msg *m)
 {
 	const unsigned unmarked = m->u.applied.unmarked;
+	int64_t now;
 
+	/* Of a configuration replaced since, or one the gate did not take. */
 	if (m->u.applied.gen != d->gen)
-		return;		/* of a configuration replaced since */
+		return;
 	if (unmarked > 0) {
-		log_warnx(PRIVD_UNMARKED_MSG, unmarked);
-		d->quiet_gen = 0;
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (now - d->unmarked_warned_ns >= 1000000000ll) {
+			d->unmarked_warned_ns = now;
+			log_warnx(PRIVD_UNMARKED_MSG, unmarked);
+		}
 		if (d->quiet)
 			set_quiet(d, d->cfg, false);
-	} else if (d->quiet_gen == d->gen) {
-		d->quiet_gen = 0;
+	} else if (!d->quiet && quiet(d, d->cfg))
 		set_quiet(d, d->cfg, true);
-	}
 }
 
 /* SIGHUP: a bad file leaves everything as it was. */
@@ -523,7 +526,7 @@ static void
 reload(struct privd *d)
 {
 	struct config *cfg;
-	bool q, shown;
+	bool shown;
 	int r;
 
 	(void)notify_send("RELOADING=1");
@@ -552,7 +555,6 @@ reload(struct privd *d)
 	 * gate again only once the gate says it marked the new configuration's
 	 * files (privd_gate_applied()).
 	 */
-	q = quiet(d, cfg);
 	if ((shown = d->quiet))
 		set_quiet(d, cfg, false);
 	if ((r = send_config(d->a->ipc, cfg, d->gen + 1)) < 0) {
@@ -563,13 +565,15 @@ reload(struct privd *d)
 		config_free(cfg);
 		goto refused;
 	}
-	/* The loop has it: the gate must follow, or the two disagree. */
+	/*
+	 * The loop has it: the gate must follow, or the two disagree.  If it
+	 * does not, its word on its marks is of its old generation, and
+	 * execs are never left to it: the loop catches the new rules.
+	 */
 	if (d->a->gate_ipc >= 0 &&
-	    (r = send_config(d->a->gate_ipc, cfg, d->gen + 1)) < 0) {
+	    (r = send_config(d->a->gate_ipc, cfg, d->gen + 1)) < 0)
 		log_warnx("cannot hand the configuration to the gate: %s; it "
 		    "keeps the deny and ask rules it has", strerror(-r));
-		q = false;	/* its old rules: the loop must catch the new */
-	}
 	if (strcmp(cfg->user, d->cfg->user) != 0 ||
 	    cfg->rcvbuf != d->cfg->rcvbuf ||
 	    cfg->log_target != d->cfg->log_target)
@@ -587,7 +591,6 @@ reload(struct privd *d)
 	/* The events the new rules need (set above if execs were shown). */
 	if (!shown)
 		privd_execs(d->a->nl, cfg, -1, d->mountinfo, true);
-	d->quiet_gen = q ? d->gen : 0;
 	/* The loop reads /proc under the new rules. */
 	if (d->rescan_due)
 		send_rescan(d);

@@ -297,6 +297,37 @@ test_gatequiet_replaced_unmarkable() {
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
 
+# The file system of the denied file unmounted and mounted again (an
+# automount's idle timeout does it): the marks went with the unmount, and
+# the file comes back with the same device, inode and change time, which
+# the gate's check took for the marked file.  It marks again on a change
+# of the mounts, and the user's exec is still refused.
+test_gatequiet_remounted() {
+	gateq_setup
+	command -v mkfs.ext4 >/dev/null || fail "mkfs.ext4 is missing (e2fsprogs)"
+	truncate -s 16M "$T/fs.img"
+	mkfs.ext4 -q -F "$T/fs.img" || fail "mkfs.ext4"
+	mkdir -p "$T/mnt"
+	mount -o loop "$T/fs.img" "$T/mnt" || fail "cannot mount a loop device"
+	chmod 755 "$T/mnt"
+	cp "$HELPER" "$T/mnt/forbidden"
+	umount "$T/mnt"
+	mount -o loop "$T/fs.img" "$T/mnt" || fail "cannot mount it again"
+	gateq_conf "$T/mnt/forbidden"
+	gateq_start_quiet
+	umount "$T/mnt" || fail "cannot unmount"
+	mount -o loop "$T/fs.img" "$T/mnt" || fail "cannot mount it again"
+	# The gate's look at the mounts, and its check a second later.
+	sleep 1.5
+	local st=0 out
+	out=$(gate_exec_as "$GATEQ_USER" "$T/mnt/forbidden" create-after 0 "$T/rec/ran") || st=$?
+	umount "$T/mnt"
+	gate_refused "the user's exec after the remount" "$st" "$out"
+	gate_not_run "the user's exec after the remount" "$T/rec/ran"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
 # The user mounts an overlay (in a namespace of the user's own) whose
 # lower layer holds the denied file, and runs it through the overlay:
 # another mount and another inode in name, the same file underneath.

@@ -131,7 +131,9 @@ assert os.path.realpath(e["loader"]) == os.path.realpath(sys.argv[2]), e
 # The loader replaced while prochookd runs (a C library upgrade; here a
 # copy bind-mounted over it): the loader run as a command is still known
 # for what it is, and the program it runs is killed.  prochookd learnt the
-# loader's file at start and no longer knew the new one.
+# loader's file at start and no longer knew the new one.  The daemon and
+# the attack run in a mount namespace of their own, where the copy is
+# mounted: the machine's loader is never touched.
 test_naming_loader_replaced() {
 	naming_setup
 	cp /bin/sh "$T/u/forbidden"
@@ -146,14 +148,41 @@ event = exec
 exe = $T/u/forbidden
 action = kill
 EOF
-	start_daemon -c "$T/p.conf"
+	unshare -m --propagation private sh -c 'exec "$0" -c "$1"' \
+	    "$PROCHOOKD" "$T/p.conf" >"$T/out" 2>"$T/err" &
+	DPID=$!
+	echo "$DPID" >>"$T/daemons"
+	wait_for "$T/err" "ready: privileges" || fail "not ready: $(cat "$T/err")"
+	# First the user fills the event loop's list of loaders: programs
+	# whose PT_INTERP names files of /etc (their execs fail, once the
+	# files are noted).
+	local f i=0
+	for f in /etc/passwd /etc/group /etc/hosts /etc/shells /etc/hostname \
+	    /etc/os-release /etc/issue /etc/fstab /etc/profile; do
+		[ -f "$f" ] || continue
+		python3 - "$real" "$f" "$T/u/interp$i" <<'PY' || fail "cannot make a program loaded by $f"
+import sys
+data = bytearray(open("/bin/true", "rb").read())
+old, new = sys.argv[1].encode(), sys.argv[2].encode()
+at = data.find(old + b"\0")
+if at < 0:
+    at = data.find(b"/lib64/ld-linux-x86-64.so.2\0")
+assert at >= 0 and len(new) <= 27, "no PT_INTERP to patch"
+end = data.index(b"\0", at)
+data[at:end] = new + b"\0" * (end - at - len(new))
+open(sys.argv[3], "wb").write(data)
+PY
+		chmod 755 "$T/u/interp$i"
+		as_attacker "$T/u/interp$i" 2>/dev/null || true
+		i=$((i + 1))
+	done
 	cp "$real" "$T/ld-copy"
-	mount --bind "$T/ld-copy" "$real" || fail "cannot bind-mount over $real"
+	nsenter -t "$DPID" -m mount --bind "$T/ld-copy" "$real" ||
+		fail "cannot bind-mount over $real in the daemon's namespace"
 	local st=0
-	(cd "$T/u" && as_attacker "$ld" --argv0 x ./forbidden -c \
-	    "sleep 1; : > $T/u/pwned") || st=$?
-	# Lazily: what ran meanwhile still maps the copy.
-	umount -l "$real"
+	nsenter -t "$DPID" -m -- setpriv --reuid="$NAMING_USER" \
+	    --regid="$NAMING_USER" --clear-groups -- "$ld" --argv0 x \
+	    "$T/u/forbidden" -c "sleep 1; : > $T/u/pwned" || st=$?
 	naming_killed "$st" "the program run by the new loader"
 }
 
