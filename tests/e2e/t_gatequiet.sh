@@ -66,6 +66,16 @@ gateq_watched() {
 	return 0
 }
 
+# gateq_quiet_again N WHAT: execs are left to the gate for the Nth time.
+gateq_quiet_again() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(grep -c 'execs left to the gate' "$T/err")" = "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "execs not left to the gate $2: $(cat "$T/err")"
+}
+
 # The loop is told of no exec, and the gate still refuses: the user's
 # exec of the file is refused, root's runs, 50 other execs go by.
 test_gatequiet_loop_sees_no_execs() {
@@ -181,13 +191,7 @@ EOF
 	wait_for "$T/err" "configuration 3 in force" ||
 		fail "the third configuration: $(cat "$T/err")"
 	# Once the gate says it has marked the files.
-	local i
-	for i in $(seq 1 60); do
-		[ "$(grep -c 'execs left to the gate' "$T/err")" = 2 ] && break
-		sleep 0.05
-	done
-	[ "$(grep -c 'execs left to the gate' "$T/err")" = 2 ] ||
-		fail "execs not left to the gate again: $(cat "$T/err")"
+	gateq_quiet_again 2 "again"
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
@@ -201,17 +205,12 @@ test_gatequiet_reload_same_file() {
 	ln "$T/bin/forbidden" "$T/bin/hard"
 	gateq_conf
 	gateq_start_quiet
-	local n=1 path i
+	local n=1 path
 	for path in "$T/bin/link" "$T/bin/hard"; do
 		n=$((n + 1))
 		gateq_conf "$path"
 		kill -HUP "$DPID"
-		for i in $(seq 1 100); do
-			[ "$(grep -c 'execs left to the gate' "$T/err")" = "$n" ] && break
-			sleep 0.05
-		done
-		[ "$(grep -c 'execs left to the gate' "$T/err")" = "$n" ] ||
-			fail "execs not left to the gate for $path: $(cat "$T/err")"
+		gateq_quiet_again "$n" "for $path"
 		gateq_user_refused "the user's exec after a reload to $path"
 	done
 	stop_daemon
@@ -267,12 +266,7 @@ EOF
 	gateq_user_refused "the user's exec after the reload"
 	cp "$T/quiet.conf" "$T/p.conf"
 	kill -HUP "$DPID"
-	for i in $(seq 1 100); do
-		[ "$(grep -c 'execs left to the gate' "$T/err")" = 2 ] && break
-		sleep 0.05
-	done
-	[ "$(grep -c 'execs left to the gate' "$T/err")" = 2 ] ||
-		fail "execs not left to the gate again: $(cat "$T/err")"
+	gateq_quiet_again 2 "again"
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }

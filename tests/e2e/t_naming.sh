@@ -93,13 +93,12 @@ test_naming_private_bind_mount() {
 		fail "not named as unreachable: $(cat "$T/err")"
 }
 
-# The dynamic loader run as a command runs its argument: kill and hold
-# rules on that program apply, and the monitor names both.
-test_naming_loader_runs_program() {
+# The user's copy of /bin/sh, $T/u/forbidden, killed at its exec; sets ld,
+# the system's loader (the caller's local).
+naming_loader_setup() {
 	naming_setup
 	cp /bin/sh "$T/u/forbidden"
 	chown "$NAMING_USER:" "$T/u/forbidden"
-	local ld
 	ld=$(readelf -l /bin/sh | sed -n 's/.*interpreter: \(.*\)]/\1/p')
 	[ -x "$ld" ] || fail "no loader found"
 	conf <<EOF
@@ -108,6 +107,13 @@ event = exec
 exe = $T/u/forbidden
 action = kill
 EOF
+}
+
+# The dynamic loader run as a command runs its argument: kill and hold
+# rules on that program apply, and the monitor names both.
+test_naming_loader_runs_program() {
+	local ld
+	naming_loader_setup
 	start_daemon -c "$T/p.conf"
 	local st=0
 	(cd "$T/u" && as_attacker "$ld" --argv0 x ./forbidden -c \
@@ -135,19 +141,10 @@ assert os.path.realpath(e["loader"]) == os.path.realpath(sys.argv[2]), e
 # the attack run in a mount namespace of their own, where the copy is
 # mounted: the machine's loader is never touched.
 test_naming_loader_replaced() {
-	naming_setup
-	cp /bin/sh "$T/u/forbidden"
-	chown "$NAMING_USER:" "$T/u/forbidden"
-	local ld real
-	ld=$(readelf -l /bin/sh | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+	local ld
+	naming_loader_setup
+	local real
 	real=$(realpath "$ld")
-	[ -x "$real" ] || fail "no loader found"
-	conf <<EOF
-[no-forbidden]
-event = exec
-exe = $T/u/forbidden
-action = kill
-EOF
 	unshare -m --propagation private sh -c 'exec "$0" -c "$1"' \
 	    "$PROCHOOKD" "$T/p.conf" >"$T/out" 2>"$T/err" &
 	DPID=$!
