@@ -145,8 +145,11 @@ struct gate {
 	unsigned	 reported;	/* unmarked as privd knows it */
 	bool		 report_due;	/* privd is to be told */
 	int64_t		 warned_ns;
+	int64_t		 marks_warned_ns;
 	struct gate_stats st;
 };
+
+static void	send_marks(struct gate *);
 
 /*
  * What the gate keeps of root's power, and why: CAP_SYS_ADMIN to mark
@@ -203,6 +206,7 @@ report(struct gate *g, uint32_t type, const struct pevent *pe, uint32_t rule,
 	static struct ipc_msg m;
 	int r;
 
+	send_marks(g);		/* before the reports, which may fill the socket */
 	ipc_request(&m, pe, g->gen, rule);
 	m.type = type;
 	m.u.ev.run_hooks = !g->a->dry_run;
@@ -1056,6 +1060,23 @@ expire(struct gate *g)
 }
 
 /*
+ * Mark the plan's files again, saying which cannot be at most once a
+ * second, and tell privd if fewer or more are marked.
+ */
+static void
+mark_again(struct gate *g)
+{
+	int64_t now = now_ns();
+	unsigned unmarked;
+	bool warn = now - g->marks_warned_ns >= 1000000000ll;
+
+	(void)mark_paths(g->a->fanfd, &g->plan, &unmarked, warn);
+	if (warn && unmarked > 0)
+		g->marks_warned_ns = now;
+	note_marks(g, unmarked, false);
+}
+
+/*
  * Every second: a marked file replaced gets its new inode marked, and a
  * file the rules name that did not exist yet is marked once it does.
  */
@@ -1063,7 +1084,6 @@ static void
 recheck(struct gate *g)
 {
 	struct stat sb;
-	unsigned unmarked;
 	size_t i;
 	bool moved = false;
 
@@ -1086,8 +1106,7 @@ recheck(struct gate *g)
 	if (g->plan.mode == GATE_INODES) {
 		log_info("gate: a marked file was replaced or created: "
 		    "marking it again");
-		(void)mark_paths(g->a->fanfd, &g->plan, &unmarked, true);
-		note_marks(g, unmarked, false);
+		mark_again(g);
 	}
 }
 
@@ -1100,14 +1119,11 @@ recheck(struct gate *g)
 static void
 mounts_changed(struct gate *g)
 {
-	unsigned unmarked;
-
 	if (g->plan.mode == GATE_FILESYSTEMS)
 		(void)mark_filesystems(g);
 	else if (g->plan.mode == GATE_INODES) {
-		(void)mark_paths(g->a->fanfd, &g->plan, &unmarked, true);
+		mark_again(g);
 		watch_dirs(g);
-		note_marks(g, unmarked, false);
 	}
 }
 
@@ -1181,7 +1197,8 @@ gate_main(struct gate_args *a)
 	/* gate_open() placed the plan's marks before the fork. */
 	if (set_config(&g, a->cfg, 1, &a->plan, true, NULL) < 0)
 		fatalx(EXIT_PART, "gate: out of memory");
-	watch_dirs(&g);
+	/* Mounts changed since then are changes mountinfo will not tell. */
+	mounts_changed(&g);
 	(void)exename_is_loader(NULL);	/* learnt before the marks, in main */
 	if ((r = loop_sched_deadline(SCHED_DL_RUNTIME_NS,
 	    SCHED_DL_PERIOD_NS)) < 0)
@@ -1199,6 +1216,7 @@ gate_main(struct gate_args *a)
 		pfd[PFD_IPC] = (struct pollfd){ a->ipc, POLLIN, 0 };
 		pfd[PFD_MOUNTS] = (struct pollfd){ g.mountinfo, POLLPRI, 0 };
 		pfd[PFD_DIRS] = (struct pollfd){ g.dirfan, POLLIN, 0 };
+		send_marks(&g);
 		timeout = expire(&g);
 		if (g.report_due && (timeout < 0 || timeout > 100))
 			timeout = 100;
@@ -1213,7 +1231,6 @@ gate_main(struct gate_args *a)
 			break;
 		if (pfd[PFD_MOUNTS].revents & POLLPRI)
 			mounts_changed(&g);
-		send_marks(&g);
 		if (pfd[PFD_DIRS].revents & POLLIN)
 			dirs_changed(&g);
 		if (now_ns() >= g.recheck_at)

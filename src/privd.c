@@ -506,8 +506,11 @@ privd_gate_applied(struct privd *d, const struct ipc_msg *m)
 	const unsigned unmarked = m->u.applied.unmarked;
 	int64_t now;
 
-	/* Of a configuration replaced since, or one the gate did not take. */
-	if (m->u.applied.gen != d->gen)
+	/*
+	 * Of a configuration replaced since, or one the gate did not take;
+	 * or the monitor's gate (-m -c), which never takes execs from it.
+	 */
+	if (m->u.applied.gen != d->gen || d->cfg == NULL)
 		return;
 	if (unmarked > 0) {
 		now = clock_ns(CLOCK_MONOTONIC);

@@ -779,6 +779,34 @@ EOF
 		fail "no JSON object with \"action\":\"deny\": $(grep "$T/bin/forbidden" "$T/out" | head -3)"
 }
 
+# -m -c: the gate is the monitor's, and the privileged part has no rules
+# of its own.  A change of the mounts and a replaced file make the gate
+# say what it marked, which that privileged part must take in stride (it
+# crashed on it once); the monitor lives on and the gate still refuses.
+test_gate_monitor_mounts_change() {
+	gate_setup
+	cp "$HELPER" "$T/bin/forbidden"
+	conf <<EOF
+[no-forbidden]
+event = exec
+exe = $T/bin/forbidden
+action = deny
+EOF
+	start_daemon -m -c "$T/p.conf"
+	mkdir -p "$T/mnt"
+	mount -t tmpfs tmpfs "$T/mnt" || fail "cannot mount a tmpfs"
+	umount "$T/mnt"
+	cp "$HELPER" "$T/bin/forbidden.new"
+	mv "$T/bin/forbidden.new" "$T/bin/forbidden"
+	# The gate's look at the mounts, and its check a second later.
+	sleep 1.5
+	kill -0 "$DPID" 2>/dev/null || fail "the monitor died: $(cat "$T/err")"
+	gate_exec "$T/bin/forbidden" create-after 0 "$T/ran" >/dev/null || true
+	gate_not_run "exec after the mounts changed" "$T/ran"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS: $(cat "$T/err")"
+}
+
 # --dry-run: the denied exec is allowed and runs; what would have been
 # denied is logged; no hook runs.
 test_gate_dry_run_allows() {
