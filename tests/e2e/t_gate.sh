@@ -32,6 +32,19 @@ PY
 	chmod 644 "$T/exec.py"
 }
 
+# gate_setup, the file to deny, $T/bin/forbidden, and a configuration
+# that refuses its exec to everyone.
+gate_deny_forbidden() {
+	gate_setup
+	cp "$HELPER" "$T/bin/forbidden"
+	conf <<EOF
+[no-forbidden]
+event = exec
+exe = $T/bin/forbidden
+action = deny
+EOF
+}
+
 # gate_exec PROG [ARG...]: exec PROG (as root); see gate_setup.
 gate_exec() {
 	/usr/bin/python3 "$T/exec.py" "$@"
@@ -189,14 +202,7 @@ EOF
 # The denied file replaced after the rule was loaded (as a package upgrade
 # does: a new file renamed over the old path): the new file is denied too.
 test_gate_deny_exe_replaced() {
-	gate_setup
-	cp "$HELPER" "$T/bin/forbidden"
-	conf <<EOF
-[no-forbidden]
-event = exec
-exe = $T/bin/forbidden
-action = deny
-EOF
+	gate_deny_forbidden
 	start_daemon -c "$T/p.conf"
 	cp "$HELPER" "$T/bin/forbidden.new"
 	mv "$T/bin/forbidden.new" "$T/bin/forbidden"
@@ -744,14 +750,7 @@ action = deny"
 # -m (with the rules of -c) shows a refused exec as a "deny" line, and
 # with --json as an object with "action":"deny".
 test_gate_monitor_shows_deny() {
-	gate_setup
-	cp "$HELPER" "$T/bin/forbidden"
-	conf <<EOF
-[no-forbidden]
-event = exec
-exe = $T/bin/forbidden
-action = deny
-EOF
+	gate_deny_forbidden
 	start_daemon -m -c "$T/p.conf"
 	local st=0 i
 	gate_exec "$T/bin/forbidden" create-after 0 "$T/ran" >/dev/null || st=$?
@@ -784,14 +783,7 @@ EOF
 # say what it marked, which that privileged part must take in stride (it
 # crashed on it once); the monitor lives on and the gate still refuses.
 test_gate_monitor_mounts_change() {
-	gate_setup
-	cp "$HELPER" "$T/bin/forbidden"
-	conf <<EOF
-[no-forbidden]
-event = exec
-exe = $T/bin/forbidden
-action = deny
-EOF
+	gate_deny_forbidden
 	start_daemon -m -c "$T/p.conf"
 	mkdir -p "$T/mnt"
 	mount -t tmpfs tmpfs "$T/mnt" || fail "cannot mount a tmpfs"

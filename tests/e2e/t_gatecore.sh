@@ -1,6 +1,7 @@
 # t_gatecore.sh - the exec gate's own guarantees, beside the behaviour
-# tests of t_gate.sh (whose helpers gate_setup, gate_exec, gate_exec_as,
-# gate_refused, gate_not_run, gate_ran and gate_pid this file uses): its
+# tests of t_gate.sh (whose helpers gate_setup, gate_deny_forbidden,
+# gate_exec, gate_exec_as, gate_refused, gate_not_run, gate_ran and
+# gate_pid this file uses): its
 # confinement, the effective ids of a set-user-ID file, a marked file
 # replaced, hooks never refused, its counters.  Rules name only the
 # test's files and its own ordinary user.
@@ -10,14 +11,7 @@ GATECORE_USER=phgcore
 # The gate keeps three capabilities, no_new_privs and a seccomp filter;
 # it cannot be signalled by the ordinary user.
 test_gatecore_confined() {
-	gate_setup
-	cp "$HELPER" "$T/bin/forbidden"
-	conf <<EOF
-[no-forbidden]
-event = exec
-exe = $T/bin/forbidden
-action = deny
-EOF
+	gate_deny_forbidden
 	start_daemon -c "$T/p.conf"
 	local gp st
 	gp=$(gate_pid)
@@ -70,14 +64,7 @@ EOF
 # package upgrade renames a new file over it) is marked anew, and its
 # exec refused, not merely killed afterwards.
 test_gatecore_replaced_file() {
-	gate_setup
-	cp "$HELPER" "$T/bin/forbidden"
-	conf <<EOF
-[no-forbidden]
-event = exec
-exe = $T/bin/forbidden
-action = deny
-EOF
+	gate_deny_forbidden
 	start_daemon -c "$T/p.conf"
 	cp "$HELPER" "$T/bin/forbidden.new"
 	mv "$T/bin/forbidden.new" "$T/bin/forbidden"
@@ -120,14 +107,7 @@ EOF
 
 # SIGUSR1: the gate's counters and its answer latency.
 test_gatecore_counters() {
-	gate_setup
-	cp "$HELPER" "$T/bin/forbidden"
-	conf <<EOF
-[no-forbidden]
-event = exec
-exe = $T/bin/forbidden
-action = deny
-EOF
+	gate_deny_forbidden
 	start_daemon -c "$T/p.conf"
 	local st=0
 	gate_exec "$T/bin/forbidden" create-after 0 "$T/ran" >/dev/null || st=$?
