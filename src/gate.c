@@ -62,15 +62,8 @@
 #define SCHED_DL_RUNTIME_NS	3000000
 #define SCHED_DL_PERIOD_NS	10000000
 
-/* An exec held while the privileged part runs its rule's hooks. */
-struct gate_ask {
-	int		 fd;		/* the event's file: the answer names it */
-	uint64_t	 cookie;
-	int64_t		 deadline;	/* CLOCK_MONOTONIC: deny after */
-};
-
 /*
- * A script judged at its own open, whose interpreter the kernel opens
+ * A script allowed at its own open, whose interpreter the kernel opens
  * next for the same process: that open is the same exec, judged already.
  */
 struct gate_script {
@@ -78,6 +71,14 @@ struct gate_script {
 	dev_t		 dev;		/* of the interpreter */
 	ino_t		 ino;
 	int64_t		 at;
+};
+
+/* An exec held while the privileged part runs its rule's hooks. */
+struct gate_ask {
+	int		 fd;		/* the event's file: the answer names it */
+	uint64_t	 cookie;
+	int64_t		 deadline;	/* CLOCK_MONOTONIC: deny after */
+	struct gate_script script;	/* pid 0: not a script */
 };
 
 /*
@@ -244,18 +245,20 @@ ours(struct gate *g, pid_t pid)
 	return false;
 }
 
+/*
+ * Only once the script is allowed (at once, or when its ask is): a script
+ * refused would otherwise let its process exec the interpreter unjudged
+ * within the second.
+ */
 static void
-script_remember(struct gate *g, pid_t pid, const char *interp)
+script_remember(struct gate *g, const struct gate_script *sc)
 {
 	struct gate_script *s;
-	struct stat sb;
 
-	if (stat(interp, &sb) < 0)
+	if (sc->pid == 0)
 		return;
 	s = &g->scripts[g->script_next++ % SCRIPTS_MAX];
-	s->pid = pid;
-	s->dev = sb.st_dev;
-	s->ino = sb.st_ino;
+	*s = *sc;
 	s->at = now_ns();
 }
 
@@ -364,7 +367,8 @@ read_keys(struct gate *g, int dirfd, uint32_t keys, struct proc *p,
 
 /* Start an ask: the exec waits for the hooks' verdict. */
 static bool
-ask_start(struct gate *g, int fd, const struct pevent *pe, uint32_t idx)
+ask_start(struct gate *g, int fd, const struct pevent *pe, uint32_t idx,
+    const struct gate_script *sc)
 {
 	const struct rule *r = &g->cfg->rules[idx];
 	unsigned timeout = r->timeout ? r->timeout : g->cfg->hook_timeout;
@@ -381,6 +385,7 @@ ask_start(struct gate *g, int fd, const struct pevent *pe, uint32_t idx)
 		return false;
 	}
 	k->fd = fd;
+	k->script = *sc;
 	k->deadline = now_ns() + ((int64_t)timeout * (int64_t)r->nhooks +
 	    ASK_MARGIN_S) * 1000000000ll;
 	g->nask++;
@@ -392,6 +397,8 @@ static void
 ask_end(struct gate *g, size_t i, bool allow)
 {
 	respond(g, g->ask[i].fd, allow);
+	if (allow)
+		script_remember(g, &g->ask[i].script);
 	g->ask[i] = g->ask[--g->nask];
 }
 
@@ -461,6 +468,7 @@ decide(struct gate *g, int fd, pid_t pid, bool by_loader)
 	struct pevent pe;
 	struct stat sb;
 	struct statvfs vfs;
+	struct gate_script sc = { 0 };
 	char *interp = NULL;
 	uint32_t *cand = g->cand, keys = 0;
 	size_t i, nc = 0, hit = SIZE_MAX;
@@ -491,9 +499,9 @@ decide(struct gate *g, int fd, pid_t pid, bool by_loader)
 	 * mapping may change it and leave its ctime alone.
 	 */
 	n = by_loader ? 0 : pread(fd, interp_buf, sizeof(interp_buf), 0);
-	if (n > 0 && (interp = binfmt_script_interp((unsigned char *)
-	    interp_buf, (size_t)n)) != NULL)
-		script_remember(g, pid, interp);
+	if (n > 0)
+		interp = binfmt_script_interp((unsigned char *)interp_buf,
+		    (size_t)n);
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EV_EXEC;
@@ -511,10 +519,13 @@ decide(struct gate *g, int fd, pid_t pid, bool by_loader)
 		p.script = host_name(g, raw, sb.st_dev, sb.st_ino,
 		    g->need_host);
 		/* Symlinks resolved, as the kernel will name the program. */
-		if (realpath(interp, real) != NULL && stat(real, &isb) == 0)
+		if (realpath(interp, real) != NULL && stat(real, &isb) == 0) {
 			p.exe = host_name(g, real, isb.st_dev, isb.st_ino,
 			    g->need_host);
-		else
+			sc.pid = pid;
+			sc.dev = isb.st_dev;
+			sc.ino = isb.st_ino;
+		} else
 			p.exe = str_intern(g->t, interp, strlen(interp));
 	} else
 		p.exe = host_name(g, raw, sb.st_dev, sb.st_ino, g->need_host);
@@ -574,14 +585,16 @@ decide(struct gate *g, int fd, pid_t pid, bool by_loader)
 			g->exec_open.dev = sb.st_dev;
 			g->exec_open.ino = sb.st_ino;
 		}
+		script_remember(g, &sc);
 		respond(g, fd, true);
 	} else if (g->a->dry_run) {
 		g->st.dry++;
 		(void)report(g, g->cfg->rules[hit].action == ACT_DENY ?
 		    IPC_GATE_DENY : IPC_GATE_ASK, &pe, (uint32_t)hit, 0);
+		script_remember(g, &sc);
 		respond(g, fd, true);
 	} else if (g->cfg->rules[hit].action == ACT_ASK &&
-	    ask_start(g, fd, &pe, (uint32_t)hit)) {
+	    ask_start(g, fd, &pe, (uint32_t)hit, &sc)) {
 		fd = -1;
 	} else {
 		g->st.denied++;

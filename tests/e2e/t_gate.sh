@@ -485,6 +485,41 @@ EOF
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
 
+# A script whose interpreter is asked for: one ask, at the script's open.
+# The interpreter's open that follows the approval belongs to the same
+# exec, however long the hook took (the gate once kept that for a second
+# from the script's open, and asked again after a slower hook).  A glob:
+# the file systems are marked, so the script's open is judged.
+test_gate_ask_script_once() {
+	gate_setup
+	cp /bin/sh "$T/bin/asked"
+	printf '#!%s\n: >%s\n' "$T/bin/asked" "$T/rec/ran" >"$T/u/script"
+	chown "$GATE_USER:" "$T/u/script"
+	chmod 755 "$T/u/script"
+	hook approve <<EOF
+#!/bin/sh
+echo "\$PROCHOOK_SCRIPT" >>$T/rec/asks
+sleep 1.5
+exit 0
+EOF
+	conf <<EOF
+[ask-sh]
+event = exec
+exe = $T/bin/aske*
+action = ask
+hook = approve
+timeout = 30
+EOF
+	start_daemon -c "$T/p.conf"
+	local st=0 out
+	out=$(gate_exec_as "$GATE_USER" "$T/u/script") || st=$?
+	gate_ran "the approved script (output '$out')" "$st" "$T/rec/ran"
+	[ "$(wc -l <"$T/rec/asks")" = 1 ] || fail "asked $(wc -l <"$T/rec/asks") times: $(cat "$T/rec/asks")"
+	grep -qx "$T/u/script" "$T/rec/asks" || fail "the hook was told the script $(cat "$T/rec/asks")"
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
 # Refused: a hook exits 1, the exec fails and the program never runs.
 test_gate_ask_refuse() {
 	gate_setup
@@ -1034,6 +1069,49 @@ test_gate_attack_interpreter() {
 	out=$(gate_exec_as "$GATE_USER" "$T/u/script") || st=$?
 	gate_refused "a script run by the denied interpreter" "$st" "$out"
 	gate_not_run "a script run by the denied interpreter" "$T/u/ran"
+	stop_daemon
+}
+
+# A script whose interpreter is the denied program is refused; the same
+# process then execs the denied program itself, within the second the
+# gate once kept a script's interpreter as "judged already" (even for a
+# script it refused).  A glob: the file systems are marked.
+test_gate_attack_refused_script_then_interp() {
+	gate_setup
+	cp "$HELPER" "$T/bin/forbidden"
+	conf <<CONF
+[no-forbidden]
+event = exec
+exe = $T/bin/forbid*
+action = deny
+CONF
+	printf '#!%s\n' "$T/bin/forbidden" >"$T/u/s"
+	chown "$GATE_USER:" "$T/u/s"
+	chmod 755 "$T/u/s"
+	cat >"$T/twice.py" <<'PY'
+import errno, os, sys
+try:
+    os.execv(sys.argv[1], [sys.argv[1]])
+except OSError as e:
+    print("first:" + errno.errorcode.get(e.errno, str(e.errno)), flush=True)
+try:
+    os.execv(sys.argv[2], sys.argv[2:])
+except OSError as e:
+    print(errno.errorcode.get(e.errno, str(e.errno)), flush=True)
+    sys.exit(100)
+PY
+	start_daemon -c "$T/p.conf"
+	local st=0 out
+	out=$(as_user "$GATE_USER" /usr/bin/python3 "$T/twice.py" "$T/u/s" \
+	    "$T/bin/forbidden" create-after 0 "$T/rec/ran") || st=$?
+	case "$out" in
+	first:EACCES* | first:EPERM*) ;;
+	*) fail "the script naming the denied program was not refused: '$out'" ;;
+	esac
+	gate_refused "the denied program right after a refused script" \
+	    "$st" "$(echo "$out" | tail -1)"
+	gate_not_run "the denied program right after a refused script" \
+	    "$T/rec/ran"
 	stop_daemon
 }
 
