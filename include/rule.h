@@ -85,6 +85,12 @@ enum rule_key {
 #define RK_BIT(k)	(1u << (k))
 /* The keys that walk the fork lineage. */
 #define RK_LINEAGE	(RK_BIT(RK_PARENT) | RK_BIT(RK_ANCESTOR))
+/*
+ * Generations the ancestor key looks up (the event loop's table, and the
+ * live chain lineage_read() takes from /proc).  A process deeper than
+ * that matches as if every ancestor a value names were above it.
+ */
+#define RULE_ANCESTOR_MAX	1024
 
 /* rule.c: a rule's rate, a token bucket. */
 struct rule_rate {

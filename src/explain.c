@@ -32,7 +32,6 @@
 #include "strnum.h"
 #include "users.h"
 
-#define ANCESTOR_MAX	1024	/* as rule.c's walk */
 
 /*
  * The script the kernel ran p through, if the arguments say so: for
@@ -261,7 +260,7 @@ put_lineage(FILE *fp, const struct proc *p, struct table *t)
 	const struct str *then, *now;
 	size_t steps, n = 0;
 
-	for (steps = 0; steps < ANCESTOR_MAX; steps++) {
+	for (steps = 0; steps < RULE_ANCESTOR_MAX; steps++) {
 		next = q->ppid <= 0 || q->ppid == q->pid || q->ppid == p->pid ?
 		    NULL : table_get(t, q->ppid);
 		then = (q->flags & P_PEXE) ? q->pexe : NULL;
@@ -279,6 +278,8 @@ put_lineage(FILE *fp, const struct proc *p, struct table *t)
 			break;
 		q = next;
 	}
+	if (steps == RULE_ANCESTOR_MAX)
+		fputs(", ... (deeper than the key looks)", fp);
 	if (n == 0)
 		fputc('?', fp);
 }

@@ -15,8 +15,7 @@
 #include <unistd.h>
 
 #include "lineage.h"
-
-#define LINEAGE_MAX	1024	/* as rule.c's walk */
+#include "rule.h"
 
 /*
  * Read the live process pid, which must not have started after child
@@ -55,7 +54,7 @@ lineage_read(int procfd, const struct proc_stat *st, struct table *t,
 	p->flags &= ~P_PEXE;
 	if (pid <= 0)
 		return -ESRCH;
-	for (i = 0; i < LINEAGE_MAX && pid > 0 && pid != p->pid; i++) {
+	for (i = 0; i < RULE_ANCESTOR_MAX && pid > 0 && pid != p->pid; i++) {
 		if ((r = read_parent(procfd, pid, cur.starttime, &pst, exe,
 		    sizeof(exe))) < 0)
 			return i == 0 ? r : 0;

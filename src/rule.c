@@ -12,7 +12,6 @@
 #include "rule.h"
 
 /* Longest lineage the ancestor key walks. */
-#define ANCESTOR_MAX	1024
 
 /*
  * Matching.  Each key answers yes, no, or unknown (the value it tests was
@@ -101,14 +100,14 @@ id_key(const struct id_list *l, bool known, uint32_t v)
  * The fork lineage: the parent's executable at fork (pexe), then for
  * every ancestor record in the table its executable and its own pexe.
  * The walk stops at a missing record, pid 0, a loop back to the start,
- * or after ANCESTOR_MAX steps.
+ * or after RULE_ANCESTOR_MAX steps.
  */
 static enum rule_tri
 ancestor_key(const struct glob_list *g, const struct proc *p,
     struct table *t)
 {
 	const char *cand[2];
-	const struct proc *q = p;
+	const struct proc *q = p, *next;
 	size_t n, steps;
 	bool known = false, pos = false, any_pos = false;
 	size_t i;
@@ -118,7 +117,7 @@ ancestor_key(const struct glob_list *g, const struct proc *p,
 	for (i = 0; i < g->n; i++)
 		if (!g->neg[i])
 			any_pos = true;
-	for (steps = 0; q != NULL && steps < ANCESTOR_MAX; steps++) {
+	for (steps = 0; q != NULL && steps < RULE_ANCESTOR_MAX; steps++) {
 		n = 0;
 		if (steps > 0 && (q->flags & P_EXE) && q->exe != NULL)
 			cand[n++] = q->exe->s;
@@ -137,8 +136,21 @@ ancestor_key(const struct glob_list *g, const struct proc *p,
 		}
 		if (q->ppid <= 0 || q->ppid == q->pid || q->ppid == p->pid)
 			break;
-		q = table_get(t, q->ppid);
+		next = table_get(t, q->ppid);
+		/* Younger than its child: a recycled pid, where the lineage ends. */
+		if (next != NULL && (next->flags & q->flags & P_START) &&
+		    next->start_ns > q->start_ns)
+			break;
+		q = next;
 	}
+	/*
+	 * Deeper than the walk goes, above an excluded ancestor if one was
+	 * seen (which answered no): a chain of a user's own processes must
+	 * not push the ancestor a value names out of reach, so it may be
+	 * there, and no excluded one is.
+	 */
+	if (q != NULL && steps == RULE_ANCESTOR_MAX)
+		return RULE_YES;
 	if (!known)
 		return RULE_UNKNOWN;
 	return pos || !any_pos ? RULE_YES : RULE_NO;

@@ -480,16 +480,29 @@ test_ancestor_loops(void **state)
 	set(&r, RK_ANCESTOR, "/nowhere");
 	p = mkproc(70, 70, "/bin/self", "/bin/self", 0);
 	NO_MATCH(&r, EV_EXEC, p);
-	mkproc(71, 72, "/bin/a", "/bin/b", 0);
-	mkproc(72, 73, "/bin/b", "/bin/c", 0);
-	mkproc(73, 71, "/bin/c", "/bin/a", 0);
+	/* A loop not through the process: a recycled pid, younger. */
+	mkproc(71, 72, "/bin/a", "/bin/b", 0)->start_ns = 10;
+	mkproc(72, 73, "/bin/b", "/bin/c", 0)->start_ns = 9;
+	mkproc(73, 72, "/bin/c", "/bin/b", 0)->start_ns = 8;
 	NO_MATCH(&r, EV_EXEC, table_get(t, 71));
-	/* a chain longer than the walk's bound */
+	/*
+	 * A chain longer than the walk's bound: what is above may be the
+	 * ancestor named, so it matches (a user's own chain of processes
+	 * does not hide the ancestor a rule names) ...
+	 */
 	for (pid = 1000; pid < 3100; pid++)
 		mkproc(pid, pid + 1, "/bin/sh", "/bin/sh", 0);
 	mkproc(3100, 0, "/nowhere", NULL, 0);
-	NO_MATCH(&r, EV_EXEC, table_get(t, 1000));
+	MATCHES(&r, EV_EXEC, table_get(t, 1000));
 	MATCHES(&r, EV_EXEC, table_get(t, 3000));
+	rule_free(&r);
+	/* ... but not past an excluded ancestor seen within it. */
+	set(&r, RK_EVENT, "exec");
+	set(&r, RK_ANCESTOR, "!/bin/excluded");
+	str_set(t, &table_get(t, 1500)->exe, S("/bin/excluded"));
+	NO_MATCH(&r, EV_EXEC, table_get(t, 1000));
+	str_set(t, &table_get(t, 1500)->exe, S("/bin/sh"));
+	MATCHES(&r, EV_EXEC, table_get(t, 1000));
 	for (pid = 1000; pid <= 3100; pid++)
 		table_del(t, pid);
 	table_del(t, 70);

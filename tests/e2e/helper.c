@@ -284,6 +284,38 @@ forge:
 	return 0;
 }
 
+/*
+ * chain N PROG [ARG...]: N nested processes, each a fresh image of this
+ * program waiting for the next, then the deepest execs PROG; exits with
+ * its status.  When that exec fails: its errno's name, and 100.
+ */
+static int
+chain(char **argv)
+{
+	char depth[16];
+	int n = atoi(argv[2]), st;
+	pid_t p;
+
+	if (n > 0) {
+		if ((p = fork()) < 0)
+			return 99;
+		if (p > 0) {
+			if (waitpid(p, &st, 0) < 0)
+				return 99;
+			return WIFEXITED(st) ? WEXITSTATUS(st) :
+			    128 + WTERMSIG(st);
+		}
+		snprintf(depth, sizeof(depth), "%d", n - 1);
+		argv[2] = depth;
+		execv("/proc/self/exe", argv);
+		return 99;
+	}
+	execv(argv[3], argv + 3);
+	printf("%s\n", errno == EACCES ? "EACCES" : errno == EPERM ? "EPERM" :
+	    strerror(errno));
+	return 100;
+}
+
 int
 main(int argc, char **argv, char **envp)
 {
@@ -302,6 +334,8 @@ main(int argc, char **argv, char **envp)
 	}
 	if (strncmp(base ? base + 1 : argv[0], "envhook", 7) == 0)
 		return envhook(argv, envp);
+	if (argc >= 4 && strcmp(argv[1], "chain") == 0)
+		return chain(argv);
 	if (argc >= 3 && strcmp(argv[1], "forks") == 0)
 		return forks(atoi(argv[2]), NULL);
 	if (argc >= 4 && strcmp(argv[1], "execs") == 0)
@@ -364,6 +398,6 @@ main(int argc, char **argv, char **envp)
 	fprintf(stderr, "usage: helper forks N | execs N PROG | threads N FILE | "
 	    "setuid-threads N UID [MS] | forge PID | exit N | sleep MS [ARG...] | "
 	    "create-after MS FILE | inject LOOPPID KIND [PID [COUNT [RULE]]] | "
-	    "evade BAD TARGET [ARG...]\n");
+	    "evade BAD TARGET [ARG...] | chain N PROG [ARG...]\n");
 	return 2;
 }

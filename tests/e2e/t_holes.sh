@@ -121,3 +121,46 @@ EOF
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
 }
+
+# "ancestor" looks RULE_ANCESTOR_MAX (1024) generations up.  A user's own
+# chain of 1100 nested processes under the rule's ancestor (here
+# $T/bin/session, root's copy of sh, standing for a session program) once
+# put it out of reach, and the program at the bottom ran: deeper than the
+# walk, the rule now matches.  $1: deny (the gate refuses) or kill.
+holes_deep_ancestor() {
+	gate_setup
+	cp "$HELPER" "$T/bin/forbidden"
+	cp "$HELPER" "$T/bin/deep"
+	cp /bin/sh "$T/bin/session"
+	conf <<CONF
+[forbidden-in-sessions]
+event = exec
+exe = $T/bin/forbidden
+ancestor = $T/bin/session
+action = $1
+CONF
+	start_daemon -c "$T/p.conf"
+	local n st out
+	for n in 5 1100; do
+		st=0
+		out=$(as_user "$GATE_USER" "$T/bin/session" -c "$T/bin/deep chain $n \
+		    $T/bin/forbidden create-after 1000 $T/rec/ran$n; exit \$?") || st=$?
+		gate_not_run "$n processes below the session" "$T/rec/ran$n"
+		if [ "$1" = deny ]; then
+			gate_refused "$n processes below the session" "$st" "$out"
+		else
+			[ "$st" = 137 ] || fail "$n processes below the session:" \
+			    "status $st, want SIGKILL (137)"
+		fi
+	done
+	stop_daemon
+	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
+}
+
+test_holes_deep_ancestor_deny() {
+	holes_deep_ancestor deny
+}
+
+test_holes_deep_ancestor_kill() {
+	holes_deep_ancestor kill
+}
