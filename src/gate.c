@@ -65,11 +65,18 @@
 /*
  * A script allowed at its own open, whose interpreter the kernel opens
  * next for the same process: that open is the same exec, judged already.
+ * Unless the exec failed first (its arguments too long, say), and the
+ * process is now executing the interpreter itself: the exec's own file,
+ * the script, is then closed by that process, which the gate is told by a
+ * close mark on the script (fd, kept while the entry lives).
  */
 struct gate_script {
-	pid_t		 pid;
+	pid_t		 pid;		/* 0: a free entry */
 	dev_t		 dev;		/* of the interpreter */
 	ino_t		 ino;
+	dev_t		 sdev;		/* of the script */
+	ino_t		 sino;
+	int		 fd;		/* the script, marked; -1 if not */
 	int64_t		 at;
 };
 
@@ -245,39 +252,104 @@ ours(struct gate *g, pid_t pid)
 	return false;
 }
 
+/* Free entry s, and its script's close mark unless another entry needs it. */
+static void
+script_forget(struct gate *g, struct gate_script *s)
+{
+	size_t i;
+
+	s->pid = 0;
+	if (s->fd < 0)
+		return;
+	for (i = 0; i < SCRIPTS_MAX; i++)
+		if (g->scripts[i].pid != 0 && g->scripts[i].fd >= 0 &&
+		    g->scripts[i].sdev == s->sdev &&
+		    g->scripts[i].sino == s->sino)
+			break;
+	if (i == SCRIPTS_MAX)
+		(void)fanotify_mark(g->a->fanfd, FAN_MARK_REMOVE,
+		    FAN_CLOSE_NOWRITE, s->fd, NULL);
+	close(s->fd);
+	s->fd = -1;
+}
+
 /*
- * Only once the script is allowed (at once, or when its ask is): a script
- * refused would otherwise let its process exec the interpreter unjudged
- * within the second.
+ * Only once the script (the event's file fd) is allowed, at once or when
+ * its ask is: a script refused would otherwise let its process exec the
+ * interpreter unjudged within the second.  Without its close mark (no
+ * descriptor left, say) the script is not remembered: its interpreter's
+ * open is then judged as an exec of its own.
  */
 static void
-script_remember(struct gate *g, const struct gate_script *sc)
+script_remember(struct gate *g, const struct gate_script *sc, int fd)
 {
 	struct gate_script *s;
+	int dup;
 
 	if (sc->pid == 0)
 		return;
+	/* First: the entry it replaces may be of the same script. */
 	s = &g->scripts[g->script_next++ % SCRIPTS_MAX];
+	if (s->pid != 0)
+		script_forget(g, s);
+	if ((dup = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return;
+	if (fanotify_mark(g->a->fanfd, FAN_MARK_ADD, FAN_CLOSE_NOWRITE, dup,
+	    NULL) < 0) {
+		close(dup);
+		return;
+	}
 	*s = *sc;
+	s->fd = dup;
 	s->at = now_ns();
 }
 
-/* Is this open the interpreter of a script of pid judged just now? */
+/* Is this open the interpreter of a script of pid allowed just now? */
 static bool
 script_interp(struct gate *g, pid_t pid, const struct stat *sb)
 {
 	struct gate_script *s;
 	int64_t now = now_ns();
+	bool hit = false, seen = false;
 	size_t i;
 
 	for (i = 0; i < SCRIPTS_MAX; i++) {
 		s = &g->scripts[i];
-		if (s->pid != pid || now - s->at > SCRIPT_TTL_NS)
+		if (s->pid == 0)
 			continue;
-		s->pid = 0;
-		return s->dev == sb->st_dev && s->ino == sb->st_ino;
+		if (now - s->at > SCRIPT_TTL_NS) {
+			script_forget(g, s);
+			continue;
+		}
+		if (s->pid != pid || seen)
+			continue;
+		seen = true;
+		hit = s->dev == sb->st_dev && s->ino == sb->st_ino;
+		script_forget(g, s);
 	}
-	return false;
+	return hit;
+}
+
+/*
+ * A close of a marked script (fd) by pid: if pid's exec of it is what the
+ * entry waits on, that exec failed, and an open of the interpreter that
+ * follows is an exec of its own.
+ */
+static void
+script_closed(struct gate *g, int fd, pid_t pid)
+{
+	struct gate_script *s;
+	struct stat sb;
+	size_t i;
+
+	if (fstat(fd, &sb) < 0)
+		return;
+	for (i = 0; i < SCRIPTS_MAX; i++) {
+		s = &g->scripts[i];
+		if (s->pid == pid && s->sdev == sb.st_dev &&
+		    s->sino == sb.st_ino)
+			script_forget(g, s);
+	}
 }
 
 /* The plain path of a gated rule that names this very file, if any. */
@@ -396,9 +468,9 @@ ask_start(struct gate *g, int fd, const struct pevent *pe, uint32_t idx,
 static void
 ask_end(struct gate *g, size_t i, bool allow)
 {
-	respond(g, g->ask[i].fd, allow);
 	if (allow)
-		script_remember(g, &g->ask[i].script);
+		script_remember(g, &g->ask[i].script, g->ask[i].fd);
+	respond(g, g->ask[i].fd, allow);
 	g->ask[i] = g->ask[--g->nask];
 }
 
@@ -525,6 +597,8 @@ decide(struct gate *g, int fd, pid_t pid, bool by_loader)
 			sc.pid = pid;
 			sc.dev = isb.st_dev;
 			sc.ino = isb.st_ino;
+			sc.sdev = sb.st_dev;
+			sc.sino = sb.st_ino;
 		} else
 			p.exe = str_intern(g->t, interp, strlen(interp));
 	} else
@@ -585,13 +659,13 @@ decide(struct gate *g, int fd, pid_t pid, bool by_loader)
 			g->exec_open.dev = sb.st_dev;
 			g->exec_open.ino = sb.st_ino;
 		}
-		script_remember(g, &sc);
+		script_remember(g, &sc, fd);
 		respond(g, fd, true);
 	} else if (g->a->dry_run) {
 		g->st.dry++;
 		(void)report(g, g->cfg->rules[hit].action == ACT_DENY ?
 		    IPC_GATE_DENY : IPC_GATE_ASK, &pe, (uint32_t)hit, 0);
-		script_remember(g, &sc);
+		script_remember(g, &sc, fd);
 		respond(g, fd, true);
 	} else if (g->cfg->rules[hit].action == ACT_ASK &&
 	    ask_start(g, fd, &pe, (uint32_t)hit, &sc)) {
@@ -640,6 +714,12 @@ read_events(struct gate *g)
 			}
 			if (m->fd < 0)
 				continue;
+			/* A notification only: no answer. */
+			if (m->mask & FAN_CLOSE_NOWRITE) {
+				script_closed(g, m->fd, m->pid);
+				close(m->fd);
+				continue;
+			}
 			g->st.events++;
 			if (m->mask & FAN_OPEN_EXEC_PERM)
 				(void)decide(g, m->fd, m->pid, false);

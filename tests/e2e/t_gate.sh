@@ -1115,6 +1115,54 @@ PY
 	stop_daemon
 }
 
+# A program allowed only for approved scripts ("script = !..."): the
+# user's exec of an approved script fails after the gate allowed it (its
+# arguments too long: E2BIG), and the same process then execs the program
+# itself, which the gate once took, within the second, for the script's
+# interpreter.  The approved script still runs.
+test_gate_attack_failed_script_then_interp() {
+	gate_setup
+	mkdir -p "$T/ok"
+	cp /bin/sh "$T/bin/interp"
+	printf '#!%s\n: >%s\n' "$T/bin/interp" "$T/rec/approved" >"$T/ok/s"
+	chmod 755 "$T/ok" "$T/ok/s"
+	conf <<CONF
+[interp-for-approved-scripts-only]
+event = exec
+exe = $T/bin/inter*
+script = !$T/ok/*
+action = deny
+CONF
+	cat >"$T/e2big.py" <<'PY'
+import errno, os, sys
+try:
+    os.execv(sys.argv[1], [sys.argv[1], "x" * 200000])
+except OSError as e:
+    print("first:" + errno.errorcode.get(e.errno, str(e.errno)), flush=True)
+try:
+    os.execv(sys.argv[2], sys.argv[2:])
+except OSError as e:
+    print(errno.errorcode.get(e.errno, str(e.errno)), flush=True)
+    sys.exit(100)
+PY
+	start_daemon -c "$T/p.conf"
+	local st=0 out
+	out=$(as_user "$GATE_USER" /usr/bin/python3 "$T/e2big.py" "$T/ok/s" \
+	    "$T/bin/interp" -c ": >$T/rec/ran") || st=$?
+	case "$out" in
+	first:E2BIG*) ;;
+	*) fail "the approved script's exec did not fail with E2BIG: '$out'" ;;
+	esac
+	gate_refused "the program right after a failed exec of an approved script" \
+	    "$st" "$(echo "$out" | tail -1)"
+	gate_not_run "the program right after a failed exec of an approved script" \
+	    "$T/rec/ran"
+	st=0
+	out=$(gate_exec_as "$GATE_USER" "$T/ok/s") || st=$?
+	gate_ran "the approved script (output '$out')" "$st" "$T/rec/approved"
+	stop_daemon
+}
+
 # Copies in /tmp and in /dev/shm (another file system) against the
 # user's allowlist (a glob rule: the file systems are marked).
 test_gate_attack_copies() {
