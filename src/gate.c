@@ -64,14 +64,14 @@
 
 /*
  * A script allowed at its own open, whose interpreter the kernel opens
- * next for the same process: that open is the same exec, judged already.
+ * next for the same thread: that open is the same exec, judged already.
  * Unless the exec failed first (its arguments too long, say), and the
- * process is now executing the interpreter itself: the exec's own file,
- * the script, is then closed by that process, which the gate is told by a
+ * thread is now executing the interpreter itself: the exec's own file,
+ * the script, is then closed by that thread, which the gate is told by a
  * close mark on the script (fd, kept while the entry lives).
  */
 struct gate_script {
-	pid_t		 pid;		/* 0: a free entry */
+	pid_t		 pid;		/* the thread; 0: a free entry */
 	dev_t		 dev;		/* of the interpreter */
 	ino_t		 ino;
 	dev_t		 sdev;		/* of the script */
@@ -541,6 +541,7 @@ decide(struct gate *g, int fd, pid_t pid, bool by_loader)
 	struct stat sb;
 	struct statvfs vfs;
 	struct gate_script sc = { 0 };
+	struct proc_status ps;
 	char *interp = NULL;
 	uint32_t *cand = g->cand, keys = 0;
 	size_t i, nc = 0, hit = SIZE_MAX;
@@ -649,6 +650,9 @@ decide(struct gate *g, int fd, pid_t pid, bool by_loader)
 		read_keys(g, dirfd, RK_BIT(RK_UID) | RK_BIT(RK_CGROUP) |
 		    RK_BIT(RK_PARENT) | RK_BIT(RK_COMM), &p, &sb, nosuid,
 		    interp != NULL, &lineage);
+		/* The event names the thread; the report, its process. */
+		if (proc_read_status(dirfd, &ps) == 0 && ps.tgid > 0)
+			ev.pid = p.pid = ps.tgid;
 		close(dirfd);
 	}
 	if (hit == SIZE_MAX) {
@@ -1245,8 +1249,15 @@ gate_open(const struct gate_plan *plan, unsigned *nmarks, unsigned *unmarked)
 	int fd, mi;
 
 	*nmarks = *unmarked = 0;
+	/*
+	 * Events name the thread (FAN_REPORT_TID): what the gate keeps of an
+	 * exec under way (a script's interpreter to come, the exec's second
+	 * open) belongs to the thread executing, not to another thread of its
+	 * process racing it.
+	 */
 	fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK |
-	    FAN_UNLIMITED_QUEUE, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	    FAN_UNLIMITED_QUEUE | FAN_REPORT_TID,
+	    O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (plan->mode == GATE_INODES) {

@@ -316,6 +316,55 @@ chain(char **argv)
 	return 100;
 }
 
+static char **race_argv;
+
+static void *
+race_prog(void *arg)
+{
+	(void)arg;
+	for (;;)
+		execv(race_argv[0], race_argv);
+	return NULL;
+}
+
+/*
+ * race N SCRIPT PROG [ARG...]: N times, a process whose second thread
+ * execs PROG over and over while its first execs SCRIPT, with a megabyte
+ * of arguments (a long while between the script's open and its
+ * interpreter's).  Exits 0.
+ */
+static int
+race(int argc, char **argv)
+{
+	static char big[128 * 1024];
+	char *sargv[10];
+	pthread_t t;
+	int i, n = atoi(argv[2]), st;
+	pid_t p;
+
+	if (argc < 5)
+		return 2;
+	memset(big, 'x', sizeof(big) - 1);
+	sargv[0] = argv[3];
+	for (i = 1; i < 9; i++)
+		sargv[i] = big;
+	sargv[9] = NULL;
+	race_argv = argv + 4;
+	while (n-- > 0) {
+		if ((p = fork()) < 0)
+			return 99;
+		if (p == 0) {
+			if (pthread_create(&t, NULL, race_prog, NULL) != 0)
+				_exit(98);
+			usleep(200);
+			execv(sargv[0], sargv);
+			_exit(97);
+		}
+		(void)waitpid(p, &st, 0);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv, char **envp)
 {
@@ -334,6 +383,8 @@ main(int argc, char **argv, char **envp)
 	}
 	if (strncmp(base ? base + 1 : argv[0], "envhook", 7) == 0)
 		return envhook(argv, envp);
+	if (argc >= 5 && strcmp(argv[1], "race") == 0)
+		return race(argc, argv);
 	if (argc >= 4 && strcmp(argv[1], "chain") == 0)
 		return chain(argv);
 	if (argc >= 3 && strcmp(argv[1], "forks") == 0)
@@ -398,6 +449,6 @@ main(int argc, char **argv, char **envp)
 	fprintf(stderr, "usage: helper forks N | execs N PROG | threads N FILE | "
 	    "setuid-threads N UID [MS] | forge PID | exit N | sleep MS [ARG...] | "
 	    "create-after MS FILE | inject LOOPPID KIND [PID [COUNT [RULE]]] | "
-	    "evade BAD TARGET [ARG...] | chain N PROG [ARG...]\n");
+	    "evade BAD TARGET [ARG...] | chain N PROG [ARG...] | race N SCRIPT PROG [ARG...]\n");
 	return 2;
 }

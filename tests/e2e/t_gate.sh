@@ -1163,6 +1163,69 @@ PY
 	stop_daemon
 }
 
+# The same program allowed only for approved scripts: while one thread of
+# a process executes an approved script (a megabyte of arguments between
+# the script's open and its interpreter's), another thread execs the
+# program itself.  The gate once took that open, made by the same
+# process, for the script's interpreter; what it keeps is now the
+# thread's (events name threads).
+test_gate_attack_thread_races_script() {
+	gate_setup
+	mkdir -p "$T/ok"
+	cp /bin/sh "$T/bin/interp"
+	cp "$HELPER" "$T/bin/racer"
+	printf '#!%s\nexit 0\n' "$T/bin/interp" >"$T/ok/s"
+	chmod 755 "$T/ok" "$T/ok/s"
+	conf <<CONF
+[interp-for-approved-scripts-only]
+event = exec
+exe = $T/bin/inter*
+script = !$T/ok/*
+action = deny
+CONF
+	start_daemon -c "$T/p.conf"
+	as_user "$GATE_USER" "$T/bin/racer" race 40 "$T/ok/s" "$T/bin/interp" \
+	    -c ": >$T/rec/ran" || fail "the racer failed"
+	sleep 0.5
+	gate_not_run "the program exec'd by a thread racing an approved script" \
+	    "$T/rec/ran"
+	grep -q "rule interp-for-approved-scripts-only (deny)" "$T/err" ||
+		fail "no exec of the program was refused: the test proves nothing"
+	stop_daemon
+}
+
+# An exec refused in a thread other than the main one: the gate's events
+# name the thread, its report names the process (PROCHOOK_PID, the log).
+test_gate_deny_from_thread() {
+	gate_deny_forbidden
+	cat >"$T/thread.py" <<'PY'
+import errno, os, sys, threading
+def run():
+    try:
+        os.execv(sys.argv[1], sys.argv[1:])
+    except OSError as e:
+        print("%d %d %s" % (os.getpid(), threading.get_native_id(),
+              errno.errorcode.get(e.errno, str(e.errno))), flush=True)
+t = threading.Thread(target=run)
+t.start()
+t.join()
+PY
+	start_daemon -c "$T/p.conf"
+	local out pid tid err
+	out=$(as_user "$GATE_USER" /usr/bin/python3 "$T/thread.py" \
+	    "$T/bin/forbidden" create-after 0 "$T/rec/ran")
+	read -r pid tid err <<<"$out"
+	gate_not_run "the program exec'd by a thread" "$T/rec/ran"
+	case "$err" in
+	EACCES | EPERM) ;;
+	*) fail "the thread's exec: '$out', want EACCES or EPERM" ;;
+	esac
+	[ "$pid" != "$tid" ] || fail "set-up: the exec was the main thread's"
+	wait_for "$T/err" "rule no-forbidden \(deny\): .* exec $pid " ||
+		fail "the refusal does not name the process $pid (thread $tid): $(grep 'no-forbidden' "$T/err")"
+	stop_daemon
+}
+
 # Copies in /tmp and in /dev/shm (another file system) against the
 # user's allowlist (a glob rule: the file systems are marked).
 test_gate_attack_copies() {
