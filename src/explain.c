@@ -32,7 +32,6 @@
 #include "strnum.h"
 #include "users.h"
 
-
 /*
  * The script the kernel ran p through, if the arguments say so: for
  * "#!INTERP [ARG]" the kernel starts INTERP with argv INTERP [ARG] PATH

@@ -11,8 +11,6 @@
 
 #include "rule.h"
 
-/* Longest lineage the ancestor key walks. */
-
 /*
  * Matching.  Each key answers yes, no, or unknown (the value it tests was
  * never learned).
@@ -144,10 +142,10 @@ ancestor_key(const struct glob_list *g, const struct proc *p,
 		q = next;
 	}
 	/*
-	 * Deeper than the walk goes, above an excluded ancestor if one was
-	 * seen (which answered no): a chain of a user's own processes must
-	 * not push the ancestor a value names out of reach, so it may be
-	 * there, and no excluded one is.
+	 * Deeper than the walk goes, with no excluded ancestor in reach (one
+	 * would have answered no above): a chain of a user's own processes
+	 * must not push the ancestor a value names out of reach, so it may be
+	 * above, and the key matches.
 	 */
 	if (q != NULL && steps == RULE_ANCESTOR_MAX)
 		return RULE_YES;

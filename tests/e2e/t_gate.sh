@@ -29,7 +29,26 @@ except OSError as e:
     print(errno.errorcode.get(e.errno, str(e.errno)), flush=True)
     sys.exit(100)
 PY
-	chmod 644 "$T/exec.py"
+	# twice.py [--e2big] FIRST SECOND [ARG...]: exec FIRST (with an
+	# argument too long for the kernel if --e2big), which should fail
+	# ("first:ERRNO"), then in the same process SECOND as exec.py does.
+	cat >"$T/twice.py" <<'PY'
+import errno, os, sys
+args = sys.argv[1:]
+big = args[0] == "--e2big"
+if big:
+    args = args[1:]
+try:
+    os.execv(args[0], [args[0]] + (["x" * 200000] if big else []))
+except OSError as e:
+    print("first:" + errno.errorcode.get(e.errno, str(e.errno)), flush=True)
+try:
+    os.execv(args[1], args[1:])
+except OSError as e:
+    print(errno.errorcode.get(e.errno, str(e.errno)), flush=True)
+    sys.exit(100)
+PY
+	chmod 644 "$T/exec.py" "$T/twice.py"
 }
 
 # gate_setup, the file to deny, $T/bin/forbidden, and a configuration
@@ -1088,18 +1107,6 @@ CONF
 	printf '#!%s\n' "$T/bin/forbidden" >"$T/u/s"
 	chown "$GATE_USER:" "$T/u/s"
 	chmod 755 "$T/u/s"
-	cat >"$T/twice.py" <<'PY'
-import errno, os, sys
-try:
-    os.execv(sys.argv[1], [sys.argv[1]])
-except OSError as e:
-    print("first:" + errno.errorcode.get(e.errno, str(e.errno)), flush=True)
-try:
-    os.execv(sys.argv[2], sys.argv[2:])
-except OSError as e:
-    print(errno.errorcode.get(e.errno, str(e.errno)), flush=True)
-    sys.exit(100)
-PY
 	start_daemon -c "$T/p.conf"
 	local st=0 out
 	out=$(as_user "$GATE_USER" /usr/bin/python3 "$T/twice.py" "$T/u/s" \
@@ -1115,12 +1122,10 @@ PY
 	stop_daemon
 }
 
-# A program allowed only for approved scripts ("script = !..."): the
-# user's exec of an approved script fails after the gate allowed it (its
-# arguments too long: E2BIG), and the same process then execs the program
-# itself, which the gate once took, within the second, for the script's
-# interpreter.  The approved script still runs.
-test_gate_attack_failed_script_then_interp() {
+# A program, $T/bin/interp (root's copy of sh), allowed only for approved
+# scripts ("script = !..."): $T/ok/s, which creates $T/rec/approved.  A
+# glob: the file systems are marked.  The daemon is started.
+gate_approved_scripts() {
 	gate_setup
 	mkdir -p "$T/ok"
 	cp /bin/sh "$T/bin/interp"
@@ -1133,21 +1138,17 @@ exe = $T/bin/inter*
 script = !$T/ok/*
 action = deny
 CONF
-	cat >"$T/e2big.py" <<'PY'
-import errno, os, sys
-try:
-    os.execv(sys.argv[1], [sys.argv[1], "x" * 200000])
-except OSError as e:
-    print("first:" + errno.errorcode.get(e.errno, str(e.errno)), flush=True)
-try:
-    os.execv(sys.argv[2], sys.argv[2:])
-except OSError as e:
-    print(errno.errorcode.get(e.errno, str(e.errno)), flush=True)
-    sys.exit(100)
-PY
 	start_daemon -c "$T/p.conf"
+}
+
+# The user's exec of an approved script fails after the gate allowed it
+# (its arguments too long: E2BIG), and the same process then execs the
+# program itself, which the gate once took, within the second, for the
+# script's interpreter.  The approved script still runs.
+test_gate_attack_failed_script_then_interp() {
+	gate_approved_scripts
 	local st=0 out
-	out=$(as_user "$GATE_USER" /usr/bin/python3 "$T/e2big.py" "$T/ok/s" \
+	out=$(as_user "$GATE_USER" /usr/bin/python3 "$T/twice.py" --e2big "$T/ok/s" \
 	    "$T/bin/interp" -c ": >$T/rec/ran") || st=$?
 	case "$out" in
 	first:E2BIG*) ;;
@@ -1163,27 +1164,15 @@ PY
 	stop_daemon
 }
 
-# The same program allowed only for approved scripts: while one thread of
+# The same program for approved scripts only: while one thread of
 # a process executes an approved script (a megabyte of arguments between
 # the script's open and its interpreter's), another thread execs the
 # program itself.  The gate once took that open, made by the same
 # process, for the script's interpreter; what it keeps is now the
 # thread's (events name threads).
 test_gate_attack_thread_races_script() {
-	gate_setup
-	mkdir -p "$T/ok"
-	cp /bin/sh "$T/bin/interp"
+	gate_approved_scripts
 	cp "$HELPER" "$T/bin/racer"
-	printf '#!%s\nexit 0\n' "$T/bin/interp" >"$T/ok/s"
-	chmod 755 "$T/ok" "$T/ok/s"
-	conf <<CONF
-[interp-for-approved-scripts-only]
-event = exec
-exe = $T/bin/inter*
-script = !$T/ok/*
-action = deny
-CONF
-	start_daemon -c "$T/p.conf"
 	as_user "$GATE_USER" "$T/bin/racer" race 40 "$T/ok/s" "$T/bin/interp" \
 	    -c ": >$T/rec/ran" || fail "the racer failed"
 	sleep 0.5
