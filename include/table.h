@@ -24,6 +24,12 @@ struct str {
 	char		s[];
 };
 
+/*
+ * How far two start times of one process may be apart: one read from
+ * /proc is a clock tick's, one from an event is exact.
+ */
+#define TABLE_START_SLACK_NS	50000000ll
+
 /* struct proc.flags */
 #define P_EXE		0x0001	/* exe known */
 #define P_CMDLINE	0x0002	/* cmdline known */

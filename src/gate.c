@@ -65,10 +65,16 @@
 /*
  * A script allowed at its own open, whose interpreter the kernel opens
  * next for the same thread: that open is the same exec, judged already.
- * Unless the exec failed first (its arguments too long, say), and the
- * thread is now executing the interpreter itself: the exec's own file,
- * the script, is then closed by that thread, which the gate is told by a
- * close mark on the script (fd, kept while the entry lives).
+ * The script is marked (fd, kept while the entry lives) for two
+ * notifications from that thread:
+ * - the open completed (FAN_OPEN_EXEC, "armed"): a thread killed while
+ *   it waited for the answer never opened it, and its id may be another
+ *   thread's after an exec elsewhere in the process (de_thread());
+ * - it closed the script: the exec failed (its arguments too long, say),
+ *   and an open of the interpreter that follows is an exec of its own.
+ * Other processes' opens and closes of the script are noise, counted: an
+ * entry with too much of it is forgotten, so that a user cannot feed the
+ * gate cheap events for long.
  */
 struct gate_script {
 	pid_t		 pid;		/* the thread; 0: a free entry */
@@ -77,8 +83,13 @@ struct gate_script {
 	dev_t		 sdev;		/* of the script */
 	ino_t		 sino;
 	int		 fd;		/* the script, marked; -1 if not */
+	bool		 armed;
+	unsigned	 noise;
 	int64_t		 at;
 };
+
+#define SCRIPT_MASK	(FAN_OPEN_EXEC | FAN_CLOSE_NOWRITE)
+#define SCRIPT_NOISE	16	/* others' notifications an entry takes */
 
 /* An exec held while the privileged part runs its rule's hooks. */
 struct gate_ask {
@@ -268,7 +279,7 @@ script_forget(struct gate *g, struct gate_script *s)
 			break;
 	if (i == SCRIPTS_MAX)
 		(void)fanotify_mark(g->a->fanfd, FAN_MARK_REMOVE,
-		    FAN_CLOSE_NOWRITE, s->fd, NULL);
+		    SCRIPT_MASK, s->fd, NULL);
 	close(s->fd);
 	s->fd = -1;
 }
@@ -294,49 +305,68 @@ script_remember(struct gate *g, const struct gate_script *sc, int fd)
 		script_forget(g, s);
 	if ((dup = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
 		return;
-	if (fanotify_mark(g->a->fanfd, FAN_MARK_ADD, FAN_CLOSE_NOWRITE, dup,
+	if (fanotify_mark(g->a->fanfd, FAN_MARK_ADD, SCRIPT_MASK, dup,
 	    NULL) < 0) {
 		close(dup);
 		return;
 	}
 	*s = *sc;
 	s->fd = dup;
+	s->armed = false;
+	s->noise = 0;
 	s->at = now_ns();
 }
 
-/* Is this open the interpreter of a script of pid allowed just now? */
+/*
+ * Is this open the interpreter of a script the thread pid opened just
+ * now?  Its entries go, whatever the answer: one exec, one interpreter.
+ */
 static bool
 script_interp(struct gate *g, pid_t pid, const struct stat *sb)
 {
 	struct gate_script *s;
 	int64_t now = now_ns();
-	bool hit = false, seen = false;
+	bool hit = false;
+	size_t i;
+
+	for (i = 0; i < SCRIPTS_MAX; i++) {
+		s = &g->scripts[i];
+		if (s->pid == 0 || s->pid != pid)
+			continue;
+		hit |= s->armed && now - s->at <= SCRIPT_TTL_NS &&
+		    s->dev == sb->st_dev && s->ino == sb->st_ino;
+		script_forget(g, s);
+	}
+	return hit;
+}
+
+/* Entries past their time go; returns when the next one does (0: none). */
+static int64_t
+scripts_expire(struct gate *g, int64_t now)
+{
+	struct gate_script *s;
+	int64_t next = 0;
 	size_t i;
 
 	for (i = 0; i < SCRIPTS_MAX; i++) {
 		s = &g->scripts[i];
 		if (s->pid == 0)
 			continue;
-		if (now - s->at > SCRIPT_TTL_NS) {
+		if (now - s->at > SCRIPT_TTL_NS)
 			script_forget(g, s);
-			continue;
-		}
-		if (s->pid != pid || seen)
-			continue;
-		seen = true;
-		hit = s->dev == sb->st_dev && s->ino == sb->st_ino;
-		script_forget(g, s);
+		else if (next == 0 || s->at + SCRIPT_TTL_NS < next)
+			next = s->at + SCRIPT_TTL_NS;
 	}
-	return hit;
+	return next;
 }
 
 /*
- * A close of a marked script (fd) by pid: if pid's exec of it is what the
- * entry waits on, that exec failed, and an open of the interpreter that
- * follows is an exec of its own.
+ * A notification on a marked script (fd) by the thread pid: its exec's
+ * open completed (armed), or it closed the script (its exec failed: the
+ * entry goes; a close merged into a pending open comes as one).
  */
 static void
-script_closed(struct gate *g, int fd, pid_t pid)
+script_note(struct gate *g, int fd, pid_t pid, uint64_t mask)
 {
 	struct gate_script *s;
 	struct stat sb;
@@ -346,9 +376,15 @@ script_closed(struct gate *g, int fd, pid_t pid)
 		return;
 	for (i = 0; i < SCRIPTS_MAX; i++) {
 		s = &g->scripts[i];
-		if (s->pid == pid && s->sdev == sb.st_dev &&
-		    s->sino == sb.st_ino)
+		if (s->pid == 0 || s->sdev != sb.st_dev || s->sino != sb.st_ino)
+			continue;
+		if (s->pid != pid) {
+			if (++s->noise > SCRIPT_NOISE)
+				script_forget(g, s);
+		} else if (mask & FAN_CLOSE_NOWRITE)
 			script_forget(g, s);
+		else
+			s->armed = true;
 	}
 }
 
@@ -719,8 +755,8 @@ read_events(struct gate *g)
 			if (m->fd < 0)
 				continue;
 			/* A notification only: no answer. */
-			if (m->mask & FAN_CLOSE_NOWRITE) {
-				script_closed(g, m->fd, m->pid);
+			if (!(m->mask & (FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM))) {
+				script_note(g, m->fd, m->pid, m->mask);
 				close(m->fd);
 				continue;
 			}
@@ -901,9 +937,14 @@ remark(struct gate *g, const struct gate_plan *old)
 	if (old->mode == GATE_FILESYSTEMS && g->plan.mode != GATE_FILESYSTEMS) {
 		(void)exe_unmark_mounts(g->a->fanfd);
 	}
-	if (old->mode == GATE_INODES && g->plan.mode != GATE_INODES)
+	if (old->mode == GATE_INODES && g->plan.mode != GATE_INODES) {
+		/* Every inode mark goes, the scripts' too. */
 		(void)fanotify_mark(g->a->fanfd, FAN_MARK_FLUSH, 0, AT_FDCWD,
 		    "/");
+		for (i = 0; i < SCRIPTS_MAX; i++)
+			if (g->scripts[i].pid != 0)
+				script_forget(g, &g->scripts[i]);
+	}
 	else if (old->mode == GATE_INODES)
 		for (i = 0; i < old->npaths; i++) {
 			for (kept = false, j = 0; j < g->plan.npaths; j++)
@@ -1135,13 +1176,18 @@ from_privd(struct gate *g)
 	return r == -EPIPE ? -EPIPE : 0;
 }
 
-/* Asks past their deadline are denied; returns ms to the next one. */
+/*
+ * Asks past their deadline are denied, and scripts whose interpreter did
+ * not come are forgotten; returns ms to the next of those.
+ */
 static int
 expire(struct gate *g)
 {
-	int64_t now = now_ns(), next = g->recheck_at;
+	int64_t now = now_ns(), next = g->recheck_at, s;
 	size_t i = 0;
 
+	if ((s = scripts_expire(g, now)) != 0 && s < next)
+		next = s;
 	while (i < g->nask) {
 		if (g->ask[i].deadline <= now) {
 			g->st.ask_timeout++;
@@ -1285,6 +1331,8 @@ gate_main(struct gate_args *a)
 	size_t i;
 
 	memset(&g, 0, sizeof(g));
+	for (i = 0; i < SCRIPTS_MAX; i++)
+		g.scripts[i].fd = -1;
 	g.reported = UINT_MAX;	/* main told privd of the start */
 	g.a = a;
 	g.privd = getppid();

@@ -17,8 +17,7 @@
 
 #include "clock.h"
 #include "proc.h"
-
-#define SAME_START_SLACK_NS	50000000ll
+#include "table.h"
 
 void
 proc_clock_init(struct proc_clock *c)
@@ -46,8 +45,8 @@ proc_same_start(const struct proc_clock *c, const struct proc_stat *st,
 {
 	int64_t s = (int64_t)proc_start_ns(c, st);
 
-	return s + SAME_START_SLACK_NS >= (int64_t)start_ns &&
-	    s <= (int64_t)start_ns + SAME_START_SLACK_NS;
+	return s + TABLE_START_SLACK_NS >= (int64_t)start_ns &&
+	    s <= (int64_t)start_ns + TABLE_START_SLACK_NS;
 }
 
 int

@@ -135,9 +135,12 @@ ancestor_key(const struct glob_list *g, const struct proc *p,
 		if (q->ppid <= 0 || q->ppid == q->pid || q->ppid == p->pid)
 			break;
 		next = table_get(t, q->ppid);
-		/* Younger than its child: a recycled pid, where the lineage ends. */
+		/*
+		 * Younger than its child (a start time from /proc is a tick's):
+		 * a recycled pid, where the lineage ends.
+		 */
 		if (next != NULL && (next->flags & q->flags & P_START) &&
-		    next->start_ns > q->start_ns)
+		    next->start_ns > q->start_ns + TABLE_START_SLACK_NS)
 			break;
 		q = next;
 	}

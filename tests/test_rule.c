@@ -481,9 +481,9 @@ test_ancestor_loops(void **state)
 	p = mkproc(70, 70, "/bin/self", "/bin/self", 0);
 	NO_MATCH(&r, EV_EXEC, p);
 	/* A loop not through the process: a recycled pid, younger. */
-	mkproc(71, 72, "/bin/a", "/bin/b", 0)->start_ns = 10;
-	mkproc(72, 73, "/bin/b", "/bin/c", 0)->start_ns = 9;
-	mkproc(73, 72, "/bin/c", "/bin/b", 0)->start_ns = 8;
+	mkproc(71, 72, "/bin/a", "/bin/b", 0)->start_ns = 1;
+	mkproc(72, 73, "/bin/b", "/bin/c", 0)->start_ns = 2000000000;
+	mkproc(73, 72, "/bin/c", "/bin/b", 0)->start_ns = 1000000000;
 	NO_MATCH(&r, EV_EXEC, table_get(t, 71));
 	/*
 	 * A chain longer than the walk's bound: what is above may be the
@@ -505,6 +505,22 @@ test_ancestor_loops(void **state)
 	MATCHES(&r, EV_EXEC, table_get(t, 1000));
 	for (pid = 1000; pid <= 3100; pid++)
 		table_del(t, pid);
+	rule_free(&r);
+	/*
+	 * A start time read from /proc is a tick's: a child a little older
+	 * than its parent's exact one is not a recycled pid; a second is.
+	 */
+	set(&r, RK_EVENT, "exec");
+	set(&r, RK_ANCESTOR, "/bin/top");
+	mkproc(80, 81, "/bin/child", "/bin/mid", 0)->start_ns = 1000000000;
+	mkproc(81, 82, "/bin/mid", "/bin/other", 0)->start_ns = 1005000000;
+	mkproc(82, 0, "/bin/top", NULL, 0)->start_ns = 900000000;
+	MATCHES(&r, EV_EXEC, table_get(t, 80));
+	table_get(t, 81)->start_ns = 2000000000;
+	NO_MATCH(&r, EV_EXEC, table_get(t, 80));
+	table_del(t, 80);
+	table_del(t, 81);
+	table_del(t, 82);
 	table_del(t, 70);
 	table_del(t, 71);
 	table_del(t, 72);

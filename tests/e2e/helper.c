@@ -317,6 +317,37 @@ chain(char **argv)
 }
 
 static char **race_argv;
+static int race_ms;
+
+static void *
+later_prog(void *arg)
+{
+	(void)arg;
+	usleep((useconds_t)race_ms * 1000);
+	execv(race_argv[0], race_argv);
+	_exit(97);
+}
+
+/*
+ * twothreads MS SCRIPT PROG [ARG...]: the main thread execs SCRIPT; after
+ * MS, a second thread execs PROG.  When SCRIPT's exec fails: its errno's
+ * name, and 100.
+ */
+static int
+twothreads(char **argv)
+{
+	pthread_t t;
+
+	race_ms = atoi(argv[2]);
+	race_argv = argv + 4;
+	if (pthread_create(&t, NULL, later_prog, NULL) != 0)
+		return 98;
+	execl(argv[3], argv[3], (char *)NULL);
+	printf("%s\n", errno == EACCES ? "EACCES" : errno == EPERM ? "EPERM" :
+	    strerror(errno));
+	fflush(stdout);
+	return 100;
+}
 
 static void *
 race_prog(void *arg)
@@ -383,6 +414,16 @@ main(int argc, char **argv, char **envp)
 	}
 	if (strncmp(base ? base + 1 : argv[0], "envhook", 7) == 0)
 		return envhook(argv, envp);
+	if (argc >= 5 && strcmp(argv[1], "twothreads") == 0)
+		return twothreads(argv);
+	if (argc >= 4 && strcmp(argv[1], "later") == 0) {
+		/* Sleep MS, then exec PROG: its errno's name and 100 if refused. */
+		usleep((useconds_t)atoi(argv[2]) * 1000);
+		execv(argv[3], argv + 3);
+		printf("%s\n", errno == EACCES ? "EACCES" : errno == EPERM ?
+		    "EPERM" : strerror(errno));
+		return 100;
+	}
 	if (argc >= 5 && strcmp(argv[1], "race") == 0)
 		return race(argc, argv);
 	if (argc >= 4 && strcmp(argv[1], "chain") == 0)
@@ -449,6 +490,7 @@ main(int argc, char **argv, char **envp)
 	fprintf(stderr, "usage: helper forks N | execs N PROG | threads N FILE | "
 	    "setuid-threads N UID [MS] | forge PID | exit N | sleep MS [ARG...] | "
 	    "create-after MS FILE | inject LOOPPID KIND [PID [COUNT [RULE]]] | "
-	    "evade BAD TARGET [ARG...] | chain N PROG [ARG...] | race N SCRIPT PROG [ARG...]\n");
+	    "evade BAD TARGET [ARG...] | chain N PROG [ARG...] | race N SCRIPT PROG [ARG...] | later MS PROG [ARG...] |\n"
+	    "twothreads MS SCRIPT PROG [ARG...]\n");
 	return 2;
 }

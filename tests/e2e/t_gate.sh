@@ -1183,6 +1183,53 @@ test_gate_attack_thread_races_script() {
 	stop_daemon
 }
 
+# A thread killed while its exec of an approved script waits for an ask
+# never opened the script; another thread's exec, elsewhere in the
+# process, takes its id (de_thread()), and once the hook approves, runs
+# the program for which scripts are asked, itself.  The gate keeps an
+# allowed script only once the thread's open of it completed.
+test_gate_attack_killed_script_exec() {
+	gate_setup
+	mkdir -p "$T/ok"
+	cp /bin/sh "$T/bin/interp"
+	cp "$HELPER" "$T/bin/next"
+	printf '#!%s\n: >%s\n' "$T/bin/interp" "$T/rec/approved" >"$T/ok/s"
+	chmod 755 "$T/ok" "$T/ok/s"
+	hook slow <<EOF
+#!/bin/sh
+sleep 1
+exit 0
+EOF
+	conf <<CONF
+[ask-for-approved-scripts]
+event = exec
+exe = $T/bin/inter*
+script = $T/ok/*
+action = ask
+hook = slow
+timeout = 30
+
+[no-interp-otherwise]
+event = exec
+exe = $T/bin/inter*
+script = !$T/ok/*
+action = deny
+CONF
+	start_daemon -c "$T/p.conf"
+	local st=0 out
+	# The second thread's program waits until just after the hook's
+	# approval (1 s in), within the second the gate keeps a script.
+	out=$(as_user "$GATE_USER" "$T/bin/next" twothreads 300 "$T/ok/s" \
+	    "$T/bin/next" later 1100 "$T/bin/interp" -c ": >$T/rec/ran") || st=$?
+	gate_refused "the program after the approved script's thread was killed" \
+	    "$st" "$out"
+	gate_not_run "the program after the approved script's thread was killed" \
+	    "$T/rec/ran"
+	gate_not_run "the approved script whose thread was killed" \
+	    "$T/rec/approved"
+	stop_daemon
+}
+
 # An exec refused in a thread other than the main one: the gate's events
 # name the thread, its report names the process (PROCHOOK_PID, the log).
 test_gate_deny_from_thread() {
