@@ -89,7 +89,12 @@ struct gate_script {
 };
 
 #define SCRIPT_MASK	(FAN_OPEN_EXEC | FAN_CLOSE_NOWRITE)
-#define SCRIPT_NOISE	16	/* others' notifications an entry takes */
+/*
+ * Others' notifications an entry takes: enough for many execs of one
+ * script at once (each a notification or two), few enough that what a
+ * user can make it cost is bounded by its own execs.
+ */
+#define SCRIPT_NOISE	64
 
 /* An exec held while the privileged part runs its rule's hooks. */
 struct gate_ask {
@@ -944,8 +949,7 @@ remark(struct gate *g, const struct gate_plan *old)
 		for (i = 0; i < SCRIPTS_MAX; i++)
 			if (g->scripts[i].pid != 0)
 				script_forget(g, &g->scripts[i]);
-	}
-	else if (old->mode == GATE_INODES)
+	} else if (old->mode == GATE_INODES)
 		for (i = 0; i < old->npaths; i++) {
 			for (kept = false, j = 0; j < g->plan.npaths; j++)
 				kept |= strcmp(old->paths[i],
