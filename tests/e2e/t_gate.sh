@@ -1183,6 +1183,27 @@ test_gate_attack_thread_races_script() {
 	stop_daemon
 }
 
+# Many execs of the approved script at once, by the user: each runs (what
+# the gate keeps of one is not lost to the others' opens and closes).
+test_gate_approved_script_storm() {
+	gate_approved_scripts
+	printf '#!%s\n: >%s/rec/approved.$$\n' "$T/bin/interp" "$T" >"$T/ok/s"
+	local i j fails=0 pids=()
+	for i in $(seq 1 8); do
+		(for j in $(seq 1 25); do
+			as_user "$GATE_USER" "$T/ok/s" || echo "failed $?"
+		done) >"$T/rec/w$i" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	cat "$T"/rec/w* >"$T/rec/all"
+	fails=$(grep -c . "$T/rec/all" || true)
+	[ "$fails" = 0 ] || fail "$fails of 200 runs of the approved script failed: $(sort "$T/rec/all" | uniq -c | head -3)"
+	[ "$(ls "$T"/rec/approved.* | wc -l)" = 200 ] ||
+		fail "$(ls "$T"/rec/approved.* | wc -l) of 200 runs of the approved script ran"
+	stop_daemon
+}
+
 # A thread killed while its exec of an approved script waits for an ask
 # never opened the script; another thread's exec, elsewhere in the
 # process, takes its id (de_thread()), and once the hook approves, runs
