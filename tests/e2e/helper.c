@@ -284,6 +284,16 @@ forge:
 	return 0;
 }
 
+/* After a failed exec: its errno's name, and 100 (as exec.py does). */
+static int
+exec_failed(void)
+{
+	printf("%s\n", errno == EACCES ? "EACCES" : errno == EPERM ? "EPERM" :
+	    strerror(errno));
+	fflush(stdout);
+	return 100;
+}
+
 /*
  * chain N PROG [ARG...]: N nested processes, each a fresh image of this
  * program waiting for the next, then the deepest execs PROG; exits with
@@ -311,9 +321,7 @@ chain(char **argv)
 		return 99;
 	}
 	execv(argv[3], argv + 3);
-	printf("%s\n", errno == EACCES ? "EACCES" : errno == EPERM ? "EPERM" :
-	    strerror(errno));
-	return 100;
+	return exec_failed();
 }
 
 static char **race_argv;
@@ -343,10 +351,7 @@ twothreads(char **argv)
 	if (pthread_create(&t, NULL, later_prog, NULL) != 0)
 		return 98;
 	execl(argv[3], argv[3], (char *)NULL);
-	printf("%s\n", errno == EACCES ? "EACCES" : errno == EPERM ? "EPERM" :
-	    strerror(errno));
-	fflush(stdout);
-	return 100;
+	return exec_failed();
 }
 
 static void *
@@ -420,9 +425,7 @@ main(int argc, char **argv, char **envp)
 		/* Sleep MS, then exec PROG: its errno's name and 100 if refused. */
 		usleep((useconds_t)atoi(argv[2]) * 1000);
 		execv(argv[3], argv + 3);
-		printf("%s\n", errno == EACCES ? "EACCES" : errno == EPERM ?
-		    "EPERM" : strerror(errno));
-		return 100;
+		return exec_failed();
 	}
 	if (argc >= 5 && strcmp(argv[1], "race") == 0)
 		return race(argc, argv);
