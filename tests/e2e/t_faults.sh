@@ -21,6 +21,17 @@ faults_state() {
 	sed -n 's/^State:\t\(.\).*/\1/p' /proc/"$1"/status 2>/dev/null
 }
 
+# Wait at most 2 s for pid $1 to be held (stopped under ptrace): the hook
+# may start before the seized process has stopped.
+faults_held() {
+	local i
+	for i in $(seq 1 20); do
+		[ "$(faults_state "$1")" = t ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Wait at most $2 tenths of a second for pid $1 to be gone (or a zombie
 # when it is not ours to reap).
 faults_gone() {
@@ -83,7 +94,7 @@ EOF
 	SUP=$(awk '/^PPid:/ {print $2}' /proc/"$HOOK"/status)
 	[ "$(awk '/^PPid:/ {print $2}' /proc/"$SUP"/status)" = "$DPID" ] ||
 		fail "the hook's parent $SUP is not a child of the daemon"
-	[ "$(faults_state "$HELD")" = t ] || fail "not held: $(faults_state "$HELD")"
+	faults_held "$HELD" || fail "not held: $(faults_state "$HELD")"
 	wait_for "$T/err" "rule flow \(log\)" || fail "no events flow"
 }
 
@@ -153,7 +164,7 @@ test_faults_kill_supervisor() {
 	$FAULTS_AS "$T/bin/held" sleep 100000 &
 	HELD=$!
 	wait_file "$T/run/hook" || fail "no hook for a new hold"
-	[ "$(faults_state "$HELD")" = t ] || fail "not held again"
+	faults_held "$HELD" || fail "not held again: $(faults_state "$HELD")"
 	faults_stop_flow
 	stop_daemon
 	[ "$DSTATUS" = 0 ] || fail "exit $DSTATUS"
@@ -250,7 +261,7 @@ EOF2
 	$FAULTS_AS "$T/bin/held" sleep 100000 &
 	h=$!
 	wait_file "$T/run/hook" || fail "no hook"
-	[ "$(faults_state "$h")" = t ] || fail "not held"
+	faults_held "$h" || fail "not held: $(faults_state "$h")"
 	kill -KILL "$h"
 	wait "$h" || true
 	# The next process of this user takes the held one's pid.
